@@ -1,0 +1,1 @@
+"""Benchmarks: metrics protocol, results store, scaling maths (no Textual)."""

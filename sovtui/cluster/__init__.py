@@ -1,0 +1,1 @@
+"""Where clusters come from: the embedded head, address resolution, Compose on Docker (no Textual)."""

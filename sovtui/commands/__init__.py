@@ -1,0 +1,5 @@
+"""Headless subcommands. Each module has `register(subparsers)` and sets `handler` on its parser."""
+
+COMMAND_MODULES: tuple[str, ...] = (
+    "sovtui.commands.status",
+)

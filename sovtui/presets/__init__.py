@@ -1,0 +1,1 @@
+"""Preset workloads described in YAML: models and loader (no Textual)."""
