@@ -1,0 +1,51 @@
+"""Command line: `sovtui` runs the TUI; subcommands run headless. Exit codes: 0 ok, 1 failure, 2 bad input."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from sovtui import __version__
+from sovtui.commands import COMMAND_MODULES
+from sovtui.commands.common import EXIT_BAD_INPUT, UserError, add_connection_options
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="sovtui",
+        description="Keyboard-driven terminal dashboard for Ray clusters. "
+        "With no subcommand, opens the dashboard.",
+    )
+    parser.add_argument("--version", action="version", version=f"sovtui {__version__}")
+    add_connection_options(parser)
+    parser.add_argument("--theme", help="colour theme name (see themes/)")
+    parser.add_argument("--ascii", action="store_true", help="plot with ASCII markers only")
+    subparsers = parser.add_subparsers(title="subcommands", dest="command", metavar="COMMAND")
+    run = subparsers.add_parser("run", help="open the dashboard (the default)")
+    add_connection_options(run, suppress_defaults=True)
+    run.set_defaults(handler=_run_tui)
+    for module_name in COMMAND_MODULES:
+        importlib.import_module(module_name).register(subparsers)
+    parser.set_defaults(handler=_run_tui)
+    return parser
+
+
+def _run_tui(args: argparse.Namespace) -> int:
+    from sovtui.commands.tui import run_tui
+
+    return run_tui(args)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.handler(args))
+    except UserError as error:
+        print(f"sovtui: {error}", file=sys.stderr)
+        return error.exit_code if error.exit_code else EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("sovtui: interrupted", file=sys.stderr)
+        return 130

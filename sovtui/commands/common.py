@@ -1,0 +1,55 @@
+"""What every subcommand shares: exit codes, user errors, connection flags and settings loading."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from sovtui.config import ConfigError, Settings, load_settings
+
+EXIT_OK = 0
+EXIT_FAILURE = 1
+EXIT_BAD_INPUT = 2
+
+
+class UserError(Exception):
+    """A problem the user can fix; printed as one line, never as a traceback."""
+
+    def __init__(self, message: str, exit_code: int = EXIT_BAD_INPUT) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+def add_connection_options(
+    parser: argparse.ArgumentParser, *, suppress_defaults: bool = False
+) -> None:
+    """Flags that pick the cluster. Subparsers suppress defaults so top-level values survive."""
+    default = argparse.SUPPRESS if suppress_defaults else None
+    parser.add_argument(
+        "--address",
+        default=default,
+        help="Ray dashboard URL (overrides RAY_API_SERVER_ADDRESS, RAY_ADDRESS and the config)",
+    )
+    parser.add_argument(
+        "--interval", type=float, default=default, help="seconds between polls (default 2)"
+    )
+    parser.add_argument(
+        "--config", type=Path, default=default, help="settings file (default: XDG config dir)"
+    )
+    parser.add_argument(
+        "--keep",
+        action="store_true",
+        default=argparse.SUPPRESS if suppress_defaults else False,
+        help="leave an embedded Ray head running on exit",
+    )
+
+
+def settings_from_args(args: argparse.Namespace) -> Settings:
+    overrides = {
+        "interval": getattr(args, "interval", None),
+        "theme": getattr(args, "theme", None),
+    }
+    try:
+        return load_settings(user_file=getattr(args, "config", None), overrides=overrides)
+    except ConfigError as error:
+        raise UserError(str(error), EXIT_BAD_INPUT) from None
