@@ -1,0 +1,42 @@
+"""What can go wrong talking to a Ray dashboard, as states the UI can show."""
+
+from __future__ import annotations
+
+
+class DashboardError(Exception):
+    """Base class: `state` is a short label for the header, the message is one readable line."""
+
+    state = "error"
+
+
+class DashboardUnreachable(DashboardError):
+    """Nothing answers at the address (refused, timed out, DNS)."""
+
+    state = "disconnected"
+
+
+class DashboardUnauthorized(DashboardError):
+    """HTTP 401 (token missing) or 403 (token wrong)."""
+
+    state = "unauthorized"
+
+    def __init__(self, message: str, status_code: int) -> None:
+        super().__init__(message)
+        self.status_code = status_code
+
+
+class DashboardBadResponse(DashboardError):
+    """Something answered, but not like a Ray dashboard (HTML, 404, garbage JSON)."""
+
+    state = "bad response"
+
+
+class DashboardRejected(DashboardError):
+    """The dashboard understood the request and refused it (4xx/5xx with a reason)."""
+
+    state = "rejected"
+
+    def __init__(self, message: str, status_code: int, body: str) -> None:
+        super().__init__(message)
+        self.status_code = status_code
+        self.body = body

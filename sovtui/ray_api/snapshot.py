@@ -1,0 +1,181 @@
+"""One poll's worth of cluster state, in the shapes the dashboard and `status --json` show."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from sovtui.ray_api.models import ClusterStatusData, JobDetails, NodeSummary, VersionInfo
+
+# The resources the totals bars show, in display order; cluster_status spells one in camelCase.
+TOTAL_RESOURCES = ("CPU", "GPU", "memory", "object_store_memory")
+_RESOURCE_ALIASES = {"objectStoreMemory": "object_store_memory"}
+
+
+@dataclass(frozen=True)
+class Usage:
+    used: float | None
+    total: float
+
+    @property
+    def fraction(self) -> float | None:
+        if self.used is None or self.total <= 0:
+            return None
+        return min(1.0, max(0.0, self.used / self.total))
+
+
+@dataclass(frozen=True)
+class NodeView:
+    node_id: str
+    ip: str
+    hostname: str
+    is_head: bool
+    state: str
+    cpus: float
+    cpu_percent: float | None
+    memory_used: float | None
+    memory_total: float | None
+    object_store_used: float | None
+    object_store_total: float | None
+    gpus: float
+    gpu_utilization: float | None
+    resources_total: dict[str, float]
+
+    @property
+    def short_id(self) -> str:
+        return self.node_id[:8]
+
+    @property
+    def alive(self) -> bool:
+        return self.state == "ALIVE"
+
+    @classmethod
+    def from_summary(cls, summary: NodeSummary) -> NodeView:
+        raylet = summary.raylet
+        total = {_RESOURCE_ALIASES.get(k, k): v for k, v in raylet.resources_total.items()}
+        mem = summary.mem
+        utilizations = [g.utilization_gpu for g in summary.gpus if g.utilization_gpu is not None]
+        return cls(
+            node_id=raylet.node_id,
+            ip=summary.ip or raylet.node_manager_address or "",
+            hostname=summary.hostname or "",
+            is_head=raylet.is_head_node,
+            state=raylet.state,
+            cpus=total.get("CPU", 0.0),
+            cpu_percent=summary.cpu,
+            memory_used=mem[3] if len(mem) > 3 else None,
+            memory_total=mem[0] if mem else None,
+            object_store_used=raylet.object_store_used_memory,
+            object_store_total=total.get("object_store_memory"),
+            gpus=total.get("GPU", 0.0),
+            gpu_utilization=sum(utilizations) / len(utilizations) if utilizations else None,
+            resources_total=total,
+        )
+
+
+@dataclass(frozen=True)
+class ClusterSnapshot:
+    version: VersionInfo | None
+    nodes: tuple[NodeView, ...]
+    totals: dict[str, Usage]
+    jobs: tuple[JobDetails, ...]
+    totals_derived: bool = False
+    taken_at: float = field(default_factory=time.time)
+
+    @property
+    def alive_nodes(self) -> tuple[NodeView, ...]:
+        return tuple(node for node in self.nodes if node.alive)
+
+    def to_json(self) -> dict[str, Any]:
+        """The stable `sovtui status --json` shape."""
+        return {
+            "ray_version": self.version.ray_version if self.version else None,
+            "taken_at": self.taken_at,
+            "totals_derived_from_nodes": self.totals_derived,
+            "totals": {name: [u.used, u.total] for name, u in self.totals.items()},
+            "nodes": [
+                {
+                    "node_id": n.node_id,
+                    "ip": n.ip,
+                    "state": n.state,
+                    "is_head": n.is_head,
+                    "cpu_percent": n.cpu_percent,
+                    "resources_total": n.resources_total,
+                }
+                for n in self.nodes
+            ],
+            "jobs": [
+                {
+                    "submission_id": j.submission_id,
+                    "job_id": j.job_id,
+                    "status": j.status,
+                    "entrypoint": j.entrypoint,
+                    "start_time": j.start_time,
+                    "end_time": j.end_time,
+                    "message": j.message,
+                    "metadata": j.metadata or {},
+                }
+                for j in self.jobs
+            ],
+        }
+
+
+def totals_from_status(status: ClusterStatusData) -> dict[str, Usage] | None:
+    report = status.cluster_status.load_metrics_report if status.cluster_status else None
+    if report is None or not report.usage:
+        return None
+    usage = {_RESOURCE_ALIASES.get(k, k): v for k, v in report.usage.items()}
+    totals: dict[str, Usage] = {}
+    for name in TOTAL_RESOURCES:
+        pair = usage.get(name)
+        if pair and len(pair) == 2:
+            totals[name] = Usage(used=pair[0], total=pair[1])
+    return totals
+
+
+def totals_from_nodes(nodes: tuple[NodeView, ...]) -> dict[str, Usage]:
+    """Autoscaler v2 leaves clusterStatus null: sum the live nodes instead.
+
+    Logical CPU/GPU/memory use is not in the node summary, so those `used` stay unknown;
+    the object store's use is reported per node and can be summed.
+    """
+    alive = [n for n in nodes if n.alive]
+    totals: dict[str, Usage] = {}
+    for name in TOTAL_RESOURCES:
+        total = sum(n.resources_total.get(name, 0.0) for n in alive)
+        if total <= 0 and name == "GPU":
+            continue
+        used: float | None = None
+        if name == "object_store_memory":
+            used = sum(n.object_store_used or 0.0 for n in alive)
+        totals[name] = Usage(used=used, total=total)
+    return totals
+
+
+def build_snapshot(
+    version: VersionInfo | None,
+    status: ClusterStatusData | None,
+    summaries: list[NodeSummary],
+    jobs: list[JobDetails],
+    taken_at: float | None = None,
+) -> ClusterSnapshot:
+    nodes = tuple(
+        sorted(
+            (NodeView.from_summary(s) for s in summaries),
+            key=lambda n: (not n.is_head, not n.alive, n.ip, n.node_id),
+        )
+    )
+    totals = totals_from_status(status) if status is not None else None
+    derived = totals is None
+    if totals is None:
+        totals = totals_from_nodes(nodes)
+    ordered_jobs = tuple(sorted(jobs, key=lambda j: j.start_time or 0, reverse=True))
+    return ClusterSnapshot(
+        version=version,
+        nodes=nodes,
+        totals=totals,
+        jobs=ordered_jobs,
+        totals_derived=derived,
+        taken_at=time.time() if taken_at is None else taken_at,
+    )
