@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import time
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 import httpx
@@ -56,8 +58,10 @@ class DashboardClient:
         *,
         timeout: float = 5.0,
         transport: httpx.AsyncBaseTransport | None = None,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self._timeout = timeout
+        self._clock = clock
         self._transport = transport
         self.address = normalise_address(address)
         self.token = token
@@ -181,4 +185,4 @@ class DashboardClient:
         status, summaries, jobs = await asyncio.gather(
             self.cluster_status(), self.node_summaries(), self.jobs()
         )
-        return build_snapshot(version, status, summaries, jobs)
+        return build_snapshot(version, status, summaries, jobs, taken_at=self._clock())
