@@ -24,7 +24,7 @@ def parse_all(folder):  # type: ignore[no-untyped-def]
     status = Envelope[ClusterStatusData].model_validate(load(folder, "cluster_status.json")).data
     summary = Envelope[NodeSummaryData].model_validate(load(folder, "nodes_summary.json")).data
     jobs = TypeAdapter(list[JobDetails]).validate_python(load(folder, "jobs.json"))
-    return version, status, summary.summary, jobs
+    return version, status, summary, jobs
 
 
 def test_version_is_260() -> None:
@@ -35,7 +35,7 @@ def test_version_is_260() -> None:
 def test_legacy_cluster_status_gives_totals_from_load_metrics() -> None:
     version, status, nodes, jobs = parse_all(RAY_260)
     assert status.cluster_status is not None
-    snapshot = build_snapshot(version, status, nodes, jobs, taken_at=0)
+    snapshot = build_snapshot(version, status, nodes.summary, jobs, taken_at=0)
     assert not snapshot.totals_derived
     assert snapshot.totals["CPU"].total == 2.0
     assert snapshot.totals["CPU"].used is not None
@@ -46,17 +46,20 @@ def test_legacy_cluster_status_gives_totals_from_load_metrics() -> None:
 def test_autoscaler_v2_null_status_derives_totals_from_nodes() -> None:
     version, status, nodes, jobs = parse_all(RAY_260_V2)
     assert status.cluster_status is None
-    snapshot = build_snapshot(version, status, nodes, jobs, taken_at=0)
+    snapshot = build_snapshot(
+        version, status, nodes.summary, jobs, taken_at=0, logical=nodes.node_logical_resources
+    )
     assert snapshot.totals_derived
     assert snapshot.totals["CPU"].total == 2.0
-    assert snapshot.totals["CPU"].used is None  # logical use is not in the node summary
+    assert snapshot.totals["CPU"].used == 0.0  # from nodeLogicalResources "0.0/2.0 CPU"
+    assert snapshot.totals["memory"].used is None  # not reported in a usable form
     assert snapshot.totals["object_store_memory"].used is not None
     assert "GPU" not in snapshot.totals  # no GPUs on this machine: no empty GPU bar
 
 
 def test_nodes_summary_camel_case_fields() -> None:
     _, _, nodes, _ = parse_all(RAY_260)
-    (node,) = nodes
+    (node,) = nodes.summary
     assert node.raylet.is_head_node
     assert node.raylet.state == "ALIVE"
     assert node.raylet.resources_total["CPU"] == 2.0
@@ -96,8 +99,15 @@ def test_unknown_fields_ignored_and_optional_fields_missing() -> None:
 
 def test_snapshot_json_shape() -> None:
     version, status, nodes, jobs = parse_all(RAY_260)
-    document = build_snapshot(version, status, nodes, jobs, taken_at=0).to_json()
+    document = build_snapshot(version, status, nodes.summary, jobs, taken_at=0).to_json()
     assert document["ray_version"] == "2.60.0"
     assert {"node_id", "state", "is_head", "resources_total"} <= set(document["nodes"][0])
     assert document["totals"]["CPU"][1] == 2.0
     assert {"submission_id", "status", "entrypoint"} <= set(document["jobs"][0])
+
+
+def test_logical_use_parser() -> None:
+    from sovtui.ray_api.snapshot import logical_use
+
+    parsed = logical_use("1.5/2.0 CPU\n0B/21.11GiB memory\n1.0/4.0 GPU\n")
+    assert parsed == {"CPU": 1.5, "GPU": 1.0}
