@@ -151,9 +151,11 @@ def _wait_ready(head: EmbeddedHead, timeout: float, progress: Progress) -> None:
                     f"log: {head.log_path}\n{tail}"
                 )
             try:
-                if http.get(f"{head.dashboard_url}/api/version").status_code == 200:
+                # The dashboard answers before the head's node is registered: wait for both.
+                response = http.get(f"{head.dashboard_url}/nodes", params={"view": "summary"})
+                if response.status_code == 200 and response.json()["data"]["summary"]:
                     return
-            except httpx.HTTPError:
+            except (httpx.HTTPError, ValueError, KeyError, TypeError):
                 pass
             time.sleep(0.25)
     raise EmbeddedHeadError(
