@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 from textual import on, work
 from textual.app import App
@@ -28,7 +29,7 @@ FALLBACK_THEME = "sovtui-dark"
 
 
 class SovtuiApp(App[None]):
-    CSS_PATH = "sovtui.tcss"
+    CSS_PATH = Path(__file__).with_name("sovtui.tcss")  # absolute: subclasses live elsewhere
     TITLE = "sovtui"
     COMMANDS = App.COMMANDS | {SovtuiCommands}
     BINDINGS = [

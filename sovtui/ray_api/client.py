@@ -29,6 +29,7 @@ from sovtui.ray_api.models import (
     VersionInfo,
 )
 from sovtui.ray_api.snapshot import ClusterSnapshot, build_snapshot
+from sovtui.ray_api.summary_parse import parse_incrementally
 
 ModelT = TypeVar("ModelT")
 
@@ -36,7 +37,6 @@ _VERSION = TypeAdapter(VersionInfo)
 _JOB = TypeAdapter(JobDetails)
 _JOBS = TypeAdapter(list[JobDetails])
 _STATUS = TypeAdapter(Envelope[ClusterStatusData])
-_SUMMARY = TypeAdapter(Envelope[NodeSummaryData])
 _STATE_NODES = TypeAdapter(Envelope[StateListData])
 
 
@@ -126,6 +126,20 @@ class DashboardClient:
         return response
 
     async def get_json(self, path: str, adapter: TypeAdapter[ModelT], **params: Any) -> ModelT:
+        content = await self.get_bytes(path, **params)
+        try:
+            return adapter.validate_json(content)
+        except ValidationError as exc:
+            raise self._bad_json(f"{self.address}{path}", exc) from None
+
+    def _bad_json(self, url: str, exc: ValidationError) -> DashboardBadResponse:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "body"
+        reason = "the body is not JSON" if first["type"] == "json_invalid" else f"{where}: {first['msg']}"
+        return DashboardBadResponse(f"{url} did not answer like Ray 2.x: {reason}")
+
+    async def get_bytes(self, path: str, **params: Any) -> bytes:
+        """GET a JSON endpoint's raw body, mapping non-JSON answers to DashboardErrors."""
         response = await self.request("GET", path, params=params or None)
         url = f"{self.address}{path}"
         if response.status_code == 404:
@@ -138,16 +152,7 @@ class DashboardClient:
         content_type = response.headers.get("content-type", "")
         if "html" in content_type:
             raise DashboardBadResponse(f"{url} answered with an HTML page, not a Ray dashboard")
-        try:
-            return adapter.validate_json(response.content)
-        except ValidationError as exc:
-            first = exc.errors()[0]
-            where = ".".join(str(p) for p in first["loc"]) or "body"
-            if first["type"] == "json_invalid":
-                reason = "the body is not JSON"
-            else:
-                reason = f"{where}: {first['msg']}"
-            raise DashboardBadResponse(f"{url} did not answer like Ray 2.x: {reason}") from None
+        return response.content
 
     # -- endpoints ---------------------------------------------------------------------------
 
@@ -171,7 +176,11 @@ class DashboardClient:
         return (await self.node_summary_data()).summary
 
     async def node_summary_data(self) -> NodeSummaryData:
-        return (await self.get_json("/nodes", _SUMMARY, view="summary")).data
+        content = await self.get_bytes("/nodes", view="summary")
+        try:
+            return await parse_incrementally(content)
+        except ValidationError as exc:
+            raise self._bad_json(f"{self.address}/nodes", exc) from None
 
     async def state_nodes(self) -> list[StateNode]:
         return (await self.get_json("/api/v0/nodes", _STATE_NODES)).data.result.result

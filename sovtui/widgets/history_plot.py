@@ -38,7 +38,7 @@ class HistoryPlot(PlotextPlot):
         plt.clear_data()
         plt.clear_figure()
         plt.ylim(0, 100)
-        plt.yticks([0, 50, 100])
+        plt.yticks([0, 100])  # only two rows of plot at 24 lines: more ticks would jitter
         marker = "*" if self._ascii_only else "braille"
         samples: list[Sample] = self._history.samples() if self._history else []
         xs = self._history.seconds_ago() if self._history else []

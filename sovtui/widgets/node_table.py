@@ -40,6 +40,10 @@ class LiveTable(DataTable[Any]):
     cache, so an unfocused table kept header-wide columns. Drop the cache once measured.
     """
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.shown_rows: dict[str, tuple[Any, ...]] = {}
+
     async def _on_idle(self, event: events.Idle) -> None:
         measuring = bool(self._require_update_dimensions or self._updated_cells)
         await super()._on_idle(event)
@@ -64,23 +68,32 @@ class NodeTable(LiveTable):
         self.border_title = f"Nodes ({alive} alive / {len(nodes)})"
 
 
-def replace_rows(table: DataTable[Any], rows: Sequence[tuple[str, Sequence[Any]]]) -> None:
-    """Show exactly `rows`, keeping the cursor on the same key when it is still there."""
+def replace_rows(table: LiveTable, rows: Sequence[tuple[str, Sequence[Any]]]) -> None:
+    """Show exactly `rows`, keeping the cursor on the same key when it is still there.
+
+    When the keys are unchanged only the cells that differ are updated, which keeps a
+    1000-node poll cheap; the last shown values are kept to compare against.
+    """
     current_key: str | None = None
     if table.row_count and 0 <= table.cursor_row < table.row_count:
         current_key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
-    existing = [key.value for key in table.rows]
+    shown = table.shown_rows
     wanted = [key for key, _ in rows]
-    if existing == wanted:
+    if list(shown) == wanted:
         columns = list(table.columns)
         for key, values in rows:
-            old = table.get_row(key)
-            for column, value, previous in zip(columns, values, old, strict=False):
-                if value != previous:
+            previous = shown[key]
+            if previous == tuple(values):
+                continue
+            for column, value, old in zip(columns, values, previous, strict=False):
+                if value != old:
                     table.update_cell(key, column, value)
+            shown[key] = tuple(values)
         return
     table.clear()
+    shown.clear()
     for key, values in rows:
         table.add_row(*values, key=key)
-    if current_key is not None and current_key in wanted:
+        shown[key] = tuple(values)
+    if current_key is not None and current_key in shown:
         table.move_cursor(row=wanted.index(current_key), animate=False)

@@ -30,7 +30,10 @@ async def until_polled(pilot: Pilot[None]) -> None:
         if app.snapshot is not None or not app.link.healthy and app.link.state != "connecting":  # type: ignore[attr-defined]
             break
         await pilot.pause(0.05)
-    await pilot.pause(0.1)
+    # Tables measure new rows on idle and then repaint: let that settle before the picture.
+    for _ in range(3):
+        await pilot.pause(0.1)
+        await pilot.wait_for_scheduled_animations()
 
 
 @pytest.mark.parametrize("size", [(80, 24), (120, 40)])

@@ -111,3 +111,17 @@ def test_logical_use_parser() -> None:
 
     parsed = logical_use("1.5/2.0 CPU\n0B/21.11GiB memory\n1.0/4.0 GPU\n")
     assert parsed == {"CPU": 1.5, "GPU": 1.0}
+
+
+async def test_incremental_summary_parse_matches_whole_parse() -> None:
+    from sovtui.ray_api.summary_parse import parse_incrementally, parse_whole
+    from tests.recorded import replicated_summary
+
+    body = replicated_summary(RAY_260, 200)
+    assert len(body) > 512 * 1024  # large enough to take the incremental path
+    assert await parse_incrementally(body) == parse_whole(body)
+    # A layout it does not expect (keys reordered) still parses, by the whole-body path.
+    document = json.loads(body)
+    document["data"]["summary"] = [dict(reversed(list(n.items()))) for n in document["data"]["summary"]]
+    reordered = json.dumps(document).encode()
+    assert await parse_incrementally(reordered) == parse_whole(reordered)
