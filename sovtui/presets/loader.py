@@ -76,8 +76,9 @@ def _line_of(root: yaml.Node | None, loc: tuple[Any, ...]) -> int | None:
     line = node.start_mark.line + 1 if node is not None else None
     for part in loc:
         if isinstance(node, yaml.MappingNode) and isinstance(part, str):
+            pairs = node.value
             match = next(
-                ((k, v) for k, v in node.value if isinstance(k, yaml.ScalarNode) and k.value == part),
+                ((k, v) for k, v in pairs if isinstance(k, yaml.ScalarNode) and k.value == part),
                 None,
             )
             if match is None:

@@ -298,14 +298,14 @@ class Preset(_Strict):
 def model_fields_at(loc: tuple[Any, ...]) -> list[str] | None:
     """The field names allowed at a location (for 'unknown field' messages)."""
     model: type[BaseModel] = Preset
-    nested = {
-        ("workload",): Workload,
-        ("params",): Param,
-        ("resources",): Resources,
-        ("runtime_env",): RuntimeEnv,
+    nested: dict[str, type[BaseModel]] = {
+        "workload": Workload,
+        "params": Param,
+        "resources": Resources,
+        "runtime_env": RuntimeEnv,
     }
     keys = tuple(part for part in loc if isinstance(part, str))
-    if keys[:1] and keys[:1] in nested:
-        model = nested[keys[:1]]
+    if keys and keys[0] in nested:
+        model = nested[keys[0]]
         keys = keys[1:]
     return list(model.model_fields) if len(keys) <= 1 else None
