@@ -1,1 +1,1 @@
-"""screens."""
+"""Textual screens: each composes widgets and wires them to the App's reactives."""

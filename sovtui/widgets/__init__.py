@@ -1,1 +1,1 @@
-"""widgets."""
+"""Textual widgets: each shows one part of a snapshot and knows nothing about I/O."""

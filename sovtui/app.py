@@ -1,0 +1,160 @@
+"""The Textual App: owns the poller, the snapshot reactive and the history; screens watch them."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from textual import on, work
+from textual.app import App
+from textual.binding import Binding
+from textual.reactive import reactive
+from textual.timer import Timer
+from textual.worker import Worker, WorkerState
+
+from sovtui.commands_palette import SovtuiCommands
+from sovtui.config import Settings
+from sovtui.connect import Connection
+from sovtui.history import History
+from sovtui.link_state import LinkState, backoff_delay
+from sovtui.messages import PollFailed, SnapshotReady
+from sovtui.ray_api.errors import DashboardError
+from sovtui.ray_api.snapshot import ClusterSnapshot
+from sovtui.screens.dashboard import DashboardScreen
+from sovtui.screens.help import HelpScreen
+from sovtui.themes import ThemeLoad, load_themes
+
+FALLBACK_THEME = "sovtui-dark"
+
+
+class SovtuiApp(App[None]):
+    CSS_PATH = "sovtui.tcss"
+    TITLE = "sovtui"
+    COMMANDS = App.COMMANDS | {SovtuiCommands}
+    BINDINGS = [
+        Binding("q", "quit", "Quit"),
+        Binding("r", "refresh", "Refresh"),
+        Binding("question_mark", "help", "Help", key_display="?"),
+    ]
+
+    snapshot: reactive[ClusterSnapshot | None] = reactive(None, always_update=True)
+    link: reactive[LinkState] = reactive(LinkState("connecting"))
+
+    def __init__(
+        self,
+        connection: Connection,
+        settings: Settings,
+        *,
+        themes: ThemeLoad | None = None,
+        clock: Callable[[], float] = time.time,
+        monotonic: Callable[[], float] = time.monotonic,
+        ascii_only: bool = False,
+        poll: bool = True,
+    ) -> None:
+        super().__init__()
+        self.connection = connection
+        self.settings = settings
+        self.clock = clock
+        self._monotonic = monotonic
+        self.ascii_only = ascii_only
+        self.history = History(settings.history_points)
+        self._themes = themes if themes is not None else load_themes()
+        self._poll_enabled = poll
+        self._poll_timer: Timer | None = None
+        self.sub_title = connection.label
+
+    # -- themes -----------------------------------------------------------------------------
+
+    @property
+    def sovtui_theme_names(self) -> list[str]:
+        return list(self._themes.themes)
+
+    def use_theme(self, name: str) -> None:
+        if name in self.available_themes:
+            self.theme = name
+        else:
+            self.notify(f"unknown theme {name!r}", severity="warning")
+
+    def _install_themes(self) -> None:
+        for theme in self._themes.themes.values():
+            self.register_theme(theme)
+        for failure in self._themes.failures:
+            self.notify(f"theme skipped: {failure}", severity="warning", timeout=10)
+        wanted = self.settings.theme
+        if wanted not in self.available_themes:
+            self.notify(
+                f"theme {wanted!r} not found; using {FALLBACK_THEME}", severity="warning"
+            )
+            wanted = FALLBACK_THEME if FALLBACK_THEME in self.available_themes else "textual-dark"
+        self.theme = wanted
+
+    # -- lifecycle --------------------------------------------------------------------------
+
+    def on_mount(self) -> None:
+        self._install_themes()
+        self.push_screen(DashboardScreen())
+        if self._poll_enabled:
+            self._poll_timer = self.set_interval(self.settings.interval, self._tick)
+            self.poll_now()
+
+    async def on_unmount(self) -> None:
+        await self.connection.client.aclose()
+
+    # -- polling: timer -> exclusive worker -> message -> reactive ----------------------------
+
+    def _tick(self) -> None:
+        retry_at = self.link.retry_at
+        if retry_at is not None and self._monotonic() < retry_at:
+            return  # backing off
+        self.poll_now()
+
+    def poll_now(self) -> None:
+        self._fetch_snapshot()
+
+    @work(exclusive=True, group="poll", exit_on_error=False)
+    async def _fetch_snapshot(self) -> None:
+        try:
+            snapshot = await self.connection.client.snapshot()
+        except DashboardError as error:
+            self.post_message(PollFailed(error))
+            return
+        self.post_message(SnapshotReady(snapshot))
+
+    @on(SnapshotReady)
+    def _snapshot_ready(self, message: SnapshotReady) -> None:
+        self.history.add(message.snapshot)
+        if not self.link.healthy:
+            self.link = LinkState("connected")
+        self.snapshot = message.snapshot
+
+    @on(PollFailed)
+    def _poll_failed(self, message: PollFailed) -> None:
+        failures = self.link.failures + 1
+        delay = backoff_delay(failures, self.settings.interval, self.settings.max_backoff)
+        self.link = LinkState(
+            message.error.state, str(message.error), failures, self._monotonic() + delay
+        )
+
+    @on(Worker.StateChanged)
+    def _worker_failed(self, event: Worker.StateChanged) -> None:
+        """An unexpected error in a worker is shown, never a crash."""
+        if event.state == WorkerState.ERROR and event.worker.error is not None:
+            error = event.worker.error
+            self.notify(f"{type(error).__name__}: {error}", severity="error", timeout=10)
+
+    # -- actions ----------------------------------------------------------------------------
+
+    def action_refresh(self) -> None:
+        if not self.link.healthy:
+            self.link = LinkState(self.link.state, self.link.message, self.link.failures, None)
+        self.poll_now()
+
+    def action_help(self) -> None:
+        if isinstance(self.screen, HelpScreen):
+            return
+        self.push_screen(HelpScreen(self.screen))
+
+    def action_focus_pane(self, pane: str) -> None:
+        screen = self.screen
+        if isinstance(screen, DashboardScreen):
+            screen.action_focus_jobs() if pane == "jobs" else screen.action_focus_nodes()

@@ -1,0 +1,188 @@
+"""An embedded local Ray head: `ray start --head --block` as a child process sovtui owns.
+
+The TUI process never imports ray; it runs Ray's own CLI from the same environment. `--block`
+ties the head's processes to that child: SIGTERM to it shuts the whole head down, and Ray's
+reaper cleans up if the child dies hard. Nothing else on the machine is touched (no `ray stop`).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from sovtui import locations
+from sovtui.cluster.ports import free_ports
+from sovtui.config import EmbeddedHeadSettings
+
+Progress = Callable[[str], None]
+
+
+class EmbeddedHeadError(Exception):
+    """The head could not start; the message says why and where its log is."""
+
+
+def ray_executable() -> str:
+    """Ray's CLI from this interpreter's environment first, then PATH."""
+    beside = Path(sys.executable).parent / "ray"
+    if beside.exists():
+        return str(beside)
+    found = shutil.which("ray")
+    if found is None:
+        raise EmbeddedHeadError("the `ray` command was not found; install sovtui with ray[default]")
+    return found
+
+
+@dataclass
+class EmbeddedHead:
+    process: subprocess.Popen[bytes]
+    dashboard_url: str
+    gcs_address: str
+    temp_dir: Path
+    log_path: Path
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    def running(self) -> bool:
+        return self.process.poll() is None
+
+    def stop(self, timeout: float = 20.0) -> None:
+        """SIGTERM the `ray start --block` child (it stops its processes), then SIGKILL the group."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                pass
+        try:  # anything the head left in its own process group
+            os.killpg(self.process.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        if self.process.poll() is None:
+            self.process.wait(timeout=5)
+        _forget(self)
+        shutil.rmtree(self.temp_dir, ignore_errors=True)
+
+    def record(self) -> dict[str, object]:
+        return {
+            "pid": self.pid,
+            "dashboard_url": self.dashboard_url,
+            "gcs_address": self.gcs_address,
+            "temp_dir": str(self.temp_dir),
+            "log": str(self.log_path),
+        }
+
+
+def _record_path(head: EmbeddedHead) -> Path:
+    return locations.state_dir() / "embedded" / f"{head.pid}.json"
+
+
+def _remember(head: EmbeddedHead) -> None:
+    """Leave a note for `--keep` users: which pid to stop, where the logs are."""
+    path = _record_path(head)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(head.record(), indent=2), encoding="utf-8")
+
+
+def _forget(head: EmbeddedHead) -> None:
+    _record_path(head).unlink(missing_ok=True)
+
+
+def head_command(settings: EmbeddedHeadSettings, temp_dir: Path) -> tuple[list[str], str, str]:
+    gcs, dashboard, agent_http, agent_grpc, client, runtime_env, metrics = free_ports(7)
+    command = [
+        ray_executable(),
+        "start",
+        "--head",
+        "--block",
+        "--node-ip-address=127.0.0.1",
+        f"--port={gcs}",
+        "--dashboard-host=127.0.0.1",
+        f"--dashboard-port={dashboard}",
+        f"--dashboard-agent-listen-port={agent_http}",
+        f"--dashboard-agent-grpc-port={agent_grpc}",
+        f"--ray-client-server-port={client}",
+        f"--runtime-env-agent-port={runtime_env}",
+        f"--metrics-export-port={metrics}",
+        f"--temp-dir={temp_dir}",
+        "--include-dashboard=true",
+        "--disable-usage-stats",
+    ]
+    if settings.num_cpus is not None:
+        command.append(f"--num-cpus={settings.num_cpus}")
+    if settings.object_store_mb is not None:
+        command.append(f"--object-store-memory={settings.object_store_mb * 1024 * 1024}")
+    return command, f"http://127.0.0.1:{dashboard}", f"127.0.0.1:{gcs}"
+
+
+def _wait_ready(head: EmbeddedHead, timeout: float, progress: Progress) -> None:
+    deadline = time.monotonic() + timeout
+    with httpx.Client(timeout=2.0) as http:
+        while time.monotonic() < deadline:
+            if head.process.poll() is not None:
+                tail = _log_tail(head.log_path)
+                raise EmbeddedHeadError(
+                    f"the embedded Ray head exited with code {head.process.returncode}; "
+                    f"log: {head.log_path}\n{tail}"
+                )
+            try:
+                if http.get(f"{head.dashboard_url}/api/version").status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.25)
+    raise EmbeddedHeadError(
+        f"the embedded Ray head did not answer within {timeout:g} s; log: {head.log_path}"
+    )
+
+
+def _log_tail(path: Path, lines: int = 15) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return ""
+
+
+def start_embedded_head(
+    settings: EmbeddedHeadSettings | None = None, progress: Progress | None = None
+) -> EmbeddedHead:
+    """Start a head on free 127.0.0.1 ports with its own temp dir; return once it answers."""
+    settings = settings or EmbeddedHeadSettings()
+    report = progress or (lambda _message: None)
+    # Short path: Ray's unix sockets live under the temp dir and must stay under ~100 chars.
+    temp_dir = Path(tempfile.mkdtemp(prefix="sovtui-ray-", dir="/tmp"))
+    command, dashboard_url, gcs_address = head_command(settings, temp_dir)
+    log_path = temp_dir / "ray-start.log"
+    env = dict(os.environ, RAY_USAGE_STATS_ENABLED="0")
+    env.pop("RAY_ADDRESS", None)  # would make `ray start --head` think it joins a cluster
+    report(f"starting an embedded Ray head (dashboard {dashboard_url})")
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen(
+            command,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            env=env,
+            start_new_session=True,  # Ctrl-C in the TUI must not reach Ray; we stop it ourselves
+        )
+    head = EmbeddedHead(process, dashboard_url, gcs_address, temp_dir, log_path)
+    _remember(head)
+    try:
+        _wait_ready(head, settings.start_timeout, report)
+    except BaseException:
+        head.stop(timeout=10)
+        raise
+    report(f"embedded Ray head ready at {dashboard_url}")
+    return head

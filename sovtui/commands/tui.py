@@ -1,0 +1,42 @@
+"""`sovtui` / `sovtui run`: open the dashboard; stop an embedded head on exit unless --keep."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+
+from sovtui.cluster.embedded_head import EmbeddedHeadError
+from sovtui.commands.common import EXIT_FAILURE, EXIT_OK, UserError, settings_from_args
+from sovtui.connect import open_connection
+
+
+def _progress(message: str) -> None:
+    print(f"sovtui: {message}", file=sys.stderr, flush=True)
+
+
+def run_tui(args: argparse.Namespace) -> int:
+    from sovtui.app import SovtuiApp  # Textual loads only when the TUI is wanted
+
+    settings = settings_from_args(args)
+    try:
+        connection = open_connection(
+            settings, cli_address=getattr(args, "address", None), progress=_progress
+        )
+    except EmbeddedHeadError as error:
+        raise UserError(str(error), EXIT_FAILURE) from None
+    keep = bool(getattr(args, "keep", False))
+    app = SovtuiApp(connection, settings, ascii_only=bool(getattr(args, "ascii", False)))
+    try:
+        app.run()
+    finally:
+        if connection.head is not None:
+            if keep:
+                _progress(
+                    f"embedded Ray head left running at {connection.head.dashboard_url} "
+                    f"(pid {connection.head.pid}; stop it with: kill {connection.head.pid})"
+                )
+            else:
+                _progress("stopping the embedded Ray head")
+        asyncio.run(connection.close(keep_head=keep))
+    return EXIT_OK

@@ -1,0 +1,44 @@
+"""Command palette entries: every app action, and every loaded theme."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
+from typing import TYPE_CHECKING, cast
+
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+if TYPE_CHECKING:
+    from sovtui.app import SovtuiApp
+
+# (title, help, action name on the app)
+APP_ACTIONS: tuple[tuple[str, str, str], ...] = (
+    ("Refresh now", "Poll the Ray dashboard immediately (r)", "refresh"),
+    ("Help", "Show every key binding (?)", "help"),
+    ("Focus nodes", "Move the cursor to the node table (n)", "focus_pane('nodes')"),
+    ("Focus jobs", "Move the cursor to the jobs table (j)", "focus_pane('jobs')"),
+    ("Quit", "Leave sovtui (q)", "quit"),
+)
+
+
+class SovtuiCommands(Provider):
+    def _entries(self) -> list[tuple[str, str, Callable[[], object]]]:
+        app = cast("SovtuiApp", self.app)
+        entries: list[tuple[str, str, Callable[[], object]]] = [
+            (title, help_text, partial(app.run_action, action))
+            for title, help_text, action in APP_ACTIONS
+        ]
+        for name in sorted(app.sovtui_theme_names):
+            entries.append((f"Theme: {name}", "Switch the colour theme", partial(app.use_theme, name)))
+        return entries
+
+    async def discover(self) -> Hits:
+        for title, help_text, callback in self._entries():
+            yield DiscoveryHit(title, callback, help=help_text)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for title, help_text, callback in self._entries():
+            score = matcher.match(title)
+            if score > 0:
+                yield Hit(score, matcher.highlight(title), callback, help=help_text)

@@ -1,0 +1,105 @@
+"""The one factory that decides which cluster sovtui watches and builds its dashboard client.
+
+Order: --address > $RAY_API_SERVER_ADDRESS > $RAY_ADDRESS (http URLs only) > config `address` >
+a dashboard already answering at `default_address` > an embedded local head started here.
+Used by the CLI, the TUI and the tests alike.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+import httpx
+
+from sovtui.cluster.embedded_head import EmbeddedHead, start_embedded_head
+from sovtui.config import Settings
+from sovtui.ray_api.auth import TokenLookup, find_token
+from sovtui.ray_api.client import DashboardClient, normalise_address
+
+Progress = Callable[[str], None]
+
+MODE_EMBEDDED = "embedded"
+MODE_ATTACHED = "attached"
+MODE_COMPOSE = "compose"
+
+
+@dataclass(frozen=True)
+class ResolvedAddress:
+    address: str | None
+    source: str
+
+
+def resolve_address(
+    cli_address: str | None, settings: Settings, environ: Mapping[str, str] | None = None
+) -> ResolvedAddress:
+    """Where the user asked sovtui to look; None means: probe the default, then embed."""
+    environ = os.environ if environ is None else environ
+    if cli_address:
+        return ResolvedAddress(normalise_address(cli_address), "--address")
+    api_server = environ.get("RAY_API_SERVER_ADDRESS", "").strip()
+    if api_server:
+        return ResolvedAddress(normalise_address(api_server), "$RAY_API_SERVER_ADDRESS")
+    ray_address = environ.get("RAY_ADDRESS", "").strip()
+    if ray_address.startswith(("http://", "https://")):
+        return ResolvedAddress(normalise_address(ray_address), "$RAY_ADDRESS")
+    if settings.address:
+        return ResolvedAddress(normalise_address(settings.address), "config")
+    return ResolvedAddress(None, "default")
+
+
+def dashboard_answers(address: str, timeout: float = 1.0) -> bool:
+    """A quick, token-free look: does a Ray dashboard answer here?"""
+    try:
+        response = httpx.get(f"{address}/api/gcs_healthz", timeout=timeout)
+    except httpx.HTTPError:
+        return False
+    return response.status_code == 200
+
+
+@dataclass
+class Connection:
+    client: DashboardClient
+    mode: str
+    source: str
+    head: EmbeddedHead | None = None
+    project: str | None = None
+
+    @property
+    def address(self) -> str:
+        return self.client.address
+
+    @property
+    def label(self) -> str:
+        name = f"compose: {self.project}" if self.mode == MODE_COMPOSE else self.mode
+        return f"{name} · {self.address}"
+
+    async def close(self, keep_head: bool = False) -> None:
+        await self.client.aclose()
+        if self.head is not None and not keep_head:
+            self.head.stop()
+
+
+def open_connection(
+    settings: Settings,
+    *,
+    cli_address: str | None = None,
+    environ: Mapping[str, str] | None = None,
+    allow_embedded: bool = True,
+    token: TokenLookup | None = None,
+    progress: Progress | None = None,
+) -> Connection:
+    """Resolve the address, starting an embedded head when nothing else is there."""
+    resolved = resolve_address(cli_address, settings, environ)
+    token = token or find_token(environ)
+    if resolved.address is not None:
+        client = DashboardClient(resolved.address, token, timeout=settings.request_timeout)
+        return Connection(client, MODE_ATTACHED, resolved.source)
+    default = normalise_address(settings.default_address)
+    if dashboard_answers(default) or not allow_embedded:
+        client = DashboardClient(default, token, timeout=settings.request_timeout)
+        return Connection(client, MODE_ATTACHED, f"found at {default}")
+    head = start_embedded_head(settings.embedded, progress)
+    client = DashboardClient(head.dashboard_url, token, timeout=settings.request_timeout)
+    return Connection(client, MODE_EMBEDDED, "embedded head", head=head)

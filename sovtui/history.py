@@ -1,0 +1,49 @@
+"""An in-process ring buffer of cluster samples for the history plots (no Prometheus needed)."""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+
+from sovtui.ray_api.snapshot import ClusterSnapshot
+
+
+@dataclass(frozen=True)
+class Sample:
+    taken_at: float
+    cpu_logical_pct: float | None  # Ray's CPU resource in use (tasks/actors holding CPUs)
+    cpu_physical_pct: float | None  # the machines' own CPU use, averaged over live nodes
+    object_store_pct: float | None
+
+
+def sample_of(snapshot: ClusterSnapshot) -> Sample:
+    cpu = snapshot.totals.get("CPU")
+    store = snapshot.totals.get("object_store_memory")
+    physical = [n.cpu_percent for n in snapshot.alive_nodes if n.cpu_percent is not None]
+    return Sample(
+        taken_at=snapshot.taken_at,
+        cpu_logical_pct=cpu.fraction * 100 if cpu and cpu.fraction is not None else None,
+        cpu_physical_pct=sum(physical) / len(physical) if physical else None,
+        object_store_pct=store.fraction * 100 if store and store.fraction is not None else None,
+    )
+
+
+class History:
+    def __init__(self, max_points: int) -> None:
+        self._samples: deque[Sample] = deque(maxlen=max_points)
+
+    def add(self, snapshot: ClusterSnapshot) -> None:
+        self._samples.append(sample_of(snapshot))
+
+    def __len__(self) -> int:
+        return len(self._samples)
+
+    def samples(self) -> list[Sample]:
+        return list(self._samples)
+
+    def seconds_ago(self) -> list[float]:
+        """X values: seconds before the newest sample (negative, so time runs left to right)."""
+        if not self._samples:
+            return []
+        newest = self._samples[-1].taken_at
+        return [s.taken_at - newest for s in self._samples]

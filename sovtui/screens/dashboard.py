@@ -1,0 +1,98 @@
+"""The dashboard: totals, history plots, nodes and jobs, refreshed from the App's snapshot."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, cast
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.screen import Screen
+from textual.widgets import Footer, Header
+
+from sovtui.link_state import LinkState
+from sovtui.ray_api.snapshot import ClusterSnapshot
+from sovtui.widgets.connection_banner import ConnectionBanner
+from sovtui.widgets.history_plot import HistoryPlot
+from sovtui.widgets.jobs_table import JobsTable
+from sovtui.widgets.node_table import NodeTable
+from sovtui.widgets.resource_bars import ResourceBars
+
+if TYPE_CHECKING:
+    from sovtui.app import SovtuiApp
+
+
+class DashboardScreen(Screen[None]):
+    BINDINGS = [
+        Binding("tab", "next_pane", "Next pane"),
+        Binding("shift+tab", "previous_pane", "Prev pane", show=False),
+        Binding("n", "focus_nodes", "Nodes", show=False),
+        Binding("j", "focus_jobs", "Jobs", show=False),
+    ]
+
+    @property
+    def sovtui(self) -> SovtuiApp:
+        return cast("SovtuiApp", self.app)
+
+    def compose(self) -> ComposeResult:
+        app = self.sovtui
+        yield Header(show_clock=False, icon="◆")
+        yield ConnectionBanner(id="banner")
+        with Horizontal(id="top"):
+            yield ResourceBars(id="totals")
+            yield HistoryPlot(
+                "CPU %",
+                {"Ray CPUs": "cpu_logical_pct", "host": "cpu_physical_pct"},
+                ascii_only=app.ascii_only,
+                id="cpu-plot",
+            )
+            yield HistoryPlot(
+                "Object store %",
+                {"used": "object_store_pct"},
+                ascii_only=app.ascii_only,
+                id="store-plot",
+            )
+        yield NodeTable(id="nodes")
+        yield JobsTable(app.clock, id="jobs")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#totals", ResourceBars).border_title = "Cluster"
+        self.query_one("#totals", ResourceBars).ascii_only = self.sovtui.ascii_only
+        self.watch(self.app, "snapshot", self._show_snapshot)
+        self.watch(self.app, "link", self._show_link)
+        self.query_one(NodeTable).focus()
+
+    def _show_snapshot(self, snapshot: ClusterSnapshot | None) -> None:
+        if snapshot is None:
+            return
+        self.query_one("#totals", ResourceBars).totals = dict(snapshot.totals)
+        self.query_one(NodeTable).show_nodes(snapshot.nodes)
+        self.query_one(JobsTable).show_jobs(snapshot.jobs)
+        history = self.sovtui.history
+        for plot in self.query(HistoryPlot):
+            plot.show(history)
+
+    def _show_link(self, link: LinkState) -> None:
+        self.query_one(ConnectionBanner).show_link(link)
+
+    def _panes(self) -> list[NodeTable | JobsTable]:
+        return [self.query_one(NodeTable), self.query_one(JobsTable)]
+
+    def _cycle(self, step: int) -> None:
+        panes = self._panes()
+        focused = self.focused
+        index = panes.index(focused) if focused in panes else -1  # type: ignore[arg-type]
+        panes[(index + step) % len(panes)].focus()
+
+    def action_next_pane(self) -> None:
+        self._cycle(1)
+
+    def action_previous_pane(self) -> None:
+        self._cycle(-1)
+
+    def action_focus_nodes(self) -> None:
+        self.query_one(NodeTable).focus()
+
+    def action_focus_jobs(self) -> None:
+        self.query_one(JobsTable).focus()

@@ -1,0 +1,70 @@
+"""The node table: one row per Ray node, updated in place so the cursor stays put."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from textual.widgets import DataTable
+
+from sovtui.format import human_bytes, percent
+from sovtui.ray_api.snapshot import NodeView
+
+COLUMNS = ("Node", "IP", "Role", "State", "CPUs", "CPU%", "Memory", "Obj store", "GPUs")
+
+
+def node_row(node: NodeView) -> tuple[str, ...]:
+    memory = f"{human_bytes(node.memory_used)}/{human_bytes(node.memory_total)}"
+    store = f"{human_bytes(node.object_store_used)}/{human_bytes(node.object_store_total)}"
+    gpus = f"{node.gpus:g}" if node.gpus else "—"
+    if node.gpus and node.gpu_utilization is not None:
+        gpus += f" ({node.gpu_utilization:.0f}%)"
+    return (
+        node.short_id,
+        node.ip,
+        "head" if node.is_head else "worker",
+        node.state,
+        f"{node.cpus:g}",
+        percent(node.cpu_percent),
+        memory,
+        store,
+        gpus,
+    )
+
+
+class NodeTable(DataTable[str]):
+    BORDER_TITLE = "Nodes"
+
+    def on_mount(self) -> None:
+        self.cursor_type = "row"
+        self.zebra_stripes = True
+        for column in COLUMNS:
+            self.add_column(column, key=column)
+
+    def show_nodes(self, nodes: tuple[NodeView, ...]) -> None:
+        rows = [(node.node_id, node_row(node)) for node in nodes]
+        replace_rows(self, rows)
+        alive = sum(1 for node in nodes if node.alive)
+        self.border_title = f"Nodes ({alive} alive / {len(nodes)})"
+
+
+def replace_rows(table: DataTable[Any], rows: Sequence[tuple[str, Sequence[Any]]]) -> None:
+    """Show exactly `rows`, keeping the cursor on the same key when it is still there."""
+    current_key: str | None = None
+    if table.row_count and 0 <= table.cursor_row < table.row_count:
+        current_key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+    existing = [key.value for key in table.rows]
+    wanted = [key for key, _ in rows]
+    if existing == wanted:
+        columns = list(table.columns)
+        for key, values in rows:
+            old = table.get_row(key)
+            for column, value, previous in zip(columns, values, old, strict=False):
+                if value != previous:
+                    table.update_cell(key, column, value)
+        return
+    table.clear()
+    for key, values in rows:
+        table.add_row(*values, key=key)
+    if current_key is not None and current_key in wanted:
+        table.move_cursor(row=wanted.index(current_key), animate=False)
