@@ -44,5 +44,6 @@ def run(args: argparse.Namespace) -> int:
         print(f"{preset.name:<20} {preset.display_title}{override}")
         print(f"{'':<20} runs: {workload}")
         for param in preset.params:
-            print(f"{'':<20}   -p {param.name}={param.default}  ({allowed(param)}) {param.help}")
+            default = "(workload default)" if param.default is None else param.default
+            print(f"{'':<20}   -p {param.name}={default}  ({allowed(param)}) {param.help}")
     return EXIT_OK

@@ -102,7 +102,9 @@ def coerce(param: Param, raw: object) -> ParamValue:
     return value_text
 
 
-def resolve_values(preset: Preset, given: Mapping[str, object]) -> dict[str, ParamValue]:
+def resolve_values(
+    preset: Preset, given: Mapping[str, object]
+) -> dict[str, ParamValue | None]:
     """Defaults overlaid with the given values, every one validated; unknown names refused."""
     known = {p.name: p for p in preset.params}
     for name in given:
@@ -122,12 +124,15 @@ def format_value(value: ParamValue) -> str:
 
 
 def build_argv(
-    preset: Preset, values: Mapping[str, ParamValue], *, python: str = "python"
+    preset: Preset, values: Mapping[str, ParamValue | None], *, python: str = "python"
 ) -> list[str]:
-    """The program's argv: a bool adds its bare flag when true and is left out when false."""
+    """The program's argv: a bool adds its bare flag when true and is left out when false;
+    a param with no value (null default, nothing given) is left out."""
     argv = preset.workload.base_argv(python)
     for param in preset.params:
         value = values.get(param.name, param.default)
+        if value is None:
+            continue
         if param.type is ParamType.BOOL:
             if value:
                 argv.append(param.option)

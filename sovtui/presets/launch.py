@@ -32,14 +32,14 @@ class Launched:
     submission_id: str
     job_id: str | None
     entrypoint: str
-    values: dict[str, ParamValue]
+    values: dict[str, ParamValue | None]
     package: str | None  # gcs:// URI of the shipped code, None for command workloads
     uploaded: bool  # False when the cluster already had that exact package
 
 
 def job_spec(
     preset: Preset,
-    values: Mapping[str, ParamValue],
+    values: Mapping[str, ParamValue | None],
     *,
     package_uri: str | None = None,
     python: str = "python",

@@ -68,7 +68,9 @@ class Param(_Strict):
     min: float | None = None
     max: float | None = None
     choices: list[str | int | float] | None = Field(default=None, validate_default=True)
-    default: ParamValue
+    # null/omitted: the flag is left out unless a value is given, so the workload's own default
+    # applies (e.g. "as many partitions as the cluster has CPUs"). A bool defaults to false.
+    default: ParamValue | None = Field(default=None, validate_default=True)
     help: str = ""
     flag: str | None = Field(default=None, description="defaults to --NAME")
 
@@ -113,12 +115,14 @@ class Param(_Strict):
 
     @field_validator("default")
     @classmethod
-    def _default(cls, value: ParamValue, info: ValidationInfo) -> ParamValue:
+    def _default(cls, value: ParamValue | None, info: ValidationInfo) -> ParamValue | None:
         # A field missing from info.data failed its own validation; that error is reported, so
         # checking against it here would only add a second, confusing message.
         if not {"type", "min", "max", "choices"} <= info.data.keys():
             return value
         kind = info.data["type"]
+        if value is None:
+            return False if kind is ParamType.BOOL else None
         if kind is ParamType.INT and not _is_int(value):
             raise ValueError(f"must be an integer for an int param, got {value!r}")
         if kind is ParamType.FLOAT:
@@ -291,7 +295,7 @@ class Preset(_Strict):
     def param(self, name: str) -> Param | None:
         return next((p for p in self.params if p.name == name), None)
 
-    def defaults(self) -> dict[str, ParamValue]:
+    def defaults(self) -> dict[str, ParamValue | None]:
         return {p.name: p.default for p in self.params}
 
 

@@ -103,8 +103,3 @@ def test_user_folder_adds_and_overrides_without_failures(tmp_path: Path) -> None
 def test_missing_folders_are_empty_not_errors(tmp_path: Path) -> None:
     result = load_presets(tmp_path / "nope", tmp_path / "nada")
     assert result.presets == [] and result.failures == []
-
-
-def test_shipped_presets_load_cleanly() -> None:
-    result = load_presets(user_dir=Path("/nonexistent/sovtui-user-presets"))
-    assert result.failures == [], [str(f) for f in result.failures]
