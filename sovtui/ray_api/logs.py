@@ -25,7 +25,7 @@ from httpx_ws import (
 )
 
 from sovtui.ray_api.client import DashboardClient
-from sovtui.ray_api.errors import DashboardError, DashboardRejected
+from sovtui.ray_api.errors import DashboardError, DashboardRejected, DashboardUnauthorized
 from sovtui.ray_api.jobs import JobNotFound, JobsApi, ray_reason
 
 LinesCallback = Callable[[list[str]], Awaitable[None] | None]
@@ -127,6 +127,12 @@ class LogTail:
                     position += len(text)
         except WebSocketUpgradeError as error:
             response = error.response
+            if response.status_code in (401, 403):
+                raise DashboardUnauthorized(
+                    f"{self.client.address} refused the log tail (HTTP {response.status_code}): "
+                    "the Ray auth token is missing or wrong",
+                    response.status_code,
+                ) from None
             if response.status_code == 404:
                 raise JobNotFound(
                     f"no job {self.job_id!r} on {self.client.address}", 404, ""
