@@ -55,7 +55,7 @@ class SovtuiApp(App[None]):
         self.connection = connection
         self.settings = settings
         self.clock = clock
-        self._monotonic = monotonic
+        self.monotonic = monotonic
         self.ascii_only = ascii_only
         self.history = History(settings.history_points)
         self._themes = themes if themes is not None else load_themes()
@@ -104,7 +104,7 @@ class SovtuiApp(App[None]):
 
     def _tick(self) -> None:
         retry_at = self.link.retry_at
-        if retry_at is not None and self._monotonic() < retry_at:
+        if retry_at is not None and self.monotonic() < retry_at:
             return  # backing off
         self.poll_now()
 
@@ -132,7 +132,7 @@ class SovtuiApp(App[None]):
         failures = self.link.failures + 1
         delay = backoff_delay(failures, self.settings.interval, self.settings.max_backoff)
         self.link = LinkState(
-            message.error.state, str(message.error), failures, self._monotonic() + delay
+            message.error.state, str(message.error), failures, self.monotonic() + delay
         )
 
     @on(Worker.StateChanged)

@@ -31,7 +31,8 @@ class EmbeddedHeadSettings(BaseModel):
 
     num_cpus: int | None = Field(default=None, ge=1, description="CPUs the embedded head offers")
     object_store_mb: int | None = Field(default=None, ge=75)
-    start_timeout: float = Field(default=60.0, gt=0)
+    dashboard_port: int | None = Field(default=None, ge=1, le=65535, description="None: any free")
+    start_timeout: float = Field(default=90.0, gt=0)
 
 
 class Settings(BaseModel):

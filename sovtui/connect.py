@@ -15,7 +15,7 @@ import httpx
 
 from sovtui.cluster.embedded_head import EmbeddedHead, start_embedded_head
 from sovtui.config import Settings
-from sovtui.ray_api.auth import TokenLookup, find_token
+from sovtui.ray_api.auth import TokenLookup, explicit_token, find_token
 from sovtui.ray_api.client import DashboardClient, normalise_address
 
 Progress = Callable[[str], None]
@@ -101,5 +101,6 @@ def open_connection(
         client = DashboardClient(default, token, timeout=settings.request_timeout)
         return Connection(client, MODE_ATTACHED, f"found at {default}")
     head = start_embedded_head(settings.embedded, progress)
-    client = DashboardClient(head.dashboard_url, token, timeout=settings.request_timeout)
+    head_token = explicit_token(head.token, "the embedded head's own token")
+    client = DashboardClient(head.dashboard_url, head_token, timeout=settings.request_timeout)
     return Connection(client, MODE_EMBEDDED, "embedded head", head=head)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import shutil
 import signal
 import subprocess
@@ -50,6 +51,10 @@ class EmbeddedHead:
     gcs_address: str
     temp_dir: Path
     log_path: Path
+    token: str = ""
+
+    def __repr__(self) -> str:  # the token stays out of logs and tracebacks
+        return f"EmbeddedHead(pid={self.pid}, dashboard_url={self.dashboard_url!r})"
 
     @property
     def pid(self) -> int:
@@ -58,7 +63,7 @@ class EmbeddedHead:
     def running(self) -> bool:
         return self.process.poll() is None
 
-    def stop(self, timeout: float = 20.0) -> None:
+    def stop(self, timeout: float = 20.0, keep_files: bool = False) -> None:
         """SIGTERM the `ray start --block` child (it stops its processes), then SIGKILL the group."""
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
@@ -73,7 +78,8 @@ class EmbeddedHead:
         if self.process.poll() is None:
             self.process.wait(timeout=5)
         _forget(self)
-        shutil.rmtree(self.temp_dir, ignore_errors=True)
+        if not keep_files:
+            shutil.rmtree(self.temp_dir, ignore_errors=True)
 
     def record(self) -> dict[str, object]:
         return {
@@ -82,6 +88,7 @@ class EmbeddedHead:
             "gcs_address": self.gcs_address,
             "temp_dir": str(self.temp_dir),
             "log": str(self.log_path),
+            "token": self.token,
         }
 
 
@@ -92,8 +99,11 @@ def _record_path(head: EmbeddedHead) -> Path:
 def _remember(head: EmbeddedHead) -> None:
     """Leave a note for `--keep` users: which pid to stop, where the logs are."""
     path = _record_path(head)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(head.record(), indent=2), encoding="utf-8")
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    # The record holds the head's token: owner-only from the moment it exists.
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+        json.dump(head.record(), handle, indent=2)
 
 
 def _forget(head: EmbeddedHead) -> None:
@@ -102,6 +112,8 @@ def _forget(head: EmbeddedHead) -> None:
 
 def head_command(settings: EmbeddedHeadSettings, temp_dir: Path) -> tuple[list[str], str, str]:
     gcs, dashboard, agent_http, agent_grpc, client, runtime_env, metrics = free_ports(7)
+    if settings.dashboard_port is not None:
+        dashboard = settings.dashboard_port
     command = [
         ray_executable(),
         "start",
@@ -129,7 +141,8 @@ def head_command(settings: EmbeddedHeadSettings, temp_dir: Path) -> tuple[list[s
 
 def _wait_ready(head: EmbeddedHead, timeout: float, progress: Progress) -> None:
     deadline = time.monotonic() + timeout
-    with httpx.Client(timeout=2.0) as http:
+    headers = {"Authorization": f"Bearer {head.token}"}
+    with httpx.Client(timeout=2.0, headers=headers) as http:
         while time.monotonic() < deadline:
             if head.process.poll() is not None:
                 tail = _log_tail(head.log_path)
@@ -138,9 +151,11 @@ def _wait_ready(head: EmbeddedHead, timeout: float, progress: Progress) -> None:
                     f"log: {head.log_path}\n{tail}"
                 )
             try:
-                if http.get(f"{head.dashboard_url}/api/version").status_code == 200:
+                # The dashboard answers before the head's node is registered: wait for both.
+                response = http.get(f"{head.dashboard_url}/nodes", params={"view": "summary"})
+                if response.status_code == 200 and response.json()["data"]["summary"]:
                     return
-            except httpx.HTTPError:
+            except (httpx.HTTPError, ValueError, KeyError, TypeError):
                 pass
             time.sleep(0.25)
     raise EmbeddedHeadError(
@@ -165,7 +180,10 @@ def start_embedded_head(
     temp_dir = Path(tempfile.mkdtemp(prefix="sovtui-ray-", dir="/tmp"))
     command, dashboard_url, gcs_address = head_command(settings, temp_dir)
     log_path = temp_dir / "ray-start.log"
-    env = dict(os.environ, RAY_USAGE_STATS_ENABLED="0")
+    # Its own token, always: Ray 2.60 otherwise picks token mode from whatever ~/.ray holds.
+    token = secrets.token_hex(32)
+    env = dict(os.environ, RAY_USAGE_STATS_ENABLED="0", RAY_AUTH_MODE="token", RAY_AUTH_TOKEN=token)
+    env.pop("RAY_AUTH_TOKEN_PATH", None)
     env.pop("RAY_ADDRESS", None)  # would make `ray start --head` think it joins a cluster
     report(f"starting an embedded Ray head (dashboard {dashboard_url})")
     with open(log_path, "wb") as log:
@@ -177,12 +195,12 @@ def start_embedded_head(
             env=env,
             start_new_session=True,  # Ctrl-C in the TUI must not reach Ray; we stop it ourselves
         )
-    head = EmbeddedHead(process, dashboard_url, gcs_address, temp_dir, log_path)
+    head = EmbeddedHead(process, dashboard_url, gcs_address, temp_dir, log_path, token)
     _remember(head)
     try:
         _wait_ready(head, settings.start_timeout, report)
     except BaseException:
-        head.stop(timeout=10)
+        head.stop(timeout=10, keep_files=True)  # the log explains the failure
         raise
     report(f"embedded Ray head ready at {dashboard_url}")
     return head

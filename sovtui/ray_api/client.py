@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import time
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 import httpx
@@ -56,8 +58,10 @@ class DashboardClient:
         *,
         timeout: float = 5.0,
         transport: httpx.AsyncBaseTransport | None = None,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self._timeout = timeout
+        self._clock = clock
         self._transport = transport
         self.address = normalise_address(address)
         self.token = token
@@ -164,7 +168,10 @@ class DashboardClient:
         return (await self.get_json("/api/cluster_status", _STATUS)).data
 
     async def node_summaries(self) -> list[NodeSummary]:
-        return (await self.get_json("/nodes", _SUMMARY, view="summary")).data.summary
+        return (await self.node_summary_data()).summary
+
+    async def node_summary_data(self) -> NodeSummaryData:
+        return (await self.get_json("/nodes", _SUMMARY, view="summary")).data
 
     async def state_nodes(self) -> list[StateNode]:
         return (await self.get_json("/api/v0/nodes", _STATE_NODES)).data.result.result
@@ -178,7 +185,14 @@ class DashboardClient:
     async def snapshot(self) -> ClusterSnapshot:
         """Everything one dashboard refresh needs, fetched concurrently."""
         version = self._version or await self.version()
-        status, summaries, jobs = await asyncio.gather(
-            self.cluster_status(), self.node_summaries(), self.jobs()
+        status, summary, jobs = await asyncio.gather(
+            self.cluster_status(), self.node_summary_data(), self.jobs()
         )
-        return build_snapshot(version, status, summaries, jobs)
+        return build_snapshot(
+            version,
+            status,
+            summary.summary,
+            jobs,
+            taken_at=self._clock(),
+            logical=summary.node_logical_resources,
+        )

@@ -103,8 +103,10 @@ class NodeSummary(_Camel):
     raylet: RayletInfo
 
 
-class NodeSummaryData(_Lenient):
+class NodeSummaryData(_Camel):
     summary: list[NodeSummary] = Field(default_factory=list)
+    # node id -> "0.0/2.0 CPU\n0B/21.11GiB memory\n..." (what autoscaler v2 still tells us)
+    node_logical_resources: dict[str, str] = Field(default_factory=dict)
 
 
 # /api/v0/nodes --------------------------------------------------------------------------------

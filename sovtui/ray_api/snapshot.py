@@ -134,13 +134,29 @@ def totals_from_status(status: ClusterStatusData) -> dict[str, Usage] | None:
     return totals
 
 
-def totals_from_nodes(nodes: tuple[NodeView, ...]) -> dict[str, Usage]:
+def logical_use(text: str) -> dict[str, float]:
+    """`"1.0/2.0 CPU\n0B/21GiB memory"` -> {"CPU": 1.0}: the count-like resources only."""
+    used: dict[str, float] = {}
+    for line in text.splitlines():
+        amount, _, name = line.strip().partition(" ")
+        numerator = amount.split("/", 1)[0]
+        try:
+            used[name] = float(numerator)
+        except ValueError:
+            continue  # byte amounts like "0B" are not needed: the object store is summed directly
+    return used
+
+
+def totals_from_nodes(
+    nodes: tuple[NodeView, ...], logical: dict[str, str] | None = None
+) -> dict[str, Usage]:
     """Autoscaler v2 leaves clusterStatus null: sum the live nodes instead.
 
-    Logical CPU/GPU/memory use is not in the node summary, so those `used` stay unknown;
-    the object store's use is reported per node and can be summed.
+    CPU/GPU use comes from the summary's per-node logical-resource strings when present;
+    object-store use is reported per node; logical memory use stays unknown.
     """
     alive = [n for n in nodes if n.alive]
+    per_node = {n.node_id: logical_use(logical.get(n.node_id, "")) for n in alive} if logical else {}
     totals: dict[str, Usage] = {}
     for name in TOTAL_RESOURCES:
         total = sum(n.resources_total.get(name, 0.0) for n in alive)
@@ -149,6 +165,8 @@ def totals_from_nodes(nodes: tuple[NodeView, ...]) -> dict[str, Usage]:
         used: float | None = None
         if name == "object_store_memory":
             used = sum(n.object_store_used or 0.0 for n in alive)
+        elif name in ("CPU", "GPU") and per_node and all(name in u for u in per_node.values()):
+            used = sum(u[name] for u in per_node.values())
         totals[name] = Usage(used=used, total=total)
     return totals
 
@@ -159,6 +177,7 @@ def build_snapshot(
     summaries: list[NodeSummary],
     jobs: list[JobDetails],
     taken_at: float | None = None,
+    logical: dict[str, str] | None = None,
 ) -> ClusterSnapshot:
     nodes = tuple(
         sorted(
@@ -169,7 +188,7 @@ def build_snapshot(
     totals = totals_from_status(status) if status is not None else None
     derived = totals is None
     if totals is None:
-        totals = totals_from_nodes(nodes)
+        totals = totals_from_nodes(nodes, logical)
     ordered_jobs = tuple(sorted(jobs, key=lambda j: j.start_time or 0, reverse=True))
     return ClusterSnapshot(
         version=version,

@@ -32,4 +32,5 @@ class ConnectionBanner(Static):
         if self._link.state == "connecting":
             self.update("connecting…")
         else:
-            self.update(self._link.describe(time.monotonic()))
+            clock = getattr(self.app, "monotonic", time.monotonic)  # the App's, so tests can freeze it
+            self.update(self._link.describe(clock()))

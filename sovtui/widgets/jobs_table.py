@@ -5,11 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from rich.text import Text
-from textual.widgets import DataTable
 
 from sovtui.format import job_duration, job_start, truncate
 from sovtui.ray_api.models import JobDetails
-from sovtui.widgets.node_table import replace_rows
+from sovtui.widgets.node_table import LiveTable, replace_rows
 
 COLUMNS = ("Job", "Status", "Entrypoint", "Start", "Duration", "Message")
 STATUS_STYLES = {
@@ -32,7 +31,7 @@ def job_row(job: JobDetails, now: float) -> tuple[str | Text, ...]:
     )
 
 
-class JobsTable(DataTable[str | Text]):
+class JobsTable(LiveTable):
     BORDER_TITLE = "Jobs"
 
     def __init__(self, clock: Callable[[], float], **kwargs: object) -> None:

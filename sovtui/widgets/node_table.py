@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from textual import events
 from textual.widgets import DataTable
 
 from sovtui.format import human_bytes, percent
@@ -32,7 +33,22 @@ def node_row(node: NodeView) -> tuple[str, ...]:
     )
 
 
-class NodeTable(DataTable[str]):
+class LiveTable(DataTable[Any]):
+    """A DataTable whose rows are replaced every poll.
+
+    DataTable measures new rows on idle but keeps rows rendered before that in its line
+    cache, so an unfocused table kept header-wide columns. Drop the cache once measured.
+    """
+
+    async def _on_idle(self, event: events.Idle) -> None:
+        measuring = bool(self._require_update_dimensions or self._updated_cells)
+        await super()._on_idle(event)
+        if measuring:
+            self._clear_caches()
+            self.refresh()
+
+
+class NodeTable(LiveTable):
     BORDER_TITLE = "Nodes"
 
     def on_mount(self) -> None:

@@ -21,7 +21,7 @@ class ResourceBars(Widget):
     def render(self) -> Text:
         if not self.totals:
             return Text("waiting for the first snapshot…", style="dim")
-        width = max(10, self.size.width)
+        width = max(10, self.content_size.width)
         text = Text(no_wrap=True, overflow="ellipsis")
         names = [name for name in TOTAL_RESOURCES if name in self.totals]
         for index, name in enumerate(names):

@@ -1,0 +1,89 @@
+"""Shared fixtures: isolated XDG dirs, a fixed time zone, recorded Ray answers, a real Ray head."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from sovtui.cluster.embedded_head import EmbeddedHead, EmbeddedHeadError, start_embedded_head
+from sovtui.config import EmbeddedHeadSettings, Settings
+from sovtui.connect import MODE_ATTACHED, MODE_EMBEDDED, Connection
+from sovtui.ray_api.auth import TokenLookup, explicit_token
+from sovtui.ray_api.client import DashboardClient
+from tests.recorded import RAY_260, RecordedRay
+
+IN_CI = os.environ.get("CI", "").lower() == "true"
+FROZEN_NOW = 1795315000.0  # a moment just after the recordings were taken
+
+os.environ["TZ"] = "UTC"
+time.tzset()
+
+
+@pytest.fixture(autouse=True)
+def isolated_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """No test reads or writes the developer's own ~/.config, ~/.local or ~/.ray token."""
+    home = tmp_path_factory.mktemp("home")
+    for variable, sub in (
+        ("XDG_CONFIG_HOME", "config"),
+        ("XDG_STATE_HOME", "state"),
+        ("XDG_DATA_HOME", "data"),
+        ("XDG_CACHE_HOME", "cache"),
+    ):
+        monkeypatch.setenv(variable, str(home / sub))
+    for variable in ("RAY_ADDRESS", "RAY_API_SERVER_ADDRESS", "RAY_AUTH_TOKEN", "RAY_AUTH_TOKEN_PATH"):
+        monkeypatch.delenv(variable, raising=False)
+    for name in list(os.environ):
+        if name.startswith("SOVTUI_") and name not in ("SOVTUI_HOME", "SOVTUI_RAY_IMAGE"):
+            monkeypatch.delenv(name, raising=False)
+    return home
+
+
+def no_token() -> TokenLookup:
+    return TokenLookup(None, None, ("$RAY_AUTH_TOKEN", "$RAY_AUTH_TOKEN_PATH", "~/.ray/auth_token"))
+
+
+@pytest.fixture
+def recorded_ray() -> RecordedRay:
+    return RecordedRay(RAY_260)
+
+
+def recorded_connection(recorded: RecordedRay, clock: float = FROZEN_NOW) -> Connection:
+    client = DashboardClient(
+        "http://127.0.0.1:8265", no_token(), transport=recorded.transport(), clock=lambda: clock
+    )
+    return Connection(client, MODE_ATTACHED, "--address")
+
+
+def need_real(reason: str) -> None:
+    """Skip outside CI; fail under CI=true, where nothing may be skipped."""
+    if IN_CI:
+        pytest.fail(f"{reason} (CI=true: this test must run)")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def ray_head() -> Iterator[EmbeddedHead]:
+    """A real Ray head for the whole session, started the way sovtui starts its embedded one."""
+    try:
+        head = start_embedded_head(EmbeddedHeadSettings(object_store_mb=300, start_timeout=120))
+    except (EmbeddedHeadError, OSError) as error:
+        need_real(f"could not start a Ray head: {error}")
+        raise
+    yield head
+    head.stop()
+
+
+@pytest.fixture
+def ray_connection(ray_head: EmbeddedHead) -> Connection:
+    token = explicit_token(ray_head.token, "test head")
+    client = DashboardClient(ray_head.dashboard_url, token, timeout=10)
+    return Connection(client, MODE_EMBEDDED, "embedded head", head=None)
+
+
+@pytest.fixture
+def settings() -> Settings:
+    return Settings(interval=2.0)

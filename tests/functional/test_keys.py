@@ -1,0 +1,108 @@
+"""Keyboard behaviour, driven with Pilot over answers recorded from a real Ray 2.60 head."""
+
+from __future__ import annotations
+
+from sovtui.app import SovtuiApp
+from sovtui.config import Settings
+from sovtui.screens.dashboard import DashboardScreen
+from sovtui.screens.help import HelpScreen
+from sovtui.widgets.jobs_table import JobsTable
+from sovtui.widgets.node_table import NodeTable
+from tests.conftest import FROZEN_NOW, recorded_connection
+from tests.recorded import RecordedRay
+
+
+def make_app(recorded: RecordedRay, **settings: object) -> SovtuiApp:
+    return SovtuiApp(
+        recorded_connection(recorded), Settings(**settings), clock=lambda: FROZEN_NOW  # type: ignore[arg-type]
+    )
+
+
+async def test_first_poll_fills_tables(recorded_ray: RecordedRay) -> None:
+    app = make_app(recorded_ray)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause(0.3)
+        nodes = app.screen.query_one(NodeTable)
+        jobs = app.screen.query_one(JobsTable)
+        assert nodes.row_count == 1
+        assert jobs.row_count == 2
+        assert "recorded-ok" in [key.value for key in jobs.rows]
+        assert app.link.healthy
+
+
+async def test_r_refreshes_now(recorded_ray: RecordedRay) -> None:
+    app = make_app(recorded_ray, interval=3600)
+    async with app.run_test() as pilot:
+        await pilot.pause(0.3)
+        before = recorded_ray.requests.count("/api/jobs/")
+        await pilot.press("r")
+        await pilot.pause(0.3)
+        assert recorded_ray.requests.count("/api/jobs/") == before + 1
+
+
+async def test_tab_moves_between_panes(recorded_ray: RecordedRay) -> None:
+    app = make_app(recorded_ray)
+    async with app.run_test() as pilot:
+        await pilot.pause(0.2)
+        assert isinstance(app.focused, NodeTable)
+        await pilot.press("tab")
+        assert isinstance(app.focused, JobsTable)
+        await pilot.press("tab")
+        assert isinstance(app.focused, NodeTable)
+
+
+async def test_question_mark_opens_help_and_escape_closes(recorded_ray: RecordedRay) -> None:
+    app = make_app(recorded_ray)
+    async with app.run_test() as pilot:
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("escape")
+        assert isinstance(app.screen, DashboardScreen)
+
+
+async def test_q_quits(recorded_ray: RecordedRay) -> None:
+    app = make_app(recorded_ray)
+    async with app.run_test() as pilot:
+        await pilot.press("q")
+        await pilot.pause(0.1)
+    assert app.return_code == 0
+
+
+async def test_footer_shows_bindings(recorded_ray: RecordedRay) -> None:
+    app = make_app(recorded_ray)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.pause(0.2)
+        shown = {binding.key for (_, binding, enabled, _) in app.screen.active_bindings.values() if binding.show}
+        assert {"q", "r", "question_mark", "tab"} <= shown
+
+
+async def test_every_action_is_in_the_command_palette(recorded_ray: RecordedRay) -> None:
+    from sovtui.commands_palette import APP_ACTIONS, SovtuiCommands
+
+    app = make_app(recorded_ray)
+    async with app.run_test() as pilot:
+        await pilot.pause(0.1)
+        provider = SovtuiCommands(app.screen)
+        titles = [hit.text async for hit in provider.discover()]
+        for title, _, _ in APP_ACTIONS:
+            assert title in titles
+        assert {"Theme: sovtui-dark", "Theme: sovtui-light", "Theme: sovtui-16"} <= set(titles)
+        for binding in ("refresh", "help", "quit"):
+            assert any(action.startswith(binding) for _, _, action in APP_ACTIONS)
+
+
+async def test_theme_switch_from_palette_entry(recorded_ray: RecordedRay) -> None:
+    app = make_app(recorded_ray)
+    async with app.run_test() as pilot:
+        app.use_theme("sovtui-light")
+        await pilot.pause(0.1)
+        assert app.theme == "sovtui-light"
+        app.use_theme("no-such-theme")
+        assert app.theme == "sovtui-light"
+
+
+async def test_unknown_configured_theme_falls_back(recorded_ray: RecordedRay) -> None:
+    app = make_app(recorded_ray, theme="missing-theme")
+    async with app.run_test() as pilot:
+        await pilot.pause(0.1)
+        assert app.theme == "sovtui-dark"

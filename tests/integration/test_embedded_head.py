@@ -1,0 +1,150 @@
+"""Against a real Ray head started the way sovtui starts its embedded one."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+
+from sovtui.app import SovtuiApp
+from sovtui.cli import main
+from sovtui.cluster.embedded_head import EmbeddedHead, ray_executable, start_embedded_head
+from sovtui.cluster.ports import free_port
+from sovtui.config import EmbeddedHeadSettings, Settings
+from sovtui.connect import MODE_EMBEDDED, Connection, open_connection
+from sovtui.widgets.connection_banner import ConnectionBanner
+from sovtui.widgets.jobs_table import JobsTable
+from sovtui.widgets.node_table import NodeTable
+
+pytestmark = pytest.mark.ray
+
+
+def status_json(head: EmbeddedHead, capsys: pytest.CaptureFixture[str]) -> dict:  # type: ignore[type-arg]
+    os.environ["RAY_AUTH_TOKEN"] = head.token
+    try:
+        code = main(["status", "--json", "--address", head.dashboard_url])
+    finally:
+        del os.environ["RAY_AUTH_TOKEN"]
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    return json.loads(captured.out)  # type: ignore[no-any-return]
+
+
+def ray_job_submit(head: EmbeddedHead, submission_id: str, code: str) -> str:
+    """Ray's own CLI, not sovtui's client."""
+    env = dict(os.environ, RAY_AUTH_TOKEN=head.token, RAY_AUTH_MODE="token")
+    for attempt in range(10):
+        result = subprocess.run(
+            [ray_executable(), "job", "submit", "--address", head.dashboard_url,
+             "--submission-id", f"{submission_id}" if attempt == 0 else f"{submission_id}-{attempt}",
+             "--", sys.executable, "-c", code],
+            env=env, capture_output=True, text=True, timeout=180,
+        )
+        if "No available agent" not in result.stdout + result.stderr:
+            break
+        time.sleep(2)  # a fresh head's job agent comes up a few seconds after its dashboard
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    return submission_id if attempt == 0 else f"{submission_id}-{attempt}"
+
+
+def test_status_shows_one_alive_node_with_this_machines_cpus(
+    ray_head: EmbeddedHead, capsys: pytest.CaptureFixture[str]
+) -> None:
+    document = status_json(ray_head, capsys)
+    assert document["ray_version"] == "2.60.0"
+    assert document["mode"] == "attached"
+    (node,) = document["nodes"]
+    assert node["state"] == "ALIVE" and node["is_head"]
+    assert node["resources_total"]["CPU"] == os.cpu_count()
+    assert document["totals"]["CPU"][1] == os.cpu_count()
+
+
+def test_job_from_ray_cli_shows_in_status_and_jobs_table(
+    ray_head: EmbeddedHead, ray_connection: Connection, capsys: pytest.CaptureFixture[str]
+) -> None:
+    submission_id = ray_job_submit(
+        ray_head, f"sovtui-it-{int(time.time())}", "print('hello from the integration test')"
+    )
+    document = status_json(ray_head, capsys)
+    jobs = {job["submission_id"]: job for job in document["jobs"]}
+    assert jobs[submission_id]["status"] == "SUCCEEDED"
+    assert "hello from the integration test" in jobs[submission_id]["entrypoint"]
+
+    async def watch() -> None:
+        app = SovtuiApp(ray_connection, Settings(interval=1.0))
+        async with app.run_test(size=(140, 40)) as pilot:
+            for _ in range(100):
+                await pilot.pause(0.1)
+                if app.snapshot is not None:
+                    break
+            table = app.screen.query_one(JobsTable)
+            assert submission_id in [key.value for key in table.rows]
+            row = table.get_row(submission_id)
+            assert str(row[1]) == "SUCCEEDED"
+            assert app.screen.query_one(NodeTable).row_count == 1
+
+    asyncio.run(watch())
+
+
+def test_tui_recovers_when_the_cluster_comes_up() -> None:
+    """Start the TUI at an address where nothing runs yet, then start a real head there."""
+    port = free_port()
+    settings = Settings(interval=0.5, max_backoff=1.0)
+    connection = open_connection(settings, cli_address=f"http://127.0.0.1:{port}")
+    started: list[EmbeddedHead] = []
+
+    def start_head() -> None:
+        started.append(start_embedded_head(EmbeddedHeadSettings(dashboard_port=port, num_cpus=1)))
+
+    async def scenario() -> None:
+        app = SovtuiApp(connection, settings)
+        async with app.run_test(size=(120, 30)) as pilot:
+            await pilot.pause(1.0)
+            assert app.link.state == "disconnected"
+            assert "retrying in" in str(app.screen.query_one(ConnectionBanner).render())
+            thread = threading.Thread(target=start_head)
+            thread.start()
+            while thread.is_alive():
+                await pilot.pause(0.5)
+            assert started, "the head did not start"
+            # The head gets a fresh token; hand it over as a user would via RAY_AUTH_TOKEN.
+            from sovtui.ray_api.auth import explicit_token
+
+            await connection.client.retarget(started[0].dashboard_url, explicit_token(started[0].token, "test"))
+            for _ in range(60):
+                await pilot.pause(0.5)
+                if app.link.healthy and app.snapshot is not None:
+                    break
+            assert app.link.healthy
+            assert not app.screen.query_one(ConnectionBanner).display
+            assert app.screen.query_one(NodeTable).row_count == 1
+
+    try:
+        asyncio.run(scenario())
+    finally:
+        for head in started:
+            head.stop()
+
+
+def test_embedded_mode_starts_and_stops_its_own_head() -> None:
+    settings = Settings(default_address=f"http://127.0.0.1:{free_port()}", embedded=EmbeddedHeadSettings(num_cpus=1))
+    connection = open_connection(settings)
+    assert connection.mode == MODE_EMBEDDED
+    assert connection.head is not None
+    assert connection.label.startswith("embedded · http://127.0.0.1:")
+    head = connection.head
+
+    async def look() -> int:
+        snapshot = await connection.client.snapshot()
+        await connection.close()
+        return len(snapshot.alive_nodes)
+
+    assert asyncio.run(look()) == 1
+    assert not head.running()
+    assert not head.temp_dir.exists()

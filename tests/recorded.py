@@ -1,0 +1,76 @@
+"""Serve responses recorded from a real Ray 2.60 head (tests/record_ray_responses.py) over httpx."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+RECORDED = Path(__file__).parent / "data" / "recorded"
+RAY_260 = RECORDED / "ray-2.60.0"
+RAY_260_V2 = RECORDED / "ray-2.60.0-autoscaler-v2"
+
+ROUTES = {
+    "/api/version": "version.json",
+    "/api/cluster_status": "cluster_status.json",
+    "/nodes": "nodes_summary.json",
+    "/api/v0/nodes": "v0_nodes.json",
+    "/api/jobs/": "jobs.json",
+    "/api/gcs_healthz": None,
+}
+
+
+def load(folder: Path, name: str) -> Any:
+    return json.loads((folder / name).read_text())
+
+
+class RecordedRay:
+    """An httpx transport answering like the recorded cluster; counts requests per path.
+
+    `override` lets a test swap one answer (e.g. a 1000-node summary built from recorded nodes).
+    """
+
+    def __init__(self, folder: Path = RAY_260) -> None:
+        self.folder = folder
+        self.requests: list[str] = []
+        self.override: dict[str, Callable[[httpx.Request], httpx.Response]] = {}
+        self.failing: Callable[[httpx.Request], httpx.Response] | None = None
+
+    def handler(self, request: httpx.Request) -> httpx.Response:
+        path = request.url.path
+        self.requests.append(path)
+        if self.failing is not None:
+            return self.failing(request)
+        if path in self.override:
+            return self.override[path](request)
+        if path not in ROUTES:
+            return httpx.Response(404, text="404: Not Found")
+        name = ROUTES[path]
+        if name is None:
+            return httpx.Response(200, text="success")
+        return httpx.Response(
+            200,
+            content=(self.folder / name).read_bytes(),
+            headers={"content-type": "application/json"},
+        )
+
+    def transport(self) -> httpx.MockTransport:
+        return httpx.MockTransport(self.handler)
+
+
+def replicated_summary(folder: Path, count: int) -> bytes:
+    """A /nodes?view=summary body with `count` nodes made by copying the recorded ones."""
+    body = load(folder, "nodes_summary.json")
+    template = body["data"]["summary"][0]
+    nodes = []
+    for index in range(count):
+        node = json.loads(json.dumps(template))
+        node["raylet"]["nodeId"] = f"{index:08x}" + template["raylet"]["nodeId"][8:]
+        node["raylet"]["isHeadNode"] = index == 0
+        node["ip"] = f"10.{index // 65536 % 256}.{index // 256 % 256}.{index % 256}"
+        nodes.append(node)
+    body["data"]["summary"] = nodes
+    return json.dumps(body).encode()

@@ -1,0 +1,40 @@
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from sovtui import __version__
+from sovtui.cli import build_parser, main
+from sovtui.cluster.ports import free_port
+
+
+def test_version(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as caught:
+        main(["--version"])
+    assert caught.value.code == 0
+    assert __version__ in capsys.readouterr().out
+
+
+def test_help_lists_every_subcommand() -> None:
+    parser = build_parser()
+    help_text = parser.format_help()
+    choices = parser._subparsers._group_actions[0].choices  # type: ignore[union-attr]
+    for name in choices:
+        assert name in help_text
+
+
+def test_python_dash_m_entry_point() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "sovtui", "--version"], capture_output=True, text=True, check=True
+    )
+    assert __version__ in result.stdout
+
+
+def test_status_unreachable_exits_1_with_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["status", "--address", f"http://127.0.0.1:{free_port()}"])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert err.startswith("sovtui: disconnected: cannot reach")
+    assert len(err.strip().splitlines()) == 1
