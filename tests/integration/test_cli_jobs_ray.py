@@ -10,8 +10,7 @@ import httpx
 import pytest
 
 from sovtui.cli import main
-
-from .conftest import RayHead
+from sovtui.cluster.embedded_head import EmbeddedHead
 
 pytestmark = pytest.mark.ray
 
@@ -39,7 +38,7 @@ workload:
 
 
 @pytest.fixture
-def cli_env(ray_head: RayHead, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+def cli_env(ray_head: EmbeddedHead, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> list[str]:
     folder = tmp_path / "config" / "sovtui" / "presets"
     folder.mkdir(parents=True)
     for name, text in PRESETS.items():
@@ -47,7 +46,7 @@ def cli_env(ray_head: RayHead, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
     monkeypatch.setenv("RAY_AUTH_TOKEN", ray_head.token)
     monkeypatch.delenv("RAY_API_SERVER_ADDRESS", raising=False)
-    return ["--address", ray_head.address]
+    return ["--address", ray_head.dashboard_url]
 
 
 def test_submit_wait_json_succeeds(cli_env: list[str], capsys: pytest.CaptureFixture[str]) -> None:
@@ -88,9 +87,9 @@ def test_failed_job_reports_error_type_message_and_last_lines(
     assert "  fail line 10" in err and "  fail line 9\n" not in err
 
 
-def _status(head: RayHead, job: str) -> str:
+def _status(head: EmbeddedHead, job: str) -> str:
     answer = httpx.get(
-        f"{head.address}/api/jobs/{job}",
+        f"{head.dashboard_url}/api/jobs/{job}",
         headers={"Authorization": f"Bearer {head.token}"},
         timeout=30,
     )
@@ -98,7 +97,7 @@ def _status(head: RayHead, job: str) -> str:
 
 
 def test_logs_and_stop(
-    cli_env: list[str], ray_head: RayHead, capsys: pytest.CaptureFixture[str]
+    cli_env: list[str], ray_head: EmbeddedHead, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert main([*cli_env, "submit", "cli-sleep", "--json"]) == 0
     job = json.loads(capsys.readouterr().out)["submission_id"]

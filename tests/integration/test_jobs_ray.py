@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from sovtui.cluster.embedded_head import EmbeddedHead
 from sovtui.presets.launch import META_PARAMS, META_PRESET, launch
 from sovtui.presets.models import Preset
 from sovtui.ray_api.auth import explicit_token
@@ -19,8 +20,6 @@ from sovtui.ray_api.errors import DashboardRejected
 from sovtui.ray_api.jobs import JobNotFound, JobsApi, JobSpec
 from sovtui.ray_api.logs import LogTail
 from sovtui.ray_api.packages import build_package, ensure_package
-
-from .conftest import RayHead
 
 pytestmark = pytest.mark.ray
 
@@ -74,9 +73,9 @@ def lines_preset(code_root: Path) -> Preset:
 
 
 @pytest.fixture
-async def client(ray_head: RayHead) -> AsyncIterator[DashboardClient]:
+async def client(ray_head: EmbeddedHead) -> AsyncIterator[DashboardClient]:
     dashboard = DashboardClient(
-        ray_head.address, explicit_token(ray_head.token, "test head"), timeout=60
+        ray_head.dashboard_url, explicit_token(ray_head.token, "test head"), timeout=60
     )
     yield dashboard
     await dashboard.aclose()
@@ -96,7 +95,7 @@ def expected_lines(count: int, marker: str) -> list[str]:
 
 
 async def test_submit_succeeds_and_ray_agrees(
-    client: DashboardClient, lines_preset: Preset, code_root: Path, ray_head: RayHead
+    client: DashboardClient, lines_preset: Preset, code_root: Path, ray_head: EmbeddedHead
 ) -> None:
     jobs = JobsApi(client)
     package = build_package(code_root)
@@ -113,7 +112,7 @@ async def test_submit_succeeds_and_ray_agrees(
     from ray.job_submission import JobSubmissionClient
 
     ray_client = JobSubmissionClient(
-        ray_head.address, headers={"Authorization": f"Bearer {ray_head.token}"}
+        ray_head.dashboard_url, headers={"Authorization": f"Bearer {ray_head.token}"}
     )
     info = ray_client.get_job_info(launched.submission_id)
     assert info.status.value == "SUCCEEDED"
@@ -237,3 +236,14 @@ async def test_duplicate_submission_id_is_retried_with_a_new_id(client: Dashboar
     assert second.attempts == 2
     for job in (first.submission_id, second.submission_id):
         assert (await jobs.wait(job, timeout_s=180)).status == "SUCCEEDED"
+
+
+async def test_job_python_has_ray(client: DashboardClient) -> None:
+    """`python` in an entrypoint must be an interpreter with Ray: the module workloads import it."""
+    jobs = JobsApi(client)
+    spec = JobSpec(entrypoint="python -c 'import ray; print(\"ray\", ray.__version__)'")
+    submitted = await jobs.submit(spec, f"sovtui-test-python-{secrets.token_hex(3)}")
+    details = await jobs.wait(submitted.submission_id, timeout_s=180)
+    logs = await jobs.logs(submitted.submission_id)
+    assert details.status == "SUCCEEDED", logs[-2000:]
+    assert "ray 2.60.0" in logs.splitlines()
