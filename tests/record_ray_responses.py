@@ -20,8 +20,8 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sovtui.cluster.embedded_head import ray_executable, start_embedded_head
-from sovtui.config import EmbeddedHeadSettings
+from sovtui.cluster.embedded_head import ray_executable, start_embedded_head  # noqa: E402
+from sovtui.config import EmbeddedHeadSettings  # noqa: E402
 
 ENDPOINTS = {
     "version": "/api/version",
