@@ -185,6 +185,9 @@ def start_embedded_head(
     env = dict(os.environ, RAY_USAGE_STATS_ENABLED="0", RAY_AUTH_MODE="token", RAY_AUTH_TOKEN=token)
     env.pop("RAY_AUTH_TOKEN_PATH", None)
     env.pop("RAY_ADDRESS", None)  # would make `ray start --head` think it joins a cluster
+    # Job entrypoints say `python`: on this head that must be the interpreter that has Ray.
+    here = str(Path(sys.executable).parent)
+    env["PATH"] = os.pathsep.join(p for p in (here, env.get("PATH")) if p)
     report(f"starting an embedded Ray head (dashboard {dashboard_url})")
     with open(log_path, "wb") as log:
         process = subprocess.Popen(

@@ -1,0 +1,64 @@
+"""What the job subcommands share: connecting, running one coroutine, printing failures."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+from sovtui.commands.common import EXIT_FAILURE, UserError, settings_from_args
+from sovtui.connect import Connection, open_connection
+from sovtui.ray_api.errors import DashboardError
+from sovtui.ray_api.models import JobDetails
+
+T = TypeVar("T")
+
+LAST_LINES = 20
+
+
+def connect(args: argparse.Namespace, *, allow_embedded: bool = False) -> Connection:
+    settings = settings_from_args(args)
+    return open_connection(
+        settings,
+        cli_address=getattr(args, "address", None),
+        allow_embedded=allow_embedded,
+        progress=lambda text: print(f"sovtui: {text}", file=sys.stderr),
+    )
+
+
+def run_with(
+    connection: Connection, work: Callable[[Connection], Awaitable[T]], *, keep: bool = False
+) -> T:
+    """Run `work` on the connection and close it; dashboard errors become one-line failures."""
+
+    async def main() -> T:
+        try:
+            return await work(connection)
+        finally:
+            await connection.close(keep_head=keep)
+
+    try:
+        return asyncio.run(main())
+    except DashboardError as error:
+        raise UserError(f"{error.state}: {error}", EXIT_FAILURE) from None
+
+
+def failure_report(details: JobDetails, log_text: str, last: int = LAST_LINES) -> list[str]:
+    """What a failed job says about itself: error type, Ray's message, the last log lines."""
+    lines = [
+        f"job {details.display_id} {details.status}"
+        + (f" ({details.error_type})" if details.error_type else ""),
+    ]
+    if details.message:
+        lines.append(f"message: {details.message.strip()}")
+    tail = log_text.rstrip("\n").splitlines()[-last:]
+    if tail:
+        lines.append(f"last {len(tail)} log lines:")
+        lines.extend(f"  {line}" for line in tail)
+    return lines
+
+
+def last_lines(log_text: str, last: int = LAST_LINES) -> list[str]:
+    return log_text.rstrip("\n").splitlines()[-last:]

@@ -1,0 +1,1 @@
+"""Stand-in so module presets validate in tests; never run."""
