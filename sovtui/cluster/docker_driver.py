@@ -26,6 +26,7 @@ from sovtui.cluster import readiness, store
 from sovtui.cluster.compose_model import ComposeFile, load_compose
 from sovtui.cluster.docker_client import connect
 from sovtui.cluster.errors import ClusterError, ComposeError, PortInUse
+from sovtui.cluster.interpolate import referenced_variables
 from sovtui.cluster.ports import check_ports_free, port_conflict_message
 from sovtui.cluster.stats import ContainerInfo, collect_stats
 
@@ -133,11 +134,18 @@ class ComposeDriver:
         found = self.client.containers.list(all=True, filters=self._filters(extra))
         return sorted(found, key=lambda c: (c.labels.get(cs.SERVICE, ""), _number(c)))
 
-    def _load(self, file: Path, token: str) -> tuple[ComposeFile, str, str, str]:
-        spec = load_compose(file, {**os.environ, "RAY_AUTH_TOKEN": token})
+    def _load(
+        self, file: Path, token: str, recorded: dict[str, str] | None = None
+    ) -> tuple[ComposeFile, str, str, str]:
+        environ = {**os.environ, **(recorded or {}), "RAY_AUTH_TOKEN": token}
+        spec = load_compose(file, environ)
         head, worker = roles(spec, str(file))
         _check_loopback(spec, str(file))
         return spec, head, worker, _dashboard_url(spec, head, str(file))
+
+    def _running_head(self, head: str) -> Container | None:
+        heads = [c for c in self.containers(head) if c.status == "running"]
+        return heads[0] if heads else None
 
     # ---- up -------------------------------------------------------------------------------
     def up(self, file: Path | str, workers: int = 1, *, wait: bool = True) -> store.ClusterRecord:
@@ -149,12 +157,19 @@ class ComposeDriver:
         run_id = uuid.uuid4().hex
         try:
             spec, head, worker, url = self._load(path, token)
-            record = store.ClusterRecord(self.project, str(path), url, workers)
-            heads = self.containers(head)
-            if heads and heads[0].status == "running":
-                self._emit("done", f"{self.project}: head already running at {url}")
+            existing = store.load_record(self.project)
+            if existing is not None and self._running_head(head) is not None:
+                if Path(existing.compose_file) != path:
+                    raise ClusterError(
+                        f"project '{self.project}' already runs {existing.compose_file}; "
+                        f"`sovtui down --project {self.project}` first, or pick another --project"
+                    )
+                self._emit("done", f"{self.project}: already running at {existing.dashboard_url}")
                 self.scale(workers, wait=wait)
-                return store.load_record(self.project) or record
+                return store.load_record(self.project) or existing
+            record = store.ClusterRecord(
+                self.project, str(path), url, workers, _recorded_environment(path)
+            )
             self._remove(self.containers())  # leftovers of an earlier, dead cluster
             self._check_image(spec)
             check_ports_free(spec.services[head].ports)
@@ -248,6 +263,9 @@ class ComposeDriver:
 
     def _wait_nodes(self, url: str, token: str, alive: int) -> None:
         self._emit("nodes", f"waiting for {alive} ALIVE Ray node(s)", 0, alive)
+        running = [c for c in self.containers() if c.status == "running"]
+        # Ray reports a node's hostname; a container's default hostname is its short id.
+        hostnames = frozenset(str(c.attrs["Config"]["Hostname"]) for c in running)
         readiness.wait_for_nodes(
             url,
             token,
@@ -256,6 +274,7 @@ class ComposeDriver:
             lambda count: self._emit(
                 "nodes", f"{count.alive}/{alive} nodes ALIVE", count.alive, alive
             ),
+            hostnames if len(hostnames) == alive else None,
         )
 
     def _rollback(self, run_id: str) -> None:
@@ -278,9 +297,9 @@ class ComposeDriver:
                 f"--project {self.project}` first"
             )
         path = Path(record.compose_file)
-        spec, head, worker, url = self._load(path, token)
-        heads = self.containers(head)
-        if not heads or heads[0].status != "running":
+        spec, head, worker, _ = self._load(path, token, record.environment)
+        url = record.dashboard_url
+        if self._running_head(head) is None:
             raise ClusterError(f"the head of '{self.project}' is not running; run `sovtui up`")
         current = self.containers(worker)
         self._remove([c for c in current if c.status != "running"])  # their nodes are DEAD
@@ -299,7 +318,9 @@ class ComposeDriver:
             except BaseException:
                 self._rollback(run_id)
                 raise
-        store.save_record(store.ClusterRecord(self.project, str(path), url, workers))
+        store.save_record(
+            store.ClusterRecord(self.project, str(path), url, workers, record.environment)
+        )
         if wait and len(running) != workers:
             self._wait_nodes(url, token, workers + 1)
         self._emit("done", f"{self.project}: {workers} worker(s)")
@@ -334,6 +355,11 @@ class ComposeDriver:
 
         with ThreadPoolExecutor(max_workers=min(self.max_parallel, len(containers))) as pool:
             list(pool.map(one, containers))
+
+
+def _recorded_environment(path: Path) -> dict[str, str]:
+    names = referenced_variables(path.read_text(encoding="utf-8")) - {"RAY_AUTH_TOKEN"}
+    return {name: os.environ[name] for name in sorted(names) if name in os.environ}
 
 
 def _number(container: Container) -> int:

@@ -76,3 +76,11 @@ def interpolate(
             interpolate(item, environ, file, (*path, index)) for index, item in enumerate(value)
         ]
     return value
+
+
+_NAME = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)")
+
+
+def referenced_variables(text: str) -> set[str]:
+    """Names a Compose text interpolates (ignoring $$ escapes)."""
+    return set(_NAME.findall(text.replace("$$", "")))

@@ -17,6 +17,7 @@ class NodeCount:
     alive: int
     dead: int
     cpus: float
+    alive_hosts: frozenset[str] = frozenset()
 
 
 def gcs_healthy(url: str) -> bool:
@@ -59,14 +60,16 @@ def count_nodes(url: str, token: str) -> NodeCount:
     response.raise_for_status()
     alive = dead = 0
     cpus = 0.0
+    hosts: set[str] = set()
     for node in _summary(response.json()):
         raylet = node.get("raylet", {})
         if raylet.get("state") == "ALIVE":
             alive += 1
             cpus += float(raylet.get("resourcesTotal", {}).get("CPU", 0.0))
+            hosts.add(str(node.get("hostname", "")))
         else:
             dead += 1
-    return NodeCount(alive, dead, cpus)
+    return NodeCount(alive, dead, cpus, frozenset(hosts))
 
 
 def wait_for_nodes(
@@ -75,8 +78,13 @@ def wait_for_nodes(
     alive: int,
     timeout: float,
     report: Callable[[NodeCount], None] | None = None,
+    hosts: frozenset[str] | None = None,
 ) -> NodeCount:
-    """Poll until at least `alive` nodes are ALIVE."""
+    """Poll until exactly `alive` nodes are ALIVE (after a scale-down, fewer must remain).
+
+    `hosts` (the containers' hostnames) makes it exact: a killed container's node stays ALIVE
+    for a moment, so a count alone could be satisfied by a node that is about to die.
+    """
     start = time.monotonic()
     last = NodeCount(0, 0, 0.0)
     while time.monotonic() - start < timeout:
@@ -87,7 +95,7 @@ def wait_for_nodes(
         if current != last and report is not None:
             report(current)
         last = current
-        if current.alive >= alive:
+        if current.alive == alive and (hosts is None or current.alive_hosts == hosts):
             return current
         time.sleep(0.25)
-    raise ClusterError(f"only {last.alive} of {alive} Ray nodes became ALIVE within {timeout:.0f}s")
+    raise ClusterError(f"{last.alive} Ray nodes ALIVE, not {alive}, after {timeout:.0f}s")

@@ -11,7 +11,7 @@ import os
 import re
 import secrets
 import shutil
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from sovtui import locations
@@ -37,6 +37,9 @@ class ClusterRecord:
     compose_file: str
     dashboard_url: str
     workers: int
+    # The variables the file interpolated at `up` (never the token), so `scale` adds workers
+    # exactly like the first ones even from a shell with another environment.
+    environment: dict[str, str] = field(default_factory=dict)
 
 
 def cluster_dir(project: str) -> Path:
