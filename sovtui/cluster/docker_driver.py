@@ -15,7 +15,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 from threading import Event
-from typing import Any
+from typing import Any, TypeVar
 
 import docker
 import docker.errors
@@ -31,6 +31,8 @@ from sovtui.cluster.ports import check_ports_free, port_conflict_message
 from sovtui.cluster.stats import ContainerInfo, collect_stats
 
 DEFAULT_PROJECT = "sovtui"
+T = TypeVar("T")
+R = TypeVar("R")
 
 
 @dataclass(frozen=True)
@@ -175,12 +177,22 @@ class ComposeDriver:
             check_ports_free(spec.services[head].ports)
             self._ensure_networks(spec, run_id)
             head_container = self._start(spec, head, 1, run_id, path)
-            self._emit("gcs", f"waiting for the GCS at {url}/api/gcs_healthz")
-            took = readiness.wait_for_gcs(
-                url, self.health_timeout, lambda: _dead_reason(head_container)
-            )
+            # Workers are created (cheap, no CPU for Ray) while the head boots, and started
+            # only once the GCS answers: a head that fails costs no worker start.
+            with ThreadPoolExecutor(max_workers=1) as background:
+                creating = background.submit(
+                    self._parallel,
+                    lambda n: self._create(spec, worker, n, run_id, path),
+                    list(range(1, workers + 1)),
+                    "create",
+                )
+                self._emit("gcs", f"waiting for the GCS at {url}/api/gcs_healthz")
+                took = readiness.wait_for_gcs(
+                    url, self.health_timeout, lambda: _dead_reason(head_container)
+                )
+                created = creating.result()
             self._emit("gcs", f"GCS ready after {took:.1f}s")
-            self._start_workers(spec, worker, range(1, workers + 1), run_id, path)
+            self._parallel(lambda c: self._start_created(*c), created, "worker")
             store.save_record(record)
             if wait:
                 self._wait_nodes(url, token, workers + 1)
@@ -217,49 +229,69 @@ class ComposeDriver:
                     f"cannot create network {kwargs['name']}: {exc.explanation or exc}"
                 ) from None
 
-    def _start(
+    def _create(
         self, spec: ComposeFile, service: str, number: int, run_id: str, path: Path
-    ) -> Container:
+    ) -> tuple[str, str]:
+        """Create (not start) one container; returns (id, name)."""
         kwargs = cs.create_kwargs(self.client, spec, self.project, service, number, run_id, path)
-        self._emit(
-            "worker" if number > 1 or "worker" in service else "head", f"starting {kwargs['name']}"
-        )
         try:
             created = self.client.api.create_container(**kwargs)
-            self.client.api.start(created["Id"])
+        except docker.errors.APIError as exc:
+            raise ClusterError(
+                f"cannot create {kwargs['name']}: {exc.explanation or exc}"
+            ) from None
+        return str(created["Id"]), str(kwargs["name"])
+
+    def _start_created(self, container_id: str, name: str) -> None:
+        self._emit("head" if "head" in name else "worker", f"starting {name}")
+        try:
+            self.client.api.start(container_id)
         except docker.errors.APIError as exc:
             explanation = str(exc.explanation or exc)
             conflict = port_conflict_message(explanation)
             if conflict:
                 raise PortInUse(conflict) from None
-            raise ClusterError(f"cannot start {kwargs['name']}: {explanation}") from None
-        return self.client.containers.get(created["Id"])
+            raise ClusterError(f"cannot start {name}: {explanation}") from None
+
+    def _start(
+        self, spec: ComposeFile, service: str, number: int, run_id: str, path: Path
+    ) -> Container:
+        container_id, name = self._create(spec, service, number, run_id, path)
+        self._start_created(container_id, name)
+        return self.client.containers.get(container_id)
+
+    def _parallel(self, action: Callable[[T], R], items: list[T], stage: str) -> list[R]:
+        """Run `action` over items in threads; the first failure cancels the rest.
+
+        In-flight calls are waited for before returning or raising, so a rollback that follows
+        sees every container they made (KeyboardInterrupt included).
+        """
+        if not items:
+            return []
+        cancel = Event()
+
+        def guarded(item: T) -> R | None:
+            return None if cancel.is_set() else action(item)
+
+        pool = ThreadPoolExecutor(max_workers=min(self.max_parallel, len(items)))
+        try:
+            futures = [pool.submit(guarded, item) for item in items]
+            for done, future in enumerate(as_completed(futures), start=1):
+                future.result()
+                self._emit(stage, f"{stage} {done}/{len(items)} done", done, len(items))
+            return [f.result() for f in futures]  # type: ignore[misc]
+        finally:
+            cancel.set()
+            pool.shutdown(wait=True, cancel_futures=True)
 
     def _start_workers(
         self, spec: ComposeFile, service: str, numbers: Iterable[int], run_id: str, path: Path
     ) -> None:
-        """Create and start workers in parallel; the first failure cancels the rest."""
-        numbers = list(numbers)
-        if not numbers:
-            return
-        cancel = Event()
-
-        def one(number: int) -> int:
-            if cancel.is_set():
-                return number
-            self._start(spec, service, number, run_id, path)
-            return number
-
-        pool = ThreadPoolExecutor(max_workers=min(self.max_parallel, len(numbers)))
-        try:
-            futures = [pool.submit(one, number) for number in numbers]
-            for done, future in enumerate(as_completed(futures), start=1):
-                number = future.result()
-                self._emit("worker", f"worker {number} started", done, len(numbers))
-        finally:
-            cancel.set()
-            # Wait for in-flight creates so the rollback sees every container they made.
-            pool.shutdown(wait=True, cancel_futures=True)
+        """Create, then start, workers in parallel."""
+        created = self._parallel(
+            lambda n: self._create(spec, service, n, run_id, path), list(numbers), "create"
+        )
+        self._parallel(lambda c: self._start_created(*c), created, "worker")
 
     def _wait_nodes(self, url: str, token: str, alive: int) -> None:
         self._emit("nodes", f"waiting for {alive} ALIVE Ray node(s)", 0, alive)

@@ -97,5 +97,7 @@ def wait_for_nodes(
         last = current
         if current.alive == alive and (hosts is None or current.alive_hosts == hosts):
             return current
-        time.sleep(0.25)
+        # /nodes costs the head's dashboard real work; while nodes boot on few cores,
+        # polling it fast slows down the very thing we wait for.
+        time.sleep(1.0)
     raise ClusterError(f"{last.alive} Ray nodes ALIVE, not {alive}, after {timeout:.0f}s")

@@ -15,7 +15,6 @@ import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import docker
 import httpx
@@ -245,16 +244,14 @@ def test_interrupt_during_worker_start_leaves_no_orphans(
     _cluster_env(monkeypatch, tmp_path)
     project = _project()
     driver = ComposeDriver(project, client_factory=lambda: engine)
-    real_start = ComposeDriver._start
+    real_start = ComposeDriver._start_created
 
-    def start_then_interrupt(self: ComposeDriver, *args: Any) -> Any:
-        container = real_start(self, *args)
-        _, service, number = args[:3]
-        if service == "ray-worker" and number == 2:  # Ctrl-C while workers are starting
+    def start_then_interrupt(self: ComposeDriver, container_id: str, name: str) -> None:
+        real_start(self, container_id, name)
+        if name.endswith("ray-worker-2"):  # Ctrl-C while workers are starting
             raise KeyboardInterrupt
-        return container
 
-    monkeypatch.setattr(ComposeDriver, "_start", start_then_interrupt)
+    monkeypatch.setattr(ComposeDriver, "_start_created", start_then_interrupt)
     try:
         with pytest.raises(KeyboardInterrupt):
             driver.up(CPU_FILE, workers=3)
