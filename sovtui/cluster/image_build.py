@@ -130,3 +130,7 @@ def build_image(
     shutil.rmtree(context, ignore_errors=True)
     log(f"image: built {tag}, tagged {LATEST}")
     return ImageResult(tag, image_id, built=True)
+
+
+if __name__ == "__main__":  # `python -m sovtui.cluster.image_build`: make/CI, without the CLI
+    build_image(lambda line: None if line.startswith("build:") else print(line, flush=True))
