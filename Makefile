@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run test test-fast lint bench clean services services-stop
+.PHONY: setup run test test-fast lint bench bench-compose clean services services-stop image docker-setup docker-teardown
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -18,8 +18,17 @@ setup: $(STAMP)
 run: setup
 	$(BIN)/sovtui $(ARGS)
 
-services:
-	bash .ci/services-up.sh
+services: setup
+	bash .ci/services-up.sh $(BIN)/python
+
+docker-setup:            ## install docker.io/docker-compose/debootstrap if missing, start dockerd
+	bash .ci/docker-setup.sh
+
+docker-teardown:         ## stop the dockerd that docker-setup started (only that one)
+	bash .ci/docker-teardown.sh
+
+image: setup docker-setup ## build the cluster image; skipped when its content-hash tag exists
+	$(BIN)/sovtui image build
 
 services-stop:
 	bash .ci/services-down.sh
@@ -39,6 +48,9 @@ lint: setup
 
 bench: setup
 	$(BIN)/python -m tests.bench.run_all $(ARGS)
+
+bench-compose: image     ## up 1 vs 3 workers, sovtui vs docker-compose
+	$(BIN)/python tests/bench/bench_compose_up.py $(ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# Start what the tests need that the test process cannot start itself.
-# Ray heads are started by the test fixtures (sovtui's own embedded-head launcher).
-# The Docker engine part is added by .ci/docker-setup.sh when present.
+# Start what the tests need that the test process does not start itself: the Docker engine
+# (installed from Debian when missing) and the cluster image (built once, registry-free).
+# Ray heads are started by the test fixtures with sovtui's own embedded-head launcher.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if [ -f .ci/docker-setup.sh ]; then
-    bash .ci/docker-setup.sh
-fi
+PYTHON="${1:-.venv/bin/python}"
+bash .ci/docker-setup.sh
+"$PYTHON" -m sovtui image build

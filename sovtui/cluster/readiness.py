@@ -1,0 +1,103 @@
+"""Is the cluster ready? Asked over HTTP through the head's published 127.0.0.1 port only."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from sovtui.cluster.errors import ClusterError
+
+
+@dataclass(frozen=True)
+class NodeCount:
+    alive: int
+    dead: int
+    cpus: float
+    alive_hosts: frozenset[str] = frozenset()
+
+
+def gcs_healthy(url: str) -> bool:
+    """The GCS answers /api/gcs_healthz (no token needed) once the head can take workers."""
+    try:
+        return httpx.get(f"{url}/api/gcs_healthz", timeout=2.0).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+def wait_for_gcs(url: str, timeout: float, head_problem: Callable[[], str | None]) -> float:
+    """Poll until healthy; `head_problem` says why to stop early (the head container died)."""
+    start = time.monotonic()
+    while time.monotonic() - start < timeout:
+        if gcs_healthy(url):
+            return time.monotonic() - start
+        problem = head_problem()
+        if problem:
+            raise ClusterError(problem)
+        time.sleep(0.25)
+    raise ClusterError(f"the Ray head did not answer {url}/api/gcs_healthz within {timeout:.0f}s")
+
+
+def _summary(payload: Any) -> list[dict[str, Any]]:
+    data = payload.get("data", {}) if isinstance(payload, dict) else {}
+    summary = data.get("summary", [])
+    return summary if isinstance(summary, list) else []
+
+
+def count_nodes(url: str, token: str) -> NodeCount:
+    """Nodes by raylet state from /nodes?view=summary (camelCase keys, token required)."""
+    response = httpx.get(
+        f"{url}/nodes",
+        params={"view": "summary"},
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=5.0,
+    )
+    if response.status_code in (401, 403):
+        raise ClusterError(f"the dashboard refused the cluster token (HTTP {response.status_code})")
+    response.raise_for_status()
+    alive = dead = 0
+    cpus = 0.0
+    hosts: set[str] = set()
+    for node in _summary(response.json()):
+        raylet = node.get("raylet", {})
+        if raylet.get("state") == "ALIVE":
+            alive += 1
+            cpus += float(raylet.get("resourcesTotal", {}).get("CPU", 0.0))
+            hosts.add(str(node.get("hostname", "")))
+        else:
+            dead += 1
+    return NodeCount(alive, dead, cpus, frozenset(hosts))
+
+
+def wait_for_nodes(
+    url: str,
+    token: str,
+    alive: int,
+    timeout: float,
+    report: Callable[[NodeCount], None] | None = None,
+    hosts: frozenset[str] | None = None,
+) -> NodeCount:
+    """Poll until exactly `alive` nodes are ALIVE (after a scale-down, fewer must remain).
+
+    `hosts` (the containers' hostnames) makes it exact: a killed container's node stays ALIVE
+    for a moment, so a count alone could be satisfied by a node that is about to die.
+    """
+    start = time.monotonic()
+    last = NodeCount(0, 0, 0.0)
+    while time.monotonic() - start < timeout:
+        try:
+            current = count_nodes(url, token)
+        except httpx.HTTPError:
+            current = last
+        if current != last and report is not None:
+            report(current)
+        last = current
+        if current.alive == alive and (hosts is None or current.alive_hosts == hosts):
+            return current
+        # /nodes costs the head's dashboard real work; while nodes boot on few cores,
+        # polling it fast slows down the very thing we wait for.
+        time.sleep(1.0)
+    raise ClusterError(f"{last.alive} Ray nodes ALIVE, not {alive}, after {timeout:.0f}s")
