@@ -83,9 +83,7 @@ class SovtuiApp(App[None]):
             self.notify(f"theme skipped: {failure}", severity="warning", timeout=10)
         wanted = self.settings.theme
         if wanted not in self.available_themes:
-            self.notify(
-                f"theme {wanted!r} not found; using {FALLBACK_THEME}", severity="warning"
-            )
+            self.notify(f"theme {wanted!r} not found; using {FALLBACK_THEME}", severity="warning")
             wanted = FALLBACK_THEME if FALLBACK_THEME in self.available_themes else "textual-dark"
         self.theme = wanted
 

@@ -1,4 +1,7 @@
-"""Command line: `sovtui` runs the TUI; subcommands run headless. Exit codes: 0 ok, 1 failure, 2 bad input."""
+"""Command line: `sovtui` runs the TUI; subcommands run headless.
+
+Exit codes: 0 ok, 1 failure, 2 bad input.
+"""
 
 from __future__ import annotations
 

@@ -29,7 +29,9 @@ class SovtuiCommands(Provider):
             for title, help_text, action in APP_ACTIONS
         ]
         for name in sorted(app.sovtui_theme_names):
-            entries.append((f"Theme: {name}", "Switch the colour theme", partial(app.use_theme, name)))
+            entries.append(
+                (f"Theme: {name}", "Switch the colour theme", partial(app.use_theme, name))
+            )
         return entries
 
     async def discover(self) -> Hits:

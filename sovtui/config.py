@@ -71,7 +71,9 @@ def _read_yaml(path: Path) -> dict[str, Any]:
     if data is None:
         return {}
     if not isinstance(data, dict):
-        raise ConfigError(str(path), "", f"expected a mapping at top level, got {type(data).__name__}")
+        raise ConfigError(
+            str(path), "", f"expected a mapping at top level, got {type(data).__name__}"
+        )
     return data
 
 

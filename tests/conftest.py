@@ -24,7 +24,9 @@ time.tzset()
 
 
 @pytest.fixture(autouse=True)
-def isolated_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+def isolated_dirs(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Path:
     """No test reads or writes the developer's own ~/.config, ~/.local or ~/.ray token."""
     home = tmp_path_factory.mktemp("home")
     for variable, sub in (
@@ -34,7 +36,12 @@ def isolated_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.
         ("XDG_CACHE_HOME", "cache"),
     ):
         monkeypatch.setenv(variable, str(home / sub))
-    for variable in ("RAY_ADDRESS", "RAY_API_SERVER_ADDRESS", "RAY_AUTH_TOKEN", "RAY_AUTH_TOKEN_PATH"):
+    for variable in (
+        "RAY_ADDRESS",
+        "RAY_API_SERVER_ADDRESS",
+        "RAY_AUTH_TOKEN",
+        "RAY_AUTH_TOKEN_PATH",
+    ):
         monkeypatch.delenv(variable, raising=False)
     for name in list(os.environ):
         if name.startswith("SOVTUI_") and name not in ("SOVTUI_HOME", "SOVTUI_RAY_IMAGE"):

@@ -20,8 +20,8 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sovtui.cluster.embedded_head import ray_executable, start_embedded_head  # noqa: E402
-from sovtui.config import EmbeddedHeadSettings  # noqa: E402
+from sovtui.cluster.embedded_head import ray_executable, start_embedded_head
+from sovtui.config import EmbeddedHeadSettings
 
 ENDPOINTS = {
     "version": "/api/version",
@@ -35,9 +35,23 @@ ENDPOINTS = {
 def submit(address: str, token: str, submission_id: str, code: str) -> None:
     env = dict(os.environ, RAY_AUTH_MODE="token", RAY_AUTH_TOKEN=token)
     subprocess.run(
-        [ray_executable(), "job", "submit", "--address", address,
-         "--submission-id", submission_id, "--", sys.executable, "-c", code],
-        check=False, capture_output=True, timeout=120, env=env,
+        [
+            ray_executable(),
+            "job",
+            "submit",
+            "--address",
+            address,
+            "--submission-id",
+            submission_id,
+            "--",
+            sys.executable,
+            "-c",
+            code,
+        ],
+        check=False,
+        capture_output=True,
+        timeout=120,
+        env=env,
     )
 
 
@@ -72,13 +86,15 @@ def main() -> None:
         record(head.dashboard_url, head.token, out / f"ray-{version}", with_jobs=True)
     finally:
         head.stop()
-    os.environ["RAY_enable_autoscaler_v2"] = "1"
+    os.environ["RAY_enable_autoscaler_v2"] = "1"  # noqa: SIM112 - Ray spells it so
     head = start_embedded_head(settings, progress=print)
     try:
-        record(head.dashboard_url, head.token, out / f"ray-{version}-autoscaler-v2", with_jobs=False)
+        record(
+            head.dashboard_url, head.token, out / f"ray-{version}-autoscaler-v2", with_jobs=False
+        )
     finally:
         head.stop()
-        del os.environ["RAY_enable_autoscaler_v2"]
+        del os.environ["RAY_enable_autoscaler_v2"]  # noqa: SIM112
 
 
 if __name__ == "__main__":

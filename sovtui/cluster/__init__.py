@@ -1,1 +1,1 @@
-"""Where clusters come from: the embedded head, address resolution, Compose on Docker (no Textual)."""
+"""Where clusters come from: the embedded head and Compose on Docker (no Textual)."""

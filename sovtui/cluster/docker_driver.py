@@ -27,7 +27,7 @@ from sovtui.cluster.compose_model import ComposeFile, load_compose
 from sovtui.cluster.docker_client import connect
 from sovtui.cluster.errors import ClusterError, ComposeError, PortInUse
 from sovtui.cluster.interpolate import referenced_variables
-from sovtui.cluster.ports import check_ports_free, port_conflict_message
+from sovtui.cluster.port_checks import check_ports_free, port_conflict_message
 from sovtui.cluster.stats import ContainerInfo, collect_stats
 
 DEFAULT_PROJECT = "sovtui"

@@ -7,6 +7,7 @@ reaper cleans up if the child dies hard. Nothing else on the machine is touched 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import secrets
@@ -64,17 +65,13 @@ class EmbeddedHead:
         return self.process.poll() is None
 
     def stop(self, timeout: float = 20.0, keep_files: bool = False) -> None:
-        """SIGTERM the `ray start --block` child (it stops its processes), then SIGKILL the group."""
+        """SIGTERM the `ray start --block` child (it stops its processes), then kill its group."""
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
-            try:
+            with contextlib.suppress(subprocess.TimeoutExpired):
                 self.process.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                pass
-        try:  # anything the head left in its own process group
-            os.killpg(self.process.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(self.process.pid, signal.SIGKILL)  # anything left in its process group
         if self.process.poll() is None:
             self.process.wait(timeout=5)
         _forget(self)

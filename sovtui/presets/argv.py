@@ -102,9 +102,7 @@ def coerce(param: Param, raw: object) -> ParamValue:
     return value_text
 
 
-def resolve_values(
-    preset: Preset, given: Mapping[str, object]
-) -> dict[str, ParamValue | None]:
+def resolve_values(preset: Preset, given: Mapping[str, object]) -> dict[str, ParamValue | None]:
     """Defaults overlaid with the given values, every one validated; unknown names refused."""
     known = {p.name: p for p in preset.params}
     for name in given:

@@ -1,4 +1,4 @@
-"""Find the Ray auth token the way Ray does: RAY_AUTH_TOKEN, RAY_AUTH_TOKEN_PATH, ~/.ray/auth_token."""
+"""Find the Ray auth token as Ray does: RAY_AUTH_TOKEN, RAY_AUTH_TOKEN_PATH, ~/.ray/auth_token."""
 
 from __future__ import annotations
 

@@ -135,7 +135,11 @@ class DashboardClient:
     def _bad_json(self, url: str, exc: ValidationError) -> DashboardBadResponse:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"]) or "body"
-        reason = "the body is not JSON" if first["type"] == "json_invalid" else f"{where}: {first['msg']}"
+        reason = (
+            "the body is not JSON"
+            if first["type"] == "json_invalid"
+            else f"{where}: {first['msg']}"
+        )
         return DashboardBadResponse(f"{url} did not answer like Ray 2.x: {reason}")
 
     async def get_bytes(self, path: str, **params: Any) -> bytes:

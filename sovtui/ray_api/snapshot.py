@@ -156,7 +156,9 @@ def totals_from_nodes(
     object-store use is reported per node; logical memory use stays unknown.
     """
     alive = [n for n in nodes if n.alive]
-    per_node = {n.node_id: logical_use(logical.get(n.node_id, "")) for n in alive} if logical else {}
+    per_node = (
+        {n.node_id: logical_use(logical.get(n.node_id, "")) for n in alive} if logical else {}
+    )
     totals: dict[str, Usage] = {}
     for name in TOTAL_RESOURCES:
         total = sum(n.resources_total.get(name, 0.0) for n in alive)

@@ -44,7 +44,10 @@ def _element_bounds(content: bytes) -> list[tuple[int, int]] | None:
     if last_end < 0:
         return None
     ends = [*starts[1:], last_end]
-    return [(start, content.rfind(b"}", start, end) + 1) for start, end in zip(starts, ends, strict=True)]
+    return [
+        (start, content.rfind(b"}", start, end) + 1)
+        for start, end in zip(starts, ends, strict=True)
+    ]
 
 
 def _logical_resources(content: bytes) -> dict[str, str]:

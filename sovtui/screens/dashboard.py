@@ -82,7 +82,7 @@ class DashboardScreen(Screen[None]):
     def _cycle(self, step: int) -> None:
         panes = self._panes()
         focused = self.focused
-        index = panes.index(focused) if focused in panes else -1  # type: ignore[arg-type]
+        index = panes.index(focused) if focused in panes else -1
         panes[(index + step) % len(panes)].focus()
 
     def action_next_pane(self) -> None:

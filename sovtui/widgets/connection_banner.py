@@ -32,5 +32,7 @@ class ConnectionBanner(Static):
         if self._link.state == "connecting":
             self.update("connecting…")
         else:
-            clock = getattr(self.app, "monotonic", time.monotonic)  # the App's, so tests can freeze it
+            clock = getattr(
+                self.app, "monotonic", time.monotonic
+            )  # the App's, so tests can freeze it
             self.update(self._link.describe(clock()))

@@ -35,7 +35,7 @@ class JobsTable(LiveTable):
     BORDER_TITLE = "Jobs"
 
     def __init__(self, clock: Callable[[], float], **kwargs: object) -> None:
-        super().__init__(**kwargs)  # type: ignore[arg-type]
+        super().__init__(**kwargs)
         self._clock = clock
 
     def on_mount(self) -> None:

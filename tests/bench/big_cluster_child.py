@@ -47,6 +47,7 @@ async def main(nodes: int, polls: int) -> dict[str, object]:
     app = Measured(recorded_connection(recorded), Settings(interval=3600))
     worst_stall = 0.0
     async with app.run_test(size=(160, 50)) as pilot:
+
         async def watch_loop() -> None:
             nonlocal worst_stall
             while True:

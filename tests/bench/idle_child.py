@@ -12,7 +12,9 @@ from sovtui.ray_api.auth import explicit_token
 if __name__ == "__main__":
     address, token, seconds = sys.argv[1], sys.argv[2], float(sys.argv[3])
     settings = Settings(interval=2.0)
-    connection = open_connection(settings, cli_address=address, token=explicit_token(token, "bench"))
+    connection = open_connection(
+        settings, cli_address=address, token=explicit_token(token, "bench")
+    )
     app = SovtuiApp(connection, settings)
 
     def _arm() -> None:

@@ -41,7 +41,10 @@ def first_paint_seconds(kind: str) -> float:
     started = time.perf_counter()
     process = subprocess.Popen(
         [sys.executable, "-m", "tests.bench.first_frame_child", kind],
-        stdout=subprocess.PIPE, text=True, cwd=ROOT, env=ENV,
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+        env=ENV,
     )
     assert process.stdout is not None
     for line in process.stdout:
@@ -63,17 +66,32 @@ def bench_first_frame(repeats: int) -> Row:
         bare.append(first_paint_seconds("bare"))
         ours.append(first_paint_seconds("sovtui"))
     b, o = statistics.median(bare), statistics.median(ours)
-    return Row("first painted frame (process start -> frame)", f"{o*1000:.0f} ms",
-               f"bare Textual {b*1000:.0f} ms", o / b, 1.5)
+    return Row(
+        "first painted frame (process start -> frame)",
+        f"{o * 1000:.0f} ms",
+        f"bare Textual {b * 1000:.0f} ms",
+        o / b,
+        1.5,
+    )
 
 
 def bench_idle_cpu(seconds: float) -> list[Row]:
     head = start_embedded_head(EmbeddedHeadSettings(num_cpus=1, object_store_mb=100))
     try:
         child = subprocess.Popen(
-            [sys.executable, "-m", "tests.bench.idle_child", head.dashboard_url, head.token,
-             str(seconds + 15)],
-            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, cwd=ROOT, env=ENV,
+            [
+                sys.executable,
+                "-m",
+                "tests.bench.idle_child",
+                head.dashboard_url,
+                head.token,
+                str(seconds + 15),
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+            cwd=ROOT,
+            env=ENV,
         )
         assert child.stdout is not None
         child.stdout.readline()  # READY
@@ -91,33 +109,58 @@ def bench_idle_cpu(seconds: float) -> list[Row]:
         env = dict(os.environ, RAY_AUTH_TOKEN=head.token, RAY_AUTH_MODE="token")
         ray_status = subprocess.Popen(
             [ray_executable(), "status", f"--address={head.gcs_address}"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            env=env,
         )
-        _, status, usage = os.wait4(ray_status.pid, 0)
+        _, _, usage = os.wait4(ray_status.pid, 0)
         ray_status_cpu = usage.ru_utime + usage.ru_stime
     finally:
         head.stop()
     return [
-        Row("idle CPU, 2 s interval, 1-node cluster", f"{share*100:.2f}% of a core",
-            f"`watch -n2 ray status` ~{ray_status_cpu/2*100:.0f}% ({ray_status_cpu:.2f} s CPU per call)",
-            share * 100, 1.0),
+        Row(
+            "idle CPU, 2 s interval, 1-node cluster",
+            f"{share * 100:.2f}% of a core",
+            f"`watch -n2 ray status` ~{ray_status_cpu / 2 * 100:.0f}% "
+            f"({ray_status_cpu:.2f} s CPU per call)",
+            share * 100,
+            1.0,
+        ),
     ]
 
 
 def bench_big_cluster(nodes: int, polls: int) -> list[Row]:
     output = subprocess.run(
         [sys.executable, "-m", "tests.bench.big_cluster_child", str(nodes), str(polls)],
-        capture_output=True, text=True, cwd=ROOT, env=ENV, check=True,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=ENV,
+        check=True,
     ).stdout
     result = json.loads(output.strip().splitlines()[-1])
     return [
-        Row(f"poll parse+render, {result['nodes']} nodes (median)", f"{result['poll_s']*1000:.0f} ms",
-            f"first poll (builds rows) {result['first_poll_s']*1000:.0f} ms",
-            result["poll_s"] * 1000, 100.0),
-        Row("longest frame blocked during those polls", f"{result['worst_stall_s']*1000:.0f} ms",
-            "target 50 ms", result["worst_stall_s"] * 1000, 50.0),
-        Row(f"TUI resident memory, {result['nodes']} nodes", f"{result['rss_mb']:.0f} MB",
-            "target 150 MB", result["rss_mb"], 150.0),
+        Row(
+            f"poll parse+render, {result['nodes']} nodes (median)",
+            f"{result['poll_s'] * 1000:.0f} ms",
+            f"first poll (builds rows) {result['first_poll_s'] * 1000:.0f} ms",
+            result["poll_s"] * 1000,
+            100.0,
+        ),
+        Row(
+            "longest frame blocked during those polls",
+            f"{result['worst_stall_s'] * 1000:.0f} ms",
+            "target 50 ms",
+            result["worst_stall_s"] * 1000,
+            50.0,
+        ),
+        Row(
+            f"TUI resident memory, {result['nodes']} nodes",
+            f"{result['rss_mb']:.0f} MB",
+            "target 150 MB",
+            result["rss_mb"],
+            150.0,
+        ),
     ]
 
 
@@ -135,7 +178,8 @@ def main() -> int:
         rows += bench_idle_cpu(args.idle_seconds)
     print(f"\n{'benchmark':<46} {'measured':>16}  {'value/target':>14}  reference")
     for row in rows:
-        print(f"{row.name:<46} {row.measured:>16}  {row.ratio:>6.2f}/{row.target:<6g} {row.verdict():<6}  {row.reference}")
+        figures = f"{row.ratio:>6.2f}/{row.target:<6g} {row.verdict():<6}"
+        print(f"{row.name:<46} {row.measured:>16}  {figures}  {row.reference}")
     return 0
 
 

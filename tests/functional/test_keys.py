@@ -14,7 +14,9 @@ from tests.recorded import RecordedRay
 
 def make_app(recorded: RecordedRay, **settings: object) -> SovtuiApp:
     return SovtuiApp(
-        recorded_connection(recorded), Settings(**settings), clock=lambda: FROZEN_NOW  # type: ignore[arg-type]
+        recorded_connection(recorded),
+        Settings(**settings),
+        clock=lambda: FROZEN_NOW,  # type: ignore[arg-type]
     )
 
 
@@ -72,7 +74,11 @@ async def test_footer_shows_bindings(recorded_ray: RecordedRay) -> None:
     app = make_app(recorded_ray)
     async with app.run_test(size=(120, 30)) as pilot:
         await pilot.pause(0.2)
-        shown = {binding.key for (_, binding, enabled, _) in app.screen.active_bindings.values() if binding.show}
+        shown = {
+            binding.key
+            for (_, binding, enabled, _) in app.screen.active_bindings.values()
+            if binding.show
+        }
         assert {"q", "r", "question_mark", "tab"} <= shown
 
 

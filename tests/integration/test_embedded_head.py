@@ -41,10 +41,23 @@ def ray_job_submit(head: EmbeddedHead, submission_id: str, code: str) -> str:
     env = dict(os.environ, RAY_AUTH_TOKEN=head.token, RAY_AUTH_MODE="token")
     for attempt in range(10):
         result = subprocess.run(
-            [ray_executable(), "job", "submit", "--address", head.dashboard_url,
-             "--submission-id", f"{submission_id}" if attempt == 0 else f"{submission_id}-{attempt}",
-             "--", sys.executable, "-c", code],
-            env=env, capture_output=True, text=True, timeout=180,
+            [
+                ray_executable(),
+                "job",
+                "submit",
+                "--address",
+                head.dashboard_url,
+                "--submission-id",
+                f"{submission_id}" if attempt == 0 else f"{submission_id}-{attempt}",
+                "--",
+                sys.executable,
+                "-c",
+                code,
+            ],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=180,
         )
         if "No available agent" not in result.stdout + result.stderr:
             break
@@ -116,7 +129,9 @@ def test_tui_recovers_when_the_cluster_comes_up() -> None:
             # The head gets a fresh token; hand it over as a user would via RAY_AUTH_TOKEN.
             from sovtui.ray_api.auth import explicit_token
 
-            await connection.client.retarget(started[0].dashboard_url, explicit_token(started[0].token, "test"))
+            await connection.client.retarget(
+                started[0].dashboard_url, explicit_token(started[0].token, "test")
+            )
             for _ in range(60):
                 await pilot.pause(0.5)
                 if app.link.healthy and app.snapshot is not None:
@@ -133,7 +148,9 @@ def test_tui_recovers_when_the_cluster_comes_up() -> None:
 
 
 def test_embedded_mode_starts_and_stops_its_own_head() -> None:
-    settings = Settings(default_address=f"http://127.0.0.1:{free_port()}", embedded=EmbeddedHeadSettings(num_cpus=1))
+    settings = Settings(
+        default_address=f"http://127.0.0.1:{free_port()}", embedded=EmbeddedHeadSettings(num_cpus=1)
+    )
     connection = open_connection(settings)
     assert connection.mode == MODE_EMBEDDED
     assert connection.head is not None

@@ -27,7 +27,7 @@ def make_app(folder: Any = RAY_260, **options: Any) -> SovtuiApp:
 async def until_polled(pilot: Pilot[None]) -> None:
     app = pilot.app
     for _ in range(100):
-        if app.snapshot is not None or not app.link.healthy and app.link.state != "connecting":  # type: ignore[attr-defined]
+        if app.snapshot is not None or (not app.link.healthy and app.link.state != "connecting"):  # type: ignore[attr-defined]
             break
         await pilot.pause(0.05)
     # Tables measure new rows on idle and then repaint: let that settle before the picture.

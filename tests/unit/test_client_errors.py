@@ -26,11 +26,16 @@ def client_answering(response: httpx.Response, token: TokenLookup | None = None)
     ("response", "expected"),
     [
         (
-            httpx.Response(200, text="<html><body>nginx</body></html>", headers={"content-type": "text/html"}),
+            httpx.Response(
+                200, text="<html><body>nginx</body></html>", headers={"content-type": "text/html"}
+            ),
             "HTML page, not a Ray dashboard",
         ),
         (httpx.Response(404, text="Not Found"), "404 Not Found: is this a Ray dashboard?"),
-        (httpx.Response(200, text="{not json", headers={"content-type": "application/json"}), "not JSON"),
+        (
+            httpx.Response(200, text="{not json", headers={"content-type": "application/json"}),
+            "not JSON",
+        ),
         (httpx.Response(200, json={"hello": "world"}), "did not answer like Ray 2.x"),
     ],
 )

@@ -28,7 +28,9 @@ def test_user_file_overrides_shipped_and_env_overrides_user(tmp_path: Path) -> N
 def test_command_line_overrides_everything(tmp_path: Path) -> None:
     user = tmp_path / "sovtui.yaml"
     user.write_text("interval: 5\n")
-    settings = load_settings(user_file=user, environ={"SOVTUI_INTERVAL": "7"}, overrides={"interval": 1})
+    settings = load_settings(
+        user_file=user, environ={"SOVTUI_INTERVAL": "7"}, overrides={"interval": 1}
+    )
     assert settings.interval == 1.0
 
 

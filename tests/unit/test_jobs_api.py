@@ -17,7 +17,7 @@ from sovtui.ray_api.packages import build_package
 
 NO_AGENT = "No available agent to submit job, please try again later."
 TRACEBACK_500 = (
-    "Traceback (most recent call last):\n  File \"x.py\", line 1, in f\n"
+    'Traceback (most recent call last):\n  File "x.py", line 1, in f\n'
     "RuntimeError: Request failed with status code 400: Traceback ...\n"
     "ValueError: Job with submission_id {sid} already exists. "
     "Please use a different submission_id.\n"

@@ -40,7 +40,9 @@ def test_legacy_cluster_status_gives_totals_from_load_metrics() -> None:
     assert snapshot.totals["CPU"].total == 2.0
     assert snapshot.totals["CPU"].used is not None
     # camelCased even for this key: objectStoreMemory -> object_store_memory
-    assert snapshot.totals["object_store_memory"].total == pytest.approx(200 * 1024 * 1024)  # --object-store-memory of the recording
+    assert snapshot.totals["object_store_memory"].total == pytest.approx(
+        200 * 1024 * 1024
+    )  # --object-store-memory of the recording
 
 
 def test_autoscaler_v2_null_status_derives_totals_from_nodes() -> None:
@@ -122,6 +124,8 @@ async def test_incremental_summary_parse_matches_whole_parse() -> None:
     assert await parse_incrementally(body) == parse_whole(body)
     # A layout it does not expect (keys reordered) still parses, by the whole-body path.
     document = json.loads(body)
-    document["data"]["summary"] = [dict(reversed(list(n.items()))) for n in document["data"]["summary"]]
+    document["data"]["summary"] = [
+        dict(reversed(list(n.items()))) for n in document["data"]["summary"]
+    ]
     reordered = json.dumps(document).encode()
     assert await parse_incrementally(reordered) == parse_whole(reordered)

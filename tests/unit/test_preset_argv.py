@@ -29,8 +29,12 @@ def _preset(workload: dict[str, str] | None = None) -> Preset:
                 {"name": "tasks", "type": "int", "default": 4, "min": 1, "max": 64},
                 {"name": "rate", "type": "float", "default": 0.5, "min": 0, "max": 1},
                 {"name": "label", "type": "str", "default": "x"},
-                {"name": "mode", "type": "choice", "choices": ["fast", "slow", 3],
-                 "default": "fast"},
+                {
+                    "name": "mode",
+                    "type": "choice",
+                    "choices": ["fast", "slow", 3],
+                    "default": "fast",
+                },
                 {"name": "verbose", "type": "bool", "default": False},
             ],
         }

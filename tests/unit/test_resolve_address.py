@@ -17,7 +17,9 @@ def test_api_server_address_then_ray_address() -> None:
 
 
 def test_ray_address_that_is_not_http_is_ignored() -> None:
-    resolved = resolve_address(None, Settings(address="http://d:4"), {"RAY_ADDRESS": "10.0.0.1:6379"})
+    resolved = resolve_address(
+        None, Settings(address="http://d:4"), {"RAY_ADDRESS": "10.0.0.1:6379"}
+    )
     assert (resolved.address, resolved.source) == ("http://d:4", "config")
 
 

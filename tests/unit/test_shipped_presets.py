@@ -61,7 +61,7 @@ def _flags_of(module_file: Path) -> set[str]:
 def test_preset_params_are_flags_of_the_workload(name: str, tmp_path: Path) -> None:
     preset = next(p for p in _load_with_stand_ins(tmp_path) if p.name == name)
     assert preset.workload.module is not None
-    module_file = default_workloads_dir() / f"{preset.workload.module[len(MODULE_PREFIX):]}.py"
+    module_file = default_workloads_dir() / f"{preset.workload.module[len(MODULE_PREFIX) :]}.py"
     if not module_file.exists():
         pytest.skip(f"{module_file.name} is not in this branch yet")
     flags = _flags_of(module_file)
