@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from textual import on, work
 from textual.app import App
@@ -27,15 +28,20 @@ from sovtui.themes import ThemeLoad, load_themes
 
 FALLBACK_THEME = "sovtui-dark"
 
+ClusterDriverFactory = Callable[[str], Any]  # project name -> sovtui.cluster ComposeDriver
+
 
 class SovtuiApp(App[None]):
     CSS_PATH = Path(__file__).with_name("sovtui.tcss")  # absolute: subclasses live elsewhere
     TITLE = "sovtui"
     COMMANDS = App.COMMANDS | {SovtuiCommands}
+    # One mode per capability, k9s-style; digits switch between them from anywhere.
+    MODES = {"dashboard": DashboardScreen}
     BINDINGS = [
         Binding("q", "quit", "Quit"),
         Binding("r", "refresh", "Refresh"),
         Binding("question_mark", "help", "Help", key_display="?"),
+        Binding("1", "switch_mode('dashboard')", "Dashboard", show=False),
     ]
 
     snapshot: reactive[ClusterSnapshot | None] = reactive(None, always_update=True)
@@ -47,6 +53,7 @@ class SovtuiApp(App[None]):
         settings: Settings,
         *,
         themes: ThemeLoad | None = None,
+        cluster_driver: ClusterDriverFactory | None = None,
         clock: Callable[[], float] = time.time,
         monotonic: Callable[[], float] = time.monotonic,
         ascii_only: bool = False,
@@ -55,6 +62,8 @@ class SovtuiApp(App[None]):
         super().__init__()
         self.connection = connection
         self.settings = settings
+        # Builds the Docker driver for a project on demand (None: Compose features unavailable).
+        self.cluster_driver = cluster_driver
         self.clock = clock
         self.monotonic = monotonic
         self.ascii_only = ascii_only
@@ -91,7 +100,7 @@ class SovtuiApp(App[None]):
 
     def on_mount(self) -> None:
         self._install_themes()
-        self.push_screen(DashboardScreen())
+        self.switch_mode("dashboard")
         if self._poll_enabled:
             self._poll_timer = self.set_interval(self.settings.interval, self._tick)
             self.poll_now()

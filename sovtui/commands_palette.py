@@ -13,6 +13,7 @@ if TYPE_CHECKING:
 
 # (title, help, action name on the app)
 APP_ACTIONS: tuple[tuple[str, str, str], ...] = (
+    ("Go to Dashboard", "Cluster totals, nodes and jobs (1)", "switch_mode('dashboard')"),
     ("Refresh now", "Poll the Ray dashboard immediately (r)", "refresh"),
     ("Help", "Show every key binding (?)", "help"),
     ("Focus nodes", "Move the cursor to the node table (n)", "focus_pane('nodes')"),

@@ -23,30 +23,32 @@ os.environ["TZ"] = "UTC"
 time.tzset()
 
 
-@pytest.fixture(autouse=True)
-def isolated_dirs(
-    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
-) -> Path:
-    """No test reads or writes the developer's own ~/.config, ~/.local or ~/.ray token."""
+@pytest.fixture(autouse=True, scope="session")
+def isolated_dirs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """No test reads or writes the developer's own ~/.config, ~/.local or Ray settings.
+
+    Session-wide, so module fixtures (a Compose cluster) may point these elsewhere for a while.
+    """
     home = tmp_path_factory.mktemp("home")
-    for variable, sub in (
-        ("XDG_CONFIG_HOME", "config"),
-        ("XDG_STATE_HOME", "state"),
-        ("XDG_DATA_HOME", "data"),
-        ("XDG_CACHE_HOME", "cache"),
-    ):
-        monkeypatch.setenv(variable, str(home / sub))
-    for variable in (
-        "RAY_ADDRESS",
-        "RAY_API_SERVER_ADDRESS",
-        "RAY_AUTH_TOKEN",
-        "RAY_AUTH_TOKEN_PATH",
-    ):
-        monkeypatch.delenv(variable, raising=False)
-    for name in list(os.environ):
-        if name.startswith("SOVTUI_") and name not in ("SOVTUI_HOME", "SOVTUI_RAY_IMAGE"):
-            monkeypatch.delenv(name, raising=False)
-    return home
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        for variable, sub in (
+            ("XDG_CONFIG_HOME", "config"),
+            ("XDG_STATE_HOME", "state"),
+            ("XDG_DATA_HOME", "data"),
+            ("XDG_CACHE_HOME", "cache"),
+        ):
+            monkeypatch.setenv(variable, str(home / sub))
+        for variable in (
+            "RAY_ADDRESS",
+            "RAY_API_SERVER_ADDRESS",
+            "RAY_AUTH_TOKEN",
+            "RAY_AUTH_TOKEN_PATH",
+        ):
+            monkeypatch.delenv(variable, raising=False)
+        for name in list(os.environ):
+            if name.startswith("SOVTUI_") and name not in ("SOVTUI_HOME", "SOVTUI_RAY_IMAGE"):
+                monkeypatch.delenv(name, raising=False)
+        yield home
 
 
 def no_token() -> TokenLookup:

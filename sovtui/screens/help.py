@@ -15,7 +15,9 @@ def bindings_table(screen: Screen[object]) -> Table:
     table.add_column("Key", style="bold", no_wrap=True)
     table.add_column("Action")
     seen: set[str] = set()
-    for key, active in screen.active_bindings.items():
+    # sovtui's own keys (the footer's) first, then the focused widget's navigation keys.
+    ordered = sorted(screen.active_bindings.items(), key=lambda item: not item[1].binding.show)
+    for key, active in ordered:
         binding = active.binding
         description = binding.description or binding.action
         if description in seen or binding.action in {"help", "dismiss"}:
