@@ -36,6 +36,7 @@ class HistoryPlot(PlotextPlot):
 
     def on_mount(self) -> None:
         self.border_title = self._title
+        self.border_subtitle = f"last {human_duration(self._window)} → now"
         self.app.theme_changed_signal.subscribe(self, lambda _theme: self.replot(force=True))
         self.replot(force=True)
 
@@ -84,8 +85,7 @@ class HistoryPlot(PlotextPlot):
         plt.ylim(0, 100)
         plt.yticks([0, 100])  # only two rows of plot at 24 lines: more ticks would jitter
         plt.xlim(-self._window, 0)
-        ticks = [-self._window, -self._window / 2, 0]
-        plt.xticks(ticks, [f"-{human_duration(-t)}" if t else "now" for t in ticks])
+        plt.xticks([])  # the span is in the border subtitle: tick labels jitter by a cell
         marker = "*" if self._ascii_only else "braille"
         plotted = False
         for label, series in points.items():
