@@ -11,11 +11,11 @@ import sys
 from collections.abc import Sequence
 
 from sovtui import __version__
-from sovtui.commands import COMMAND_MODULES
+from sovtui.commands import COMMAND_MODULES, modules_for
 from sovtui.commands.common import EXIT_BAD_INPUT, UserError, add_connection_options
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(modules: Sequence[str] = COMMAND_MODULES) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="sovtui",
         description="Keyboard-driven terminal dashboard for Ray clusters. "
@@ -29,7 +29,7 @@ def build_parser() -> argparse.ArgumentParser:
     run = subparsers.add_parser("run", help="open the dashboard (the default)")
     add_connection_options(run, suppress_defaults=True)
     run.set_defaults(handler=_run_tui)
-    for module_name in COMMAND_MODULES:
+    for module_name in modules:
         importlib.import_module(module_name).register(subparsers)
     parser.set_defaults(handler=_run_tui)
     return parser
@@ -42,8 +42,9 @@ def _run_tui(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(modules_for(arguments))
+    args = parser.parse_args(arguments)
     try:
         return int(args.handler(args))
     except UserError as error:

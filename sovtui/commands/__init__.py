@@ -1,9 +1,31 @@
-"""Headless subcommands. Each module has `register(subparsers)` and sets `handler` on its parser."""
+"""Headless subcommands. Each module has `register(subparsers)` and sets `handler` on its parser.
 
-COMMAND_MODULES: tuple[str, ...] = (
-    "sovtui.commands.status",
-    "sovtui.commands.compose",
-    "sovtui.commands.presets_cmd",
-    "sovtui.commands.submit_cmd",
-    "sovtui.commands.jobs_cmd",
-)
+COMMANDS maps each subcommand to the module that registers it, so `sovtui` imports only the
+module it runs (the TUI imports none): Docker's SDK and the WebSocket client stay out of the
+dashboard's start-up. A test checks this table against what the modules really register.
+"""
+
+COMMANDS: dict[str, str] = {
+    "status": "sovtui.commands.status",
+    "up": "sovtui.commands.compose",
+    "scale": "sovtui.commands.compose",
+    "down": "sovtui.commands.compose",
+    "ps": "sovtui.commands.compose",
+    "image": "sovtui.commands.compose",
+    "presets": "sovtui.commands.presets_cmd",
+    "submit": "sovtui.commands.submit_cmd",
+    "logs": "sovtui.commands.jobs_cmd",
+    "stop": "sovtui.commands.jobs_cmd",
+}
+
+COMMAND_MODULES: tuple[str, ...] = tuple(dict.fromkeys(COMMANDS.values()))
+
+
+def modules_for(argv: list[str]) -> tuple[str, ...]:
+    """The modules a command line needs: all of them for help, else the named command's."""
+    if "-h" in argv or "--help" in argv:
+        return COMMAND_MODULES
+    for token in argv:
+        if token in COMMANDS:
+            return (COMMANDS[token],)
+    return ()

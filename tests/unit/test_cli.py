@@ -38,3 +38,29 @@ def test_status_unreachable_exits_1_with_one_line(capsys: pytest.CaptureFixture[
     assert code == 1
     assert err.startswith("sovtui: disconnected: cannot reach")
     assert len(err.strip().splitlines()) == 1
+
+
+def test_command_table_matches_what_modules_register() -> None:
+    import argparse
+    import importlib
+
+    from sovtui.commands import COMMANDS, COMMAND_MODULES
+
+    registered: dict[str, str] = {}
+    for module_name in COMMAND_MODULES:
+        parser = argparse.ArgumentParser()
+        subparsers = parser.add_subparsers()
+        importlib.import_module(module_name).register(subparsers)
+        for name in subparsers.choices:
+            registered[name] = module_name
+    assert registered == COMMANDS
+
+
+def test_tui_start_imports_no_command_module() -> None:
+    code = (
+        "import sys; from sovtui.cli import build_parser; from sovtui.commands import modules_for;"
+        "build_parser(modules_for(['--address', 'http://x:1']));"
+        "print([m for m in sys.modules if m.startswith(('docker', 'httpx_ws', 'sovtui.commands.'))])"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "['sovtui.commands.common']"
