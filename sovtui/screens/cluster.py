@@ -91,9 +91,8 @@ def describe(error: BaseException) -> str:
     return f"{type(error).__name__}: {error}"
 
 
-def progress_line(op: str, event: ProgressEvent) -> str:
-    counter = f" [{event.done}/{event.total}]" if event.total else ""
-    return f"{op}: {event.stage}{counter} {event.message}"
+def progress_line(event: ProgressEvent) -> str:
+    return f"{event.stage}: {event.message}"
 
 
 def _up(request: UpRequest) -> Callable[[ClusterDriver], OpResult]:
@@ -144,6 +143,7 @@ class ClusterScreen(Screen[None]):
         self._driver: ClusterDriver | None = None
         self._poller: Worker[None] | None = None
         self._skipped = 0
+        self._last_stage = ""
 
     @property
     def sovtui(self) -> SovtuiApp:
@@ -169,7 +169,9 @@ class ClusterScreen(Screen[None]):
         progress = self._progress_log()
         progress.border_title = "Progress"
         progress.write("Nothing run yet: up, scale and down report here as they go.")
-        self.query_one(ContainerTable).focus()
+        table = self.query_one(ContainerTable)
+        table.project = self.project
+        table.focus()
         self._show_files()
         self._show_status()
         self.set_interval(self.sovtui.settings.interval, self._tick)
@@ -277,6 +279,8 @@ class ClusterScreen(Screen[None]):
             text = Text.assemble(("Docker unavailable: ", "bold"), self.problem)
         elif not self.polled:
             text = Text.assemble("Project ", project, ": asking Docker…")
+        elif self.record is None and self.operation:
+            text = Text.assemble("Project ", project, ": ")
         elif self.record is None:
             text = Text.assemble("Project ", project, ": no cluster here · u starts one")
         else:
@@ -291,7 +295,7 @@ class ClusterScreen(Screen[None]):
                 " · on the dashboard (1)" if watched else "",
             )
         if self.operation:
-            text.append(f" · {self.operation} running", style="bold")
+            text.append(f"{' · ' if self.record else ''}{self.operation} running…", style="bold")
         status.update(text)
 
     def _show_files(self) -> None:
@@ -317,7 +321,8 @@ class ClusterScreen(Screen[None]):
         self, op: str, driver: ClusterDriver, run: Callable[[ClusterDriver], OpResult]
     ) -> None:
         self.operation = op
-        self._progress_log().write(f"── {op} {self.project}")
+        self._last_stage = ""
+        self._progress_log().write(f"── {op} {self.project} ──")
         self._operate(op, driver, run)
 
     @work(thread=True, group="cluster-op", exit_on_error=False)
@@ -341,13 +346,14 @@ class ClusterScreen(Screen[None]):
 
     @on(OpProgress)
     def _progress(self, message: OpProgress) -> None:
-        self._progress_log().write(progress_line(message.op, message.event))
+        self._last_stage = message.event.stage
+        self._progress_log().write(progress_line(message.event))
         self.poll_now()  # containers appear and go while it works
 
     @on(OpFailed)
     def _failed(self, message: OpFailed) -> None:
         self.operation = None
-        self._progress_log().write(f"{message.op} failed: {message.reason}")
+        self._progress_log().write(f"failed: {message.reason}")
         self.notify(message.reason, title=f"{message.op} failed", severity="error", timeout=15)
         if message.unavailable:
             self.problem = message.reason
@@ -356,7 +362,8 @@ class ClusterScreen(Screen[None]):
     @on(OpFinished)
     async def _finished(self, message: OpFinished) -> None:
         result = message.result
-        self._progress_log().write(f"{message.op} done: {result.message}")
+        if self._last_stage != "done":  # the driver said nothing final itself
+            self._progress_log().write(f"done: {result.message}")
         self.notify(result.message, title=f"{message.op} done")
         if message.op == "up" and result.record is not None and result.token:
             record = result.record

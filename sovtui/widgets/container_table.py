@@ -11,14 +11,17 @@ from sovtui.widgets.node_table import LiveTable, replace_rows
 COLUMNS = ("Service", "Name", "State", "CPU%", "Memory")
 
 
-def container_row(info: ContainerInfo) -> tuple[str, ...]:
+def container_row(info: ContainerInfo, project: str = "") -> tuple[str, ...]:
+    """One row; the name loses its `PROJECT-` prefix (the screen names the project once)."""
+    prefix = f"{project}-" if project else ""
+    name = info.name[len(prefix) :] if prefix and info.name.startswith(prefix) else info.name
     memory = "—"
     if info.memory_bytes is not None:
         memory = human_bytes(info.memory_bytes)
         if info.memory_limit:
             memory += f" / {human_bytes(info.memory_limit)}"
     cpu = "—" if info.cpu_percent is None else f"{info.cpu_percent:.1f}%"
-    return (info.service, info.name, info.state, cpu, memory)
+    return (info.service, name, info.state, cpu, memory)
 
 
 class ContainerTable(LiveTable):
@@ -26,6 +29,7 @@ class ContainerTable(LiveTable):
 
     BORDER_TITLE = "Containers"
     containers: reactive[tuple[ContainerInfo, ...] | None] = reactive(None, always_update=True)
+    project: reactive[str] = reactive("")
 
     def on_mount(self) -> None:
         self.cursor_type = "row"
@@ -36,7 +40,8 @@ class ContainerTable(LiveTable):
     def watch_containers(self, containers: tuple[ContainerInfo, ...] | None) -> None:
         if containers is None:
             return
-        replace_rows(self, [(info.name, container_row(info)) for info in containers])
+        rows = [(info.name, container_row(info, self.project)) for info in containers]
+        replace_rows(self, rows)
         running = sum(1 for info in containers if info.state == "running")
         self.border_title = f"Containers ({running} running / {len(containers)})"
 

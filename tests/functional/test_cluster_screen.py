@@ -118,7 +118,8 @@ async def test_up_scale_logs_down_from_the_keyboard(
         )
         assert f"compose: {project}" in app.sub_title, app.sub_title
         assert app.connection.mode == MODE_COMPOSE and app.connection.project == project
-        assert "up: gcs" in progress_text(screen)  # the driver's progress, shown as it came
+        shown = progress_text(screen)  # the driver's progress, shown as it came
+        assert "waiting for the GCS" in shown and "nodes ALIVE" in shown
         await wait_for(pilot, lambda: app.link.healthy, 30, "the dashboard to poll the cluster")
 
         # l: the selected container's last log lines, refreshable.
