@@ -5,7 +5,6 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from textual import on, work
 from textual.app import App
@@ -14,21 +13,25 @@ from textual.reactive import reactive
 from textual.timer import Timer
 from textual.worker import Worker, WorkerState
 
+from sovtui.cluster.docker_driver import DEFAULT_PROJECT
+from sovtui.cluster.driver_api import ClusterDriver
 from sovtui.commands_palette import SovtuiCommands
 from sovtui.config import Settings
-from sovtui.connect import Connection
+from sovtui.connect import MODE_COMPOSE, Connection
 from sovtui.history import History
 from sovtui.link_state import LinkState, backoff_delay
 from sovtui.messages import PollFailed, SnapshotReady
+from sovtui.ray_api.auth import TokenLookup, explicit_token
 from sovtui.ray_api.errors import DashboardError
 from sovtui.ray_api.snapshot import ClusterSnapshot
+from sovtui.screens.cluster import ClusterScreen
 from sovtui.screens.dashboard import DashboardScreen
 from sovtui.screens.help import HelpScreen
 from sovtui.themes import ThemeLoad, load_themes
 
 FALLBACK_THEME = "sovtui-dark"
 
-ClusterDriverFactory = Callable[[str], Any]  # project name -> sovtui.cluster ComposeDriver
+ClusterDriverFactory = Callable[[str], ClusterDriver]  # project name -> e.g. ComposeDriver
 
 
 class SovtuiApp(App[None]):
@@ -36,12 +39,13 @@ class SovtuiApp(App[None]):
     TITLE = "sovtui"
     COMMANDS = App.COMMANDS | {SovtuiCommands}
     # One mode per capability, k9s-style; digits switch between them from anywhere.
-    MODES = {"dashboard": DashboardScreen}
+    MODES = {"dashboard": DashboardScreen, "cluster": ClusterScreen}
     BINDINGS = [
         Binding("q", "quit", "Quit"),
         Binding("r", "refresh", "Refresh"),
         Binding("question_mark", "help", "Help", key_display="?"),
         Binding("1", "switch_mode('dashboard')", "Dashboard", show=False),
+        Binding("2", "switch_mode('cluster')", "Cluster", show=False),
     ]
 
     snapshot: reactive[ClusterSnapshot | None] = reactive(None, always_update=True)
@@ -54,6 +58,7 @@ class SovtuiApp(App[None]):
         *,
         themes: ThemeLoad | None = None,
         cluster_driver: ClusterDriverFactory | None = None,
+        compose_project: str | None = None,
         clock: Callable[[], float] = time.time,
         monotonic: Callable[[], float] = time.monotonic,
         ascii_only: bool = False,
@@ -64,6 +69,11 @@ class SovtuiApp(App[None]):
         self.settings = settings
         # Builds the Docker driver for a project on demand (None: Compose features unavailable).
         self.cluster_driver = cluster_driver
+        # The Compose project the Cluster screen manages: the one watched, else the given one.
+        self.compose_project = connection.project or compose_project or DEFAULT_PROJECT
+        # What the dashboard watched before it switched to a Compose cluster: (address, token,
+        # mode, source), restored after that cluster's `down`.
+        self._before_compose: tuple[str, TokenLookup, str, str] | None = None
         self.clock = clock
         self.monotonic = monotonic
         self.ascii_only = ascii_only
@@ -152,7 +162,54 @@ class SovtuiApp(App[None]):
             error = event.worker.error
             self.notify(f"{type(error).__name__}: {error}", severity="error", timeout=10)
 
+    # -- which cluster the dashboard watches ------------------------------------------------
+
+    async def _retarget(self, address: str, token: TokenLookup) -> None:
+        await self.connection.client.retarget(address, token)
+        self.history = History(self.settings.history_points)
+        self.link = LinkState("connecting")
+        self.sub_title = self.connection.label
+        self.poll_now()
+
+    async def watch_compose(self, project: str, address: str, token: str) -> None:
+        """Point the dashboard at a Compose cluster sovtui just brought up."""
+        connection = self.connection
+        if connection.mode != MODE_COMPOSE:
+            connection_token = connection.client.token
+            self._before_compose = (
+                connection.address,
+                connection_token,
+                connection.mode,
+                connection.source,
+            )
+        connection.mode = MODE_COMPOSE
+        connection.project = project
+        connection.source = f"compose project {project}"
+        self.compose_project = project
+        await self._retarget(address, explicit_token(token, f"compose project {project}"))
+
+    async def compose_gone(self, project: str) -> None:
+        """After `down`: back to what was watched before, else keep the (now dead) address."""
+        connection = self.connection
+        if connection.mode != MODE_COMPOSE or connection.project != project:
+            return
+        if self._before_compose is None:
+            self.poll_now()  # shows "disconnected" with the address it had
+            return
+        address, token, mode, source = self._before_compose
+        self._before_compose = None
+        connection.mode, connection.source, connection.project = mode, source, None
+        await self._retarget(address, token)
+
     # -- actions ----------------------------------------------------------------------------
+
+    async def action_cluster(self, action: str) -> None:
+        """Palette entries for Cluster-screen actions: go there, then run the action."""
+        if not isinstance(self.screen, ClusterScreen):
+            await self.switch_mode("cluster")
+        screen = self.screen
+        if isinstance(screen, ClusterScreen):
+            await screen.run_action(action)
 
     def action_refresh(self) -> None:
         if not self.link.healthy:

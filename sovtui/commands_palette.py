@@ -14,6 +14,21 @@ if TYPE_CHECKING:
 # (title, help, action name on the app)
 APP_ACTIONS: tuple[tuple[str, str, str], ...] = (
     ("Go to Dashboard", "Cluster totals, nodes and jobs (1)", "switch_mode('dashboard')"),
+    ("Go to Cluster", "Compose files and the project's containers (2)", "switch_mode('cluster')"),
+    ("Cluster: up", "Start a Ray cluster from a Compose file (u)", "cluster('up')"),
+    ("Cluster: add a worker", "Scale the Compose cluster up by one (+)", "cluster('scale(1)')"),
+    (
+        "Cluster: remove a worker",
+        "Scale the Compose cluster down by one (-)",
+        "cluster('scale(-1)')",
+    ),
+    ("Cluster: down", "Remove the cluster's containers and networks (d)", "cluster('down')"),
+    ("Cluster: container logs", "Last log lines of the selected container (l)", "cluster('logs')"),
+    (
+        "Cluster: refresh containers",
+        "Ask Docker now (r on the Cluster screen)",
+        "cluster('refresh_containers')",
+    ),
     ("Refresh now", "Poll the Ray dashboard immediately (r)", "refresh"),
     ("Help", "Show every key binding (?)", "help"),
     ("Focus nodes", "Move the cursor to the node table (n)", "focus_pane('nodes')"),

@@ -1,7 +1,8 @@
 """The one factory that decides which cluster sovtui watches and builds its dashboard client.
 
 Order: --address > $RAY_API_SERVER_ADDRESS > $RAY_ADDRESS (http URLs only) > config `address` >
-a dashboard already answering at `default_address` > an embedded local head started here.
+a Compose cluster sovtui brought up (recorded here, dashboard answering; watched with its own
+token) > a dashboard already answering at `default_address` > an embedded local head started here.
 Used by the CLI, the TUI and the tests alike.
 """
 
@@ -13,6 +14,7 @@ from dataclasses import dataclass
 
 import httpx
 
+from sovtui.cluster import store
 from sovtui.cluster.embedded_head import EmbeddedHead, start_embedded_head
 from sovtui.config import Settings
 from sovtui.ray_api.auth import TokenLookup, explicit_token, find_token
@@ -81,12 +83,28 @@ class Connection:
             self.head.stop()
 
 
+def recorded_compose_connection(settings: Settings) -> Connection | None:
+    """A Compose cluster recorded by `sovtui up` whose dashboard answers now, if any."""
+    for record in store.list_records():
+        token = store.read_token(record.project)
+        if token and dashboard_answers(record.dashboard_url, timeout=0.5):
+            source = f"compose project {record.project}"
+            client = DashboardClient(
+                record.dashboard_url,
+                explicit_token(token, source),
+                timeout=settings.request_timeout,
+            )
+            return Connection(client, MODE_COMPOSE, source, project=record.project)
+    return None
+
+
 def open_connection(
     settings: Settings,
     *,
     cli_address: str | None = None,
     environ: Mapping[str, str] | None = None,
     allow_embedded: bool = True,
+    use_compose_records: bool = True,
     token: TokenLookup | None = None,
     progress: Progress | None = None,
 ) -> Connection:
@@ -96,6 +114,10 @@ def open_connection(
     if resolved.address is not None:
         client = DashboardClient(resolved.address, token, timeout=settings.request_timeout)
         return Connection(client, MODE_ATTACHED, resolved.source)
+    if use_compose_records:
+        compose = recorded_compose_connection(settings)
+        if compose is not None:
+            return compose
     default = normalise_address(settings.default_address)
     if dashboard_answers(default) or not allow_embedded:
         client = DashboardClient(default, token, timeout=settings.request_timeout)

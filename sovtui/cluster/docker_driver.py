@@ -113,7 +113,8 @@ class ComposeDriver:
         self.project = project
         self._client_factory = client_factory
         self._client: docker.DockerClient | None = None
-        self._progress = progress
+        # Public so a caller (the TUI) can route one operation's events where it wants them.
+        self.progress = progress
         self.health_timeout = health_timeout
         self.nodes_timeout = nodes_timeout
         self.max_parallel = max_parallel
@@ -126,7 +127,7 @@ class ComposeDriver:
         return self._client
 
     def _emit(self, stage: str, message: str, done: int = 0, total: int = 0) -> None:
-        self._progress(ProgressEvent(stage, message, done, total))
+        self.progress(ProgressEvent(stage, message, done, total))
 
     def _filters(self, extra: Iterable[str] = ()) -> dict[str, Any]:
         return {"label": [f"{cs.PROJECT}={self.project}", f"{cs.MANAGED}=1", *extra]}
@@ -374,6 +375,18 @@ class ComposeDriver:
 
     def ps(self, stats: bool = True) -> list[ContainerInfo]:
         return collect_stats(self.containers(), with_usage=stats, max_parallel=self.max_parallel)
+
+    def record(self) -> store.ClusterRecord | None:
+        """What the last `up`/`scale` recorded for this project (file, address, workers)."""
+        return store.load_record(self.project)
+
+    def logs(self, name: str, tail: int = 200) -> str:
+        """The last `tail` log lines of one of this project's containers."""
+        found = [c for c in self.containers() if c.name == name]
+        if not found:
+            raise ClusterError(f"no container {name} in project '{self.project}'")
+        raw = found[0].logs(tail=tail, stdout=True, stderr=True)
+        return bytes(raw).decode(errors="replace")
 
     def _remove(self, containers: list[Container], graceful: bool = False) -> None:
         """Remove in parallel. graceful: SIGTERM first, so `ray start --block` stops its node."""

@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import sys
 
+from sovtui.cluster.docker_driver import ComposeDriver
 from sovtui.cluster.embedded_head import EmbeddedHeadError
 from sovtui.commands.common import EXIT_FAILURE, EXIT_OK, UserError, settings_from_args
 from sovtui.connect import open_connection
@@ -13,6 +14,11 @@ from sovtui.connect import open_connection
 
 def _progress(message: str) -> None:
     print(f"sovtui: {message}", file=sys.stderr, flush=True)
+
+
+def _compose_driver(project: str) -> ComposeDriver:
+    # Lazy: the driver connects to Docker on first use, in the Cluster screen's thread worker.
+    return ComposeDriver(project)
 
 
 def run_tui(args: argparse.Namespace) -> int:
@@ -26,7 +32,12 @@ def run_tui(args: argparse.Namespace) -> int:
     except EmbeddedHeadError as error:
         raise UserError(str(error), EXIT_FAILURE) from None
     keep = bool(getattr(args, "keep", False))
-    app = SovtuiApp(connection, settings, ascii_only=bool(getattr(args, "ascii", False)))
+    app = SovtuiApp(
+        connection,
+        settings,
+        cluster_driver=_compose_driver,
+        ascii_only=bool(getattr(args, "ascii", False)),
+    )
     try:
         app.run()
     finally:

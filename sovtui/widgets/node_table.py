@@ -87,7 +87,7 @@ def replace_rows(table: LiveTable, rows: Sequence[tuple[str, Sequence[Any]]]) ->
                 continue
             for column, value, old in zip(columns, values, previous, strict=False):
                 if value != old:
-                    table.update_cell(key, column, value)
+                    table.update_cell(key, column, value, update_width=True)
             shown[key] = tuple(values)
         return
     table.clear()

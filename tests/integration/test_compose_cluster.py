@@ -7,12 +7,10 @@ Every test uses its own project name, ports and subnet, and cleans up by label.
 from __future__ import annotations
 
 import os
-import random
 import shutil
 import socket
 import subprocess
 import time
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,94 +18,41 @@ import docker
 import httpx
 import pytest
 
-from sovtui.cluster import container_spec as cs
 from sovtui.cluster import readiness, store
 from sovtui.cluster.docker_client import connect
 from sovtui.cluster.docker_driver import ComposeDriver
 from sovtui.cluster.errors import DockerUnavailable, PortInUse
-from sovtui.cluster.image_build import LATEST
+from tests.docker_env import (
+    COMPOSE_FILES,
+    CPU_FILE,
+    cluster_env,
+    engine_or_skip,
+    leftovers,
+    new_project,
+    purge,
+)
 
 pytestmark = pytest.mark.docker
-FILES = Path(__file__).resolve().parents[2] / "deployments" / "compose"
-CPU_FILE = FILES / "cpu-ray-cluster.yaml"
-
-
-def _unavailable(reason: str) -> None:
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(f"CI=true but {reason}")
-    pytest.skip(reason)
 
 
 @pytest.fixture(scope="session")
 def engine() -> docker.DockerClient:
-    try:
-        client = connect(timeout=120)
-    except DockerUnavailable as error:
-        _unavailable(f"no Docker engine: {error}")
-    try:
-        client.images.get(LATEST)
-    except docker.errors.ImageNotFound:
-        _unavailable(f"image {LATEST} missing: run `make image` (sovtui image build)")
-    return client
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def _cluster_env(monkeypatch: pytest.MonkeyPatch, state: Path) -> None:
-    """Own ports and subnet, small object store; state in a temp dir."""
-    octet = random.randint(0, 250)
-    values = {
-        "XDG_STATE_HOME": str(state),
-        "SOVTUI_DASHBOARD_PORT": str(_free_port()),
-        "SOVTUI_CLIENT_PORT": str(_free_port()),
-        "SOVTUI_RAY_SUBNET": f"172.31.{octet}.0/24",
-        "SOVTUI_RAY_HEAD_IP": f"172.31.{octet}.10",
-        "SOVTUI_OBJECT_STORE_BYTES": str(100 * 2**20),
-        "SOVTUI_SHM_SIZE": "256m",
-        "SOVTUI_HEAD_CPUS": "1",
-        "SOVTUI_WORKER_CPUS": "1",
-    }
-    for key, value in values.items():
-        monkeypatch.setenv(key, value)
-
-
-def _leftovers(client: docker.DockerClient, project: str) -> tuple[list[str], list[str]]:
-    label = {"label": f"{cs.PROJECT}={project}"}
-    containers = [str(c.name) for c in client.containers.list(all=True, filters=label)]
-    networks = [str(n.name) for n in client.networks.list(filters=label)]
-    return containers, networks
-
-
-def _purge(client: docker.DockerClient, project: str) -> None:
-    """Fixture cleanup by label: only what carries this test's project."""
-    label = {"label": f"{cs.PROJECT}={project}"}
-    for container in client.containers.list(all=True, filters=label):
-        container.remove(force=True)
-    for network in client.networks.list(filters=label):
-        network.remove()
-
-
-def _project() -> str:
-    return f"sovtui-it-{uuid.uuid4().hex[:8]}"
+    return engine_or_skip()
 
 
 @pytest.fixture(scope="module")
 def cluster(
     engine: docker.DockerClient, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[ComposeDriver]:
-    project = _project()
+    project = new_project()
     with pytest.MonkeyPatch.context() as monkeypatch:
-        _cluster_env(monkeypatch, tmp_path_factory.mktemp("state"))
+        cluster_env(monkeypatch, tmp_path_factory.mktemp("state"))
         driver = ComposeDriver(project, client_factory=lambda: engine)
         try:
             driver.up(CPU_FILE, workers=2)
             yield driver
         finally:
-            _purge(engine, project)
+            purge(engine, project)
 
 
 def _url_token(driver: ComposeDriver) -> tuple[str, str]:
@@ -211,7 +156,7 @@ def test_z_down_removes_everything_labelled(
     cluster: ComposeDriver, engine: docker.DockerClient
 ) -> None:
     cluster.down()
-    assert _leftovers(engine, cluster.project) == ([], [])
+    assert leftovers(engine, cluster.project) == ([], [])
     assert store.load_record(cluster.project) is None
 
 
@@ -220,14 +165,16 @@ def test_docker_compose_config_accepts_shipped_files(name: str) -> None:
     if shutil.which("docker-compose") is None:
         pytest.skip("docker-compose is not installed")
     env = {**os.environ, "RAY_AUTH_TOKEN": "x"}
-    subprocess.run(["docker-compose", "-f", str(FILES / name), "config", "-q"], env=env, check=True)
+    subprocess.run(
+        ["docker-compose", "-f", str(COMPOSE_FILES / name), "config", "-q"], env=env, check=True
+    )
 
 
 def test_port_taken_is_a_clear_error_and_leaves_nothing(
     engine: docker.DockerClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    _cluster_env(monkeypatch, tmp_path)
-    project = _project()
+    cluster_env(monkeypatch, tmp_path)
+    project = new_project()
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
@@ -236,17 +183,17 @@ def test_port_taken_is_a_clear_error_and_leaves_nothing(
         try:
             with pytest.raises(PortInUse, match=f"127.0.0.1:{port} is already in use"):
                 ComposeDriver(project, client_factory=lambda: engine).up(CPU_FILE, 1)
-            assert _leftovers(engine, project) == ([], [])
+            assert leftovers(engine, project) == ([], [])
             assert not store.cluster_dir(project).exists()
         finally:
-            _purge(engine, project)
+            purge(engine, project)
 
 
 def test_interrupt_during_worker_start_leaves_no_orphans(
     engine: docker.DockerClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    _cluster_env(monkeypatch, tmp_path)
-    project = _project()
+    cluster_env(monkeypatch, tmp_path)
+    project = new_project()
     driver = ComposeDriver(project, client_factory=lambda: engine)
     real_start = ComposeDriver._start_created
 
@@ -259,10 +206,10 @@ def test_interrupt_during_worker_start_leaves_no_orphans(
     try:
         with pytest.raises(KeyboardInterrupt):
             driver.up(CPU_FILE, workers=3)
-        assert _leftovers(engine, project) == ([], [])
+        assert leftovers(engine, project) == ([], [])
         assert not store.cluster_dir(project).exists()
     finally:
-        _purge(engine, project)
+        purge(engine, project)
 
 
 def test_no_engine_says_where_it_looked(monkeypatch: pytest.MonkeyPatch) -> None:
