@@ -13,8 +13,8 @@ from textual.reactive import reactive
 from textual.timer import Timer
 from textual.worker import Worker, WorkerState
 
-from sovtui.cluster.docker_driver import DEFAULT_PROJECT
 from sovtui.cluster.driver_api import ClusterDriver
+from sovtui.cluster.events import DEFAULT_PROJECT
 from sovtui.commands_palette import SovtuiCommands
 from sovtui.config import Settings
 from sovtui.connect import MODE_COMPOSE, Connection

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sovtui.cluster.docker_driver import Progress, ProgressEvent
 from sovtui.cluster.driver_api import compose_folder
 from sovtui.cluster.errors import ClusterError
-from sovtui.cluster.stats import ContainerInfo
+from sovtui.cluster.events import ContainerInfo, Progress, ProgressEvent
 from sovtui.cluster.store import ClusterRecord
 
 GIB = 2**30

@@ -12,7 +12,6 @@ import os
 import uuid
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import dataclass
 from pathlib import Path
 from threading import Event
 from typing import Any, TypeVar
@@ -26,24 +25,13 @@ from sovtui.cluster import readiness, store
 from sovtui.cluster.compose_model import ComposeFile, load_compose
 from sovtui.cluster.docker_client import connect
 from sovtui.cluster.errors import ClusterError, ComposeError, PortInUse
+from sovtui.cluster.events import DEFAULT_PROJECT, Progress, ProgressEvent
 from sovtui.cluster.interpolate import referenced_variables
 from sovtui.cluster.port_checks import check_ports_free, port_conflict_message
 from sovtui.cluster.stats import ContainerInfo, collect_stats
 
-DEFAULT_PROJECT = "sovtui"
 T = TypeVar("T")
 R = TypeVar("R")
-
-
-@dataclass(frozen=True)
-class ProgressEvent:
-    stage: str  # network | head | gcs | worker | nodes | scale | down | done
-    message: str
-    done: int = 0
-    total: int = 0
-
-
-Progress = Callable[[ProgressEvent], None]
 
 
 def _ignore(_: ProgressEvent) -> None:

@@ -6,8 +6,7 @@ from pathlib import Path
 from typing import Protocol
 
 from sovtui import locations
-from sovtui.cluster.docker_driver import Progress
-from sovtui.cluster.stats import ContainerInfo
+from sovtui.cluster.events import ContainerInfo, Progress
 from sovtui.cluster.store import ClusterRecord
 
 COMPOSE_SUFFIXES = (".yaml", ".yml")

@@ -3,27 +3,15 @@
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from typing import Any
 
 import docker.errors
 from docker.models.containers import Container
 
+from sovtui.cluster.events import ContainerInfo
+
 SERVICE = "com.docker.compose.service"
 NUMBER = "com.docker.compose.container-number"
-
-
-@dataclass(frozen=True)
-class ContainerInfo:
-    name: str
-    service: str
-    number: int
-    state: str  # running, exited, ...
-    status: str  # "running since 2025-01-01T10:00:00", "exited (137)"
-    cpu_percent: float | None
-    memory_bytes: int | None
-    memory_limit: int | None
-    short_id: str
 
 
 def cpu_percent(stats: dict[str, Any]) -> float | None:

@@ -5,11 +5,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+from typing import TYPE_CHECKING
 
-from sovtui.cluster.docker_driver import ComposeDriver
 from sovtui.cluster.embedded_head import EmbeddedHeadError
 from sovtui.commands.common import EXIT_FAILURE, EXIT_OK, UserError, settings_from_args
 from sovtui.connect import open_connection
+
+if TYPE_CHECKING:
+    from sovtui.cluster.docker_driver import ComposeDriver
 
 
 def _progress(message: str) -> None:
@@ -17,7 +20,10 @@ def _progress(message: str) -> None:
 
 
 def _compose_driver(project: str) -> ComposeDriver:
-    # Lazy: the driver connects to Docker on first use, in the Cluster screen's thread worker.
+    # Lazy: the Docker SDK loads (and connects) on first use, in the Cluster screen's worker,
+    # so it never delays the dashboard's first frame.
+    from sovtui.cluster.docker_driver import ComposeDriver
+
     return ComposeDriver(project)
 
 

@@ -23,10 +23,9 @@ from textual.widgets import Footer, Header, RichLog, Static
 from textual.worker import Worker
 
 from sovtui.cluster import store
-from sovtui.cluster.docker_driver import ProgressEvent
 from sovtui.cluster.driver_api import ClusterDriver, compose_files, compose_folder
 from sovtui.cluster.errors import ClusterError, DockerUnavailable
-from sovtui.cluster.stats import ContainerInfo
+from sovtui.cluster.events import ContainerInfo, ProgressEvent
 from sovtui.cluster.store import ClusterRecord
 from sovtui.connect import MODE_COMPOSE
 from sovtui.screens.cluster_modals import ConfirmScreen, LogsScreen, UpRequest, UpScreen

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from textual.reactive import reactive
 
-from sovtui.cluster.stats import ContainerInfo
+from sovtui.cluster.events import ContainerInfo
 from sovtui.format import human_bytes
 from sovtui.widgets.node_table import LiveTable, replace_rows
 

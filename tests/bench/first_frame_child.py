@@ -1,7 +1,7 @@
 """Child process for the first-frame benchmark: paint once, print a marker, exit.
 
 `bare` is the reference: a plain Textual app with Header, DataTable and Footer.
-`sovtui` is the real SovtuiApp over recorded Ray answers (no network wait in the measurement).
+`sovtui` is the real command line, import of every module it needs included.
 """
 
 from __future__ import annotations
@@ -30,19 +30,12 @@ def run_bare() -> None:
 
 
 def run_sovtui() -> None:
-    from sovtui.app import SovtuiApp
-    from sovtui.config import Settings
-    from sovtui.connect import MODE_ATTACHED, Connection
-    from sovtui.ray_api.auth import find_token
-    from sovtui.ray_api.client import DashboardClient
-    from tests.recorded import RecordedRay
+    """The real command line: `sovtui --address URL`, its App told to paint headless once."""
+    import sovtui.app
+    from sovtui.cli import main
+    from sovtui.cluster.ports import free_port
 
-    # What `sovtui --address URL` builds, over recorded answers (no network wait measured).
-    transport = RecordedRay().transport()
-    client = DashboardClient("http://127.0.0.1:8265", find_token(), transport=transport)
-    connection = Connection(client, MODE_ATTACHED, "--address")
-
-    class Measured(SovtuiApp):
+    class Measured(sovtui.app.SovtuiApp):
         def on_mount(self) -> None:
             super().on_mount()
             self.call_after_refresh(self._painted)
@@ -51,7 +44,12 @@ def run_sovtui() -> None:
             print("PAINTED", flush=True)
             self.exit()
 
-    Measured(connection, Settings()).run(headless=True, size=(120, 40))
+        def run(self, *args: object, **kwargs: object) -> None:  # type: ignore[override]
+            super().run(headless=True, size=(120, 40))
+
+    sovtui.app.SovtuiApp = Measured  # type: ignore[misc]
+    # Nothing listens there: the first poll fails fast, as on a cold login node.
+    main(["--address", f"http://127.0.0.1:{free_port()}"])
 
 
 if __name__ == "__main__":
