@@ -112,3 +112,20 @@ async def test_unknown_configured_theme_falls_back(recorded_ray: RecordedRay) ->
     async with app.run_test() as pilot:
         await pilot.pause(0.1)
         assert app.theme == "sovtui-dark"
+
+
+async def test_broken_theme_is_reported_in_the_app(recorded_ray: RecordedRay, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from sovtui.themes import load_themes
+
+    (tmp_path / "bad.yaml").write_text("name: bad\nprimary: nope\n")
+    app = SovtuiApp(
+        recorded_connection(recorded_ray),
+        Settings(),
+        themes=load_themes([tmp_path]),
+        clock=lambda: FROZEN_NOW,
+    )
+    async with app.run_test() as pilot:
+        await pilot.pause(0.2)
+        messages = [str(n.message) for n in app._notifications]
+        assert any("bad.yaml" in m and "primary" in m for m in messages)
+        assert app.is_running
