@@ -22,6 +22,8 @@ fi
 
 if docker info >/dev/null 2>&1; then
     echo "docker-setup: an engine already answers (${DOCKER_HOST:-unix:///var/run/docker.sock})"
+    # Not ours to stop: forget any pid an earlier run left, so teardown leaves it running.
+    rm -f "$PIDFILE"
     exit 0
 fi
 
