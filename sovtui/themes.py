@@ -14,6 +14,7 @@ from textual.color import Color, ColorParseError
 from textual.theme import Theme
 
 from sovtui import locations
+from sovtui.yaml_fast import safe_load
 
 
 class ThemeFile(BaseModel):
@@ -79,7 +80,7 @@ class ThemeLoad:
 
 def load_theme_file(path: Path) -> Theme:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}: " if mark is not None else ""
