@@ -54,14 +54,16 @@ def details_table(details: JobDetails, now: float) -> Table:
     table.add_row("Status", status)
     info = launch_info(details.metadata)
     if info.preset:
-        params = json.dumps(info.params, sort_keys=True) if info.params else "(none)"
-        table.add_row("Preset", Text.assemble(info.preset, ("  params ", "dim"), params))
+        table.add_row("Preset", info.preset)
+        params = " ".join(f"{k}={json.dumps(v)}" for k, v in sorted(info.params.items()))
+        table.add_row("Params", params or "(none)")
     runtime = job_duration(details.start_time, details.end_time, now)
     table.add_row(
         "Runtime",
         f"{runtime}  (started {job_start(details.start_time)})" if details.start_time else runtime,
     )
-    table.add_row("Entrypoint", Text(details.entrypoint))
+    # One line: the full command is the log's first line ("Running entrypoint for job ...").
+    table.add_row("Entrypoint", Text(details.entrypoint, no_wrap=True, overflow="ellipsis"))
     if details.message and details.status != "FAILED":
         table.add_row("Message", Text(details.message.strip()))
     return table
@@ -70,7 +72,8 @@ def details_table(details: JobDetails, now: float) -> Table:
 def failure_text(details: JobDetails, log_lines: list[str]) -> Text:
     text = Text(failure_headline(details), style="bold")
     if details.message:
-        text.append("\n" + details.message.strip())
+        # Ray's message repeats the log's end after its first line; the tail below shows that.
+        text.append("\n" + details.message.strip().splitlines()[0])
     tail = last_lines("\n".join(log_lines))
     if tail:
         text.append(f"\nlast {len(tail)} log lines:", style="bold")
@@ -167,8 +170,11 @@ class JobScreen(Screen[None]):
         failed = details is not None and details.status == "FAILED" and self.log_ended
         panel.display = failed
         if failed and details is not None:
+            panel.border_title = failure_headline(details)
             lines = self.query_one(SearchLog).all_lines
             self.query_one("#job-failure-text", Static).update(failure_text(details, lines))
+            # The end of the tail (the exception, the exit) is what matters most.
+            panel.call_after_refresh(panel.scroll_end, animate=False)
 
     # -- the log ----------------------------------------------------------------------------
 
@@ -180,6 +186,7 @@ class JobScreen(Screen[None]):
             if details.is_terminal:
                 # A finished job's log is complete: one read, no socket.
                 log.add_lines(last_lines(await self.jobs.logs(self.job_id), last=10**9))
+                log.call_after_refresh(log.scroll_end, animate=False)
             else:
                 await LogTail(self.sovtui.connection.client, self.job_id).follow(log.add_lines)
         except DashboardError as error:

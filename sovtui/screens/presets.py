@@ -51,10 +51,11 @@ def failure_line(failure: LoadFailure) -> Text:
 
 class PresetsScreen(Screen[None]):
     BINDINGS = [
-        Binding("enter", "launch", "Launch", priority=False),
+        # priority: the filter Input would otherwise take enter (and hide it from the footer)
+        Binding("enter", "launch", "Launch", priority=True),
         Binding("slash", "focus_filter", "Filter", key_display="/"),
         Binding("down", "focus_list", "List", show=False),
-        Binding("escape", "clear_filter", "Clear", show=False),
+        Binding("escape", "clear_filter", "Clear filter", show=False),
         Binding("ctrl+r", "reload", "Reload"),
     ]
     # (title, help, action on this screen) for the command palette
@@ -130,14 +131,6 @@ class PresetsScreen(Screen[None]):
     def _filter_changed(self) -> None:
         self._show()
 
-    @on(Input.Submitted, "#preset-filter")
-    def _filter_submitted(self) -> None:
-        self.action_launch()
-
-    @on(OptionList.OptionSelected, "#preset-list")
-    def _option_selected(self) -> None:
-        self.action_launch()
-
     def action_focus_filter(self) -> None:
         self.query_one("#preset-filter", Input).focus()
 
@@ -149,8 +142,13 @@ class PresetsScreen(Screen[None]):
             option_list.focus()
 
     def action_clear_filter(self) -> None:
-        self.query_one("#preset-filter", Input).value = ""
-        self.action_focus_filter()
+        """Escape: clear the filter; on an empty filter, go to the list (where 1..9 work)."""
+        search = self.query_one("#preset-filter", Input)
+        if search.value:
+            search.value = ""
+            search.focus()
+        else:
+            self.query_one("#preset-list", OptionList).focus()
 
     # -- launching --------------------------------------------------------------------------
 
