@@ -30,10 +30,6 @@ def make_app(recorded: RecordedRay, user_dir: Path) -> SovtuiApp:
     )
 
 
-def submissions(recorded: RecordedRay) -> int:
-    return sum(1 for request in recorded.posts if request.url.path == "/api/jobs/")
-
-
 class PostRecorder(RecordedRay):
     """Recorded answers, plus a list of every non-GET request made."""
 
@@ -45,6 +41,10 @@ class PostRecorder(RecordedRay):
         if request.method != "GET":
             self.posts.append(request)
         return super().handler(request)
+
+
+def submissions(recorded: PostRecorder) -> int:
+    return sum(request.url.path == "/api/jobs/" for request in recorded.posts)
 
 
 async def open_form(pilot, query: str) -> LaunchForm:  # type: ignore[no-untyped-def]
@@ -118,9 +118,9 @@ async def test_choice_and_bool_fields(tmp_path: Path) -> None:
         await pilot.pause(0.1)
         await pilot.press("ctrl+a", "ctrl+k", *"tick", "enter")
         await pilot.pause(0.2)
-        form = app.screen
-        assert isinstance(form, LaunchForm)
-        fail = form.query_one("#param-fail", Switch)
+        tick_form = app.screen
+        assert isinstance(tick_form, LaunchForm)
+        fail = tick_form.query_one("#param-fail", Switch)
         await pilot.press("tab", "tab")
         assert app.focused is fail
         await pilot.press("enter")  # enter toggles a switch

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from textual.pilot import Pilot
+from textual.widgets import Input
 
 from sovtui.app import SovtuiApp
 from sovtui.config import Settings
@@ -40,6 +41,10 @@ def make_app(user_dir: Path, recorded: RecordedRay | None = None) -> SovtuiApp:
 
 
 async def settle(pilot: Pilot[None]) -> None:
+    # A blinking cursor would make the picture depend on the moment it is taken.
+    for screen in pilot.app.screen_stack:
+        for field in screen.query(Input):
+            field.cursor_blink = False
     for _ in range(3):
         await pilot.pause(0.1)
         await pilot.wait_for_scheduled_animations()
