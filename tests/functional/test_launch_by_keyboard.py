@@ -14,6 +14,8 @@ from sovtui.app import SovtuiApp
 from sovtui.config import Settings
 from sovtui.connect import Connection
 from sovtui.presets.loader import load_presets
+from sovtui.ray_api.jobs import JobNotFound, JobsApi
+from sovtui.screens.confirm import ConfirmScreen
 from sovtui.screens.dashboard import DashboardScreen
 from sovtui.screens.job import JobScreen
 from sovtui.screens.launch_form import LaunchForm
@@ -82,3 +84,40 @@ async def test_launch_preset_by_keyboard_and_follow_log(
         await pilot.pause(0.1)
         log = job.query_one(SearchLog)
         assert len(log.matches) == 1 and lines[log.matches[0]] == "tick 3/7"
+        # `x` deletes the finished job after a confirmation.
+        await pilot.press("x")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.press("y")
+        await wait_for(pilot, lambda: isinstance(app.screen, DashboardScreen))
+        with pytest.raises(JobNotFound):
+            await JobsApi(ray_connection.client).job(job_id)
+
+
+async def test_stop_a_running_job_by_keyboard(
+    ray_connection: Connection, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
+    (tmp_path / "sovtui" / "presets").mkdir(parents=True)
+    shutil.copy(TICK, tmp_path / "sovtui" / "presets")
+    app = SovtuiApp(ray_connection, Settings(interval=1.0), preset_source=load_presets)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("3")
+        await wait_for(pilot, lambda: isinstance(app.screen, PresetsScreen))
+        await pilot.press(*"tick", "enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, LaunchForm))
+        await pilot.press("ctrl+a", "ctrl+k", *"100", "tab", "ctrl+a", "ctrl+k", *"1", "enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, DashboardScreen), timeout=120)
+        table = app.screen.query_one(JobsTable)
+        await wait_for(pilot, lambda: (table.cursor_key() or "").startswith("sovtui-tick-"))
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, JobScreen))
+        job = app.screen
+        assert isinstance(job, JobScreen)
+        await wait_for(pilot, lambda: "tick 2/100" in job.query_one(SearchLog).all_lines)
+        assert job.check_action("delete", ()) is None  # not while it runs
+        await pilot.press("s")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.press("y")
+        await wait_for(pilot, lambda: job.log_ended, timeout=120)
+        await wait_for(pilot, lambda: job.details is not None and job.details.is_terminal)
+        assert job.details is not None and job.details.status == "STOPPED"

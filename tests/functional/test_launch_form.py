@@ -148,3 +148,53 @@ async def test_ray_refusal_is_shown_on_the_form(tmp_path: Path) -> None:
         assert "HTTP 500" in status
         assert "entrypoint_num_cpus is too large" in status
         assert submissions(recorded) == 1
+
+
+async def test_screen_actions_are_in_the_palette_and_footer(tmp_path: Path) -> None:
+    from sovtui.commands_palette import SovtuiCommands
+    from sovtui.screens.job import JobScreen
+
+    recorded = RecordedRay()
+    app = make_app(recorded, tmp_path)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.pause(0.3)
+        titles = [hit.text async for hit in SovtuiCommands(app.screen).discover()]
+        assert "Go to Presets" in titles and "Open the selected job" in titles
+        job = JobScreen(recorded.recorded_job("failed"))
+        await app.push_screen(job)
+        await pilot.pause(0.3)
+        titles = [hit.text async for hit in SovtuiCommands(job).discover()]
+        for title, _, action in JobScreen.PALETTE_ACTIONS:
+            assert title in titles
+            assert hasattr(job, f"action_{action}")
+        shown = {b.key for (_, b, _, _) in job.active_bindings.values() if b.show}
+        assert {"escape", "slash", "n", "s", "x"} <= shown
+        # A finished job cannot be stopped; it can be deleted.
+        assert job.check_action("stop", ()) is None
+        assert job.check_action("delete", ()) is True
+        assert job.log_ended
+        assert job.query_one("#job-failure").display
+
+
+async def test_job_search_highlights_and_jumps(tmp_path: Path) -> None:
+    from sovtui.screens.job import JobScreen
+    from sovtui.widgets.search_log import SearchLog
+
+    recorded = RecordedRay()
+    app = make_app(recorded, tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        job = JobScreen(recorded.recorded_job("succeeded"))
+        await app.push_screen(job)
+        await pilot.pause(0.3)
+        log = job.query_one(SearchLog)
+        await pilot.press("slash", *"/6", "enter")
+        await pilot.pause(0.1)
+        ticks = [i for i, line in enumerate(log.all_lines) if line.startswith("tick ")]
+        assert log.matches == ticks and len(ticks) == 6
+        assert log.current == 0
+        await pilot.press("n", "n")
+        assert log.current == 2
+        await pilot.press("N")
+        assert log.current == 1
+        await pilot.press("escape")
+        assert app.screen is not job
