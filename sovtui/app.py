@@ -72,6 +72,8 @@ class SovtuiApp(App[None]):
         self.monotonic = monotonic
         self.ascii_only = ascii_only
         self.history = History(settings.history_points)
+        # The plots show the ring buffer's whole span at a fixed scale.
+        self.history_window = settings.history_points * settings.interval
         self._themes = themes if themes is not None else load_themes()
         self._poll_enabled = poll
         self._poll_timer: Timer | None = None

@@ -18,12 +18,24 @@ def human_bytes(value: float | None) -> str:
     return f"{size:.1f} PiB"  # pragma: no cover - loop always returns
 
 
-def human_amount(resource: str, value: float | None) -> str:
+def short_bytes(value: float | None) -> str:
+    """`21474836480` -> `20G`: for tight spaces like the totals bars."""
+    if value is None:
+        return "?"
+    size = float(value)
+    for unit in ("B", "K", "M", "G", "T", "P"):
+        if abs(size) < 1024 or unit == "P":
+            return f"{size:.0f}{unit}" if size >= 10 or unit == "B" else f"{size:.1f}{unit}"
+        size /= 1024
+    return f"{size:.0f}P"  # pragma: no cover - loop always returns
+
+
+def human_amount(resource: str, value: float | None, *, short: bool = False) -> str:
     """Bytes for memory-like resources, plain counts otherwise."""
     if value is None:
         return "?"
     if "memory" in resource:
-        return human_bytes(value)
+        return short_bytes(value) if short else human_bytes(value)
     return f"{value:g}"
 
 

@@ -52,12 +52,14 @@ class DashboardScreen(Screen[None]):
             yield HistoryPlot(
                 "CPU %",
                 {"Ray CPUs": "cpu_logical_pct", "host": "cpu_physical_pct"},
+                window_seconds=app.history_window,
                 ascii_only=app.ascii_only,
                 id="cpu-plot",
             )
             yield HistoryPlot(
                 "Object store %",
                 {"used": "object_store_pct"},
+                window_seconds=app.history_window,
                 ascii_only=app.ascii_only,
                 id="store-plot",
             )

@@ -26,7 +26,8 @@ class ResourceBars(Widget):
         names = [name for name in TOTAL_RESOURCES if name in self.totals]
         for index, name in enumerate(names):
             usage = self.totals[name]
-            numbers = f"{human_amount(name, usage.used)}/{human_amount(name, usage.total)}"
+            used = human_amount(name, usage.used, short=True)
+            numbers = f"{used}/{human_amount(name, usage.total, short=True)}"
             bar_width = max(4, width - 10 - len(numbers) - 2)
             fraction = usage.fraction
             filled = round(bar_width * fraction) if fraction is not None else 0

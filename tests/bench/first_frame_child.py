@@ -32,8 +32,15 @@ def run_bare() -> None:
 def run_sovtui() -> None:
     from sovtui.app import SovtuiApp
     from sovtui.config import Settings
-    from tests.conftest import recorded_connection
+    from sovtui.connect import MODE_ATTACHED, Connection
+    from sovtui.ray_api.auth import find_token
+    from sovtui.ray_api.client import DashboardClient
     from tests.recorded import RecordedRay
+
+    # What `sovtui --address URL` builds, over recorded answers (no network wait measured).
+    transport = RecordedRay().transport()
+    client = DashboardClient("http://127.0.0.1:8265", find_token(), transport=transport)
+    connection = Connection(client, MODE_ATTACHED, "--address")
 
     class Measured(SovtuiApp):
         def on_mount(self) -> None:
@@ -44,7 +51,7 @@ def run_sovtui() -> None:
             print("PAINTED", flush=True)
             self.exit()
 
-    Measured(recorded_connection(RecordedRay()), Settings()).run(headless=True, size=(120, 40))
+    Measured(connection, Settings()).run(headless=True, size=(120, 40))
 
 
 if __name__ == "__main__":

@@ -17,7 +17,7 @@ def make_app(folder: Any = RAY_260, **options: Any) -> SovtuiApp:
     recorded = RecordedRay(folder)
     return SovtuiApp(
         recorded_connection(recorded),
-        Settings(interval=3600),
+        Settings(interval=3600, history_points=10),
         clock=lambda: FROZEN_NOW,
         monotonic=lambda: 1000.0,
         **options,
