@@ -21,12 +21,14 @@ from sovtui.connect import MODE_COMPOSE, Connection
 from sovtui.history import History
 from sovtui.link_state import LinkState, backoff_delay
 from sovtui.messages import PollFailed, SnapshotReady
+from sovtui.presets.loader import LoadResult, load_presets
 from sovtui.ray_api.auth import TokenLookup, explicit_token
 from sovtui.ray_api.errors import DashboardError
 from sovtui.ray_api.snapshot import ClusterSnapshot
 from sovtui.screens.cluster import ClusterScreen
 from sovtui.screens.dashboard import DashboardScreen
 from sovtui.screens.help import HelpScreen
+from sovtui.screens.presets import PresetsScreen
 from sovtui.themes import ThemeLoad, load_themes
 
 FALLBACK_THEME = "sovtui-dark"
@@ -39,13 +41,14 @@ class SovtuiApp(App[None]):
     TITLE = "sovtui"
     COMMANDS = App.COMMANDS | {SovtuiCommands}
     # One mode per capability, k9s-style; digits switch between them from anywhere.
-    MODES = {"dashboard": DashboardScreen, "cluster": ClusterScreen}
+    MODES = {"dashboard": DashboardScreen, "cluster": ClusterScreen, "presets": PresetsScreen}
     BINDINGS = [
         Binding("q", "quit", "Quit"),
         Binding("r", "refresh", "Refresh"),
         Binding("question_mark", "help", "Help", key_display="?"),
         Binding("1", "switch_mode('dashboard')", "Dashboard", show=False),
         Binding("2", "switch_mode('cluster')", "Cluster", show=False),
+        Binding("3", "switch_mode('presets')", "Presets", show=False),
     ]
 
     snapshot: reactive[ClusterSnapshot | None] = reactive(None, always_update=True)
@@ -63,6 +66,7 @@ class SovtuiApp(App[None]):
         monotonic: Callable[[], float] = time.monotonic,
         ascii_only: bool = False,
         poll: bool = True,
+        preset_source: Callable[[], LoadResult] = load_presets,
     ) -> None:
         super().__init__()
         self.connection = connection
@@ -83,6 +87,8 @@ class SovtuiApp(App[None]):
         self._themes = themes if themes is not None else load_themes()
         self._poll_enabled = poll
         self._poll_timer: Timer | None = None
+        # Reads the preset folders (blocking file I/O: called from a thread worker).
+        self.preset_source = preset_source
         self.sub_title = connection.label
 
     # -- themes -----------------------------------------------------------------------------
@@ -220,6 +226,15 @@ class SovtuiApp(App[None]):
         if isinstance(self.screen, HelpScreen):
             return
         self.push_screen(HelpScreen(self.screen))
+
+    def show_new_job(self, submission_id: str) -> None:
+        """After a launch: the dashboard, polled now, with the new job selected once it shows."""
+        self.switch_mode("dashboard")
+        while len(self.screen_stack) > 1 and not isinstance(self.screen, DashboardScreen):
+            self.pop_screen()  # e.g. another job's screen
+        if isinstance(self.screen, DashboardScreen):
+            self.screen.select_job(submission_id)
+        self.poll_now()
 
     def action_focus_pane(self, pane: str) -> None:
         screen = self.screen

@@ -1,4 +1,4 @@
-"""Command palette entries: every app action, and every loaded theme."""
+"""Command palette entries: every app action, the current screen's actions, every theme."""
 
 from __future__ import annotations
 
@@ -29,6 +29,7 @@ APP_ACTIONS: tuple[tuple[str, str, str], ...] = (
         "Ask Docker now (r on the Cluster screen)",
         "cluster('refresh_containers')",
     ),
+    ("Go to Presets", "Launch a preset workload from a form (3)", "switch_mode('presets')"),
     ("Refresh now", "Poll the Ray dashboard immediately (r)", "refresh"),
     ("Help", "Show every key binding (?)", "help"),
     ("Focus nodes", "Move the cursor to the node table (n)", "focus_pane('nodes')"),
@@ -44,6 +45,10 @@ class SovtuiCommands(Provider):
             (title, help_text, partial(app.run_action, action))
             for title, help_text, action in APP_ACTIONS
         ]
+        # The screen the palette was opened on lists its own actions as PALETTE_ACTIONS.
+        screen = self.screen
+        for title, help_text, action in getattr(screen, "PALETTE_ACTIONS", ()):
+            entries.append((title, help_text, partial(screen.run_action, action)))
         for name in sorted(app.sovtui_theme_names):
             entries.append(
                 (f"Theme: {name}", "Switch the colour theme", partial(app.use_theme, name))

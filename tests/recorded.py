@@ -12,6 +12,9 @@ import httpx
 RECORDED = Path(__file__).parent / "data" / "recorded"
 RAY_260 = RECORDED / "ray-2.60.0"
 RAY_260_V2 = RECORDED / "ray-2.60.0-autoscaler-v2"
+# One job's details and driver log per file (tests/record_job_responses.py); index.json names
+# the succeeded and the failed one.
+RAY_260_JOBS = RECORDED / "ray-2.60.0-jobs"
 
 ROUTES = {
     "/api/version": "version.json",
@@ -33,8 +36,9 @@ class RecordedRay:
     `override` lets a test swap one answer (e.g. a 1000-node summary built from recorded nodes).
     """
 
-    def __init__(self, folder: Path = RAY_260) -> None:
+    def __init__(self, folder: Path = RAY_260, jobs_folder: Path = RAY_260_JOBS) -> None:
         self.folder = folder
+        self.jobs_folder = jobs_folder
         self.requests: list[str] = []
         self.override: dict[str, Callable[[httpx.Request], httpx.Response]] = {}
         self.failing: Callable[[httpx.Request], httpx.Response] | None = None
@@ -47,7 +51,7 @@ class RecordedRay:
         if path in self.override:
             return self.override[path](request)
         if path not in ROUTES:
-            return httpx.Response(404, text="404: Not Found")
+            return self._job_answer(path)
         name = ROUTES[path]
         if name is None:
             return httpx.Response(200, text="success")
@@ -56,6 +60,24 @@ class RecordedRay:
             content=(self.folder / name).read_bytes(),
             headers={"content-type": "application/json"},
         )
+
+    def _job_answer(self, path: str) -> httpx.Response:
+        """`/api/jobs/{id}` and `/api/jobs/{id}/logs` of the recorded jobs."""
+        parts = path.strip("/").split("/")
+        file = None
+        if parts[:2] == ["api", "jobs"] and len(parts) == 3:
+            file = self.jobs_folder / "jobs" / f"{parts[2]}.json"
+        elif parts[:2] == ["api", "jobs"] and len(parts) == 4 and parts[3] == "logs":
+            file = self.jobs_folder / "logs" / f"{parts[2]}.json"
+        if file is None or not file.is_file():
+            return httpx.Response(404, text="404: Not Found")
+        return httpx.Response(
+            200, content=file.read_bytes(), headers={"content-type": "application/json"}
+        )
+
+    def recorded_job(self, outcome: str) -> str:
+        """The submission id of the recorded 'succeeded' or 'failed' job."""
+        return str(load(self.jobs_folder, "index.json")[outcome])
 
     def transport(self) -> httpx.MockTransport:
         return httpx.MockTransport(self.handler)

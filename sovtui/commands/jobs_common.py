@@ -11,11 +11,8 @@ from typing import TypeVar
 from sovtui.commands.common import EXIT_FAILURE, UserError, settings_from_args
 from sovtui.connect import Connection, open_connection
 from sovtui.ray_api.errors import DashboardError
-from sovtui.ray_api.models import JobDetails
 
 T = TypeVar("T")
-
-LAST_LINES = 20
 
 
 def connect(args: argparse.Namespace, *, allow_embedded: bool = False) -> Connection:
@@ -43,22 +40,3 @@ def run_with(
         return asyncio.run(main())
     except DashboardError as error:
         raise UserError(f"{error.state}: {error}", EXIT_FAILURE) from None
-
-
-def failure_report(details: JobDetails, log_text: str, last: int = LAST_LINES) -> list[str]:
-    """What a failed job says about itself: error type, Ray's message, the last log lines."""
-    lines = [
-        f"job {details.display_id} {details.status}"
-        + (f" ({details.error_type})" if details.error_type else ""),
-    ]
-    if details.message:
-        lines.append(f"message: {details.message.strip()}")
-    tail = log_text.rstrip("\n").splitlines()[-last:]
-    if tail:
-        lines.append(f"last {len(tail)} log lines:")
-        lines.extend(f"  {line}" for line in tail)
-    return lines
-
-
-def last_lines(log_text: str, last: int = LAST_LINES) -> list[str]:
-    return log_text.rstrip("\n").splitlines()[-last:]

@@ -18,13 +18,14 @@ from sovtui.commands.common import (
     UserError,
     add_connection_options,
 )
-from sovtui.commands.jobs_common import connect, failure_report, last_lines, run_with
+from sovtui.commands.jobs_common import connect, run_with
 from sovtui.commands.presets_cmd import report_failures
 from sovtui.connect import Connection
 from sovtui.presets.argv import ParamError, parse_assignments, resolve_values
 from sovtui.presets.launch import launch
 from sovtui.presets.loader import load_presets
 from sovtui.presets.models import Preset
+from sovtui.ray_api.job_report import failure_report, last_lines
 from sovtui.ray_api.jobs import JobsApi
 from sovtui.ray_api.logs import LogTail
 

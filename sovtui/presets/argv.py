@@ -145,3 +145,28 @@ def build_entrypoint(
     """Validated values -> one shell-safe entrypoint string for Ray."""
     values = resolve_values(preset, given or {})
     return shlex.join(build_argv(preset, values, python=python))
+
+
+def check_form(
+    preset: Preset, raw: Mapping[str, object]
+) -> tuple[dict[str, object], dict[str, str]]:
+    """A form's raw values -> (values to launch with, {param: what is wrong}).
+
+    An empty field leaves a param with no default out (the workload's own default applies);
+    a param with a default needs a value.
+    """
+    given: dict[str, object] = {}
+    errors: dict[str, str] = {}
+    for param in preset.params:
+        value = raw.get(param.name)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            if param.default is not None:
+                errors[param.name] = f"needs a value: {allowed(param)}"
+            continue
+        try:
+            coerce(param, value)
+        except ParamError as error:
+            errors[param.name] = error.reason
+            continue
+        given[param.name] = value
+    return given, errors

@@ -91,3 +91,25 @@ async def launch(
         package=uri,
         uploaded=uploaded,
     )
+
+
+@dataclass(frozen=True)
+class LaunchInfo:
+    """What sovtui wrote into a job's metadata when it launched it (empty for other jobs)."""
+
+    preset: str | None
+    params: dict[str, Any]
+    package: str | None
+
+
+def launch_info(metadata: Mapping[str, str] | None) -> LaunchInfo:
+    metadata = metadata or {}
+    try:
+        params = json.loads(metadata.get(META_PARAMS, "{}"))
+    except ValueError:
+        params = {}
+    return LaunchInfo(
+        preset=metadata.get(META_PRESET),
+        params=params if isinstance(params, dict) else {},
+        package=metadata.get(META_PACKAGE),
+    )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, cast
 
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
@@ -12,6 +13,7 @@ from textual.widgets import Footer, Header
 
 from sovtui.link_state import LinkState
 from sovtui.ray_api.snapshot import ClusterSnapshot
+from sovtui.screens.job import JobScreen
 from sovtui.widgets.connection_banner import ConnectionBanner
 from sovtui.widgets.history_plot import HistoryPlot
 from sovtui.widgets.jobs_table import JobsTable
@@ -29,6 +31,13 @@ class DashboardScreen(Screen[None]):
         Binding("n", "focus_nodes", "Nodes", show=False),
         Binding("j", "focus_jobs", "Jobs", show=False),
     ]
+    PALETTE_ACTIONS = (
+        ("Open the selected job", "Status, live log, stop and delete (enter on a job)", "open_job"),
+    )
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._select_pending: str | None = None
 
     @property
     def sovtui(self) -> SovtuiApp:
@@ -71,6 +80,8 @@ class DashboardScreen(Screen[None]):
         self.query_one("#totals", ResourceBars).totals = dict(snapshot.totals)
         self.query_one(NodeTable).show_nodes(snapshot.nodes)
         self.query_one(JobsTable).show_jobs(snapshot.jobs)
+        if self._select_pending is not None:
+            self.select_job(self._select_pending)
         history = self.sovtui.history
         for plot in self.query(HistoryPlot):
             plot.show(history)
@@ -98,3 +109,34 @@ class DashboardScreen(Screen[None]):
 
     def action_focus_jobs(self) -> None:
         self.query_one(JobsTable).focus()
+
+    # -- jobs ---------------------------------------------------------------------------------
+
+    def select_job(self, job_id: str) -> bool:
+        """Put the cursor on a job; if the table does not show it yet, do so when it does."""
+        table = self.query_one(JobsTable)
+        table.focus()
+        if table.select_key(job_id):
+            self._select_pending = None
+            return True
+        self._select_pending = job_id
+        return False
+
+    @on(JobsTable.RowSelected)
+    def _job_chosen(self, event: JobsTable.RowSelected) -> None:
+        if event.data_table is self.query_one(JobsTable) and event.row_key.value is not None:
+            self._open(event.row_key.value)
+
+    def action_open_job(self) -> None:
+        job_id = self.query_one(JobsTable).cursor_key()
+        if job_id is None:
+            self.notify("no job selected", severity="warning")
+            return
+        self._open(job_id)
+
+    def _open(self, job_id: str) -> None:
+        snapshot = self.sovtui.snapshot
+        details = None
+        if snapshot is not None:
+            details = next((j for j in snapshot.jobs if j.display_id == job_id), None)
+        self.app.push_screen(JobScreen(job_id, details))

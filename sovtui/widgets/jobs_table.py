@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from rich.text import Text
+from textual.binding import Binding
 
 from sovtui.format import job_duration, job_start, truncate
 from sovtui.ray_api.models import JobDetails
@@ -33,6 +34,7 @@ def job_row(job: JobDetails, now: float) -> tuple[str | Text, ...]:
 
 class JobsTable(LiveTable):
     BORDER_TITLE = "Jobs"
+    BINDINGS = [Binding("enter", "select_cursor", "Open job")]
 
     def __init__(self, clock: Callable[[], float], **kwargs: object) -> None:
         super().__init__(**kwargs)
@@ -50,3 +52,14 @@ class JobsTable(LiveTable):
         replace_rows(self, rows)
         running = sum(1 for job in jobs if job.status == "RUNNING")
         self.border_title = f"Jobs ({running} running / {len(jobs)})"
+
+    def cursor_key(self) -> str | None:
+        if not self.row_count or not 0 <= self.cursor_row < self.row_count:
+            return None
+        return self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value
+
+    def select_key(self, key: str) -> bool:
+        if key not in self.shown_rows:
+            return False
+        self.move_cursor(row=list(self.shown_rows).index(key), animate=False)
+        return True
