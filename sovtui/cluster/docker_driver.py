@@ -147,7 +147,13 @@ class ComposeDriver:
         token, new_token = store.ensure_token(self.project)
         run_id = uuid.uuid4().hex
         try:
+            # Validate first: a bad file is bad input even with no engine, and needs no rollback.
             spec, head, worker, url = self._load(path, token)
+        except BaseException:
+            if new_token:
+                store.forget(self.project)
+            raise
+        try:
             existing = store.load_record(self.project)
             if existing is not None and self._running_head(head) is not None:
                 if Path(existing.compose_file) != path:
