@@ -1,1 +1,1 @@
-"""Programs that run ON the Ray cluster. Only this package (and the embedded-head launcher) uses ray."""
+"""Programs that run ON the Ray cluster. Only this package (and the embedded head) uses ray."""

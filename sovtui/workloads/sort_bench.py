@@ -243,7 +243,7 @@ def verify(outputs: list, expected: tuple[int, int, int]) -> tuple[bool, str, li
     if not all(r[0] for r in reports):
         return False, "a partition is not sorted", sizes
     previous = None
-    for ordered, first, last, _ in reports:
+    for _ordered, first, last, _ in reports:
         if first is None:
             continue
         if previous is not None and first < previous:
