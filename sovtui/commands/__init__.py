@@ -2,4 +2,5 @@
 
 COMMAND_MODULES: tuple[str, ...] = (
     "sovtui.commands.status",
+    "sovtui.commands.bench",
 )

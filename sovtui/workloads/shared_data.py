@@ -7,6 +7,7 @@ Usage: python -m sovtui.workloads.shared_data --size 10000000 --chunks 8
 from __future__ import annotations
 
 import argparse
+import itertools
 import time
 
 import numpy as np
@@ -28,7 +29,7 @@ def run(args: argparse.Namespace) -> int:
     ref = ray.put(data)  # put once; passing `ref` to every task avoids one copy per task
     bounds = np.linspace(0, args.size, args.chunks + 1, dtype=np.int64)
     partials = ray.get(
-        [chunk_sum.remote(ref, int(lo), int(hi)) for lo, hi in zip(bounds[:-1], bounds[1:])]
+        [chunk_sum.remote(ref, int(lo), int(hi)) for lo, hi in itertools.pairwise(bounds)]
     )
     seconds = time.perf_counter() - start
     total = sum(partials)

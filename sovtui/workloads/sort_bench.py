@@ -389,6 +389,36 @@ def _timed_sovtui_run(blocks, parts, args, task_cpus, step, data_bytes) -> dict:
 # ---------------------------------------------------------------- entrypoint
 
 
+def _int_list(text: str) -> list[int]:
+    try:
+        values = sorted({int(part) for part in text.split(",") if part.strip()})
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a list of integers: {text!r}") from None
+    if not values or values[0] < 1:
+        raise argparse.ArgumentTypeError("worker counts must be >= 1")
+    return values
+
+
+def scaling_study(args: argparse.Namespace, cpus: int) -> None:
+    """Same task graph (P fixed) at each worker count p; concurrency capped by CPUs per task."""
+    counts = sorted({min(p, cpus) for p in args.scaling})
+    parts = args.partitions or max(counts)
+    for workers in counts:
+        best = None
+        for step in range(args.repeat):
+            blocks, _ = _generate_input(args, parts, step)
+            outcome = _timed_sovtui_run(blocks, parts, args, cpus / workers, step, args.keys * 8)
+            del blocks, outcome["outputs"]
+            if best is None or outcome["seconds"] < best["seconds"]:
+                best = outcome
+        assert best is not None
+        print(f"scaling: {workers} worker(s): {best['seconds']:.3f} s "
+              f"(W {best['work_s']:.3f} s, D {best['depth_s']:.3f} s)")
+        emit(WORKLOAD, "scaling", workers=workers, partitions=parts, seconds=best["seconds"],
+             keys_per_s=best["keys_per_s"], work_s=best["work_s"], depth_s=best["depth_s"],
+             task_seconds=best["task_seconds"])
+
+
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="sort_bench", description=__doc__.splitlines()[0])
     parser.add_argument("--keys", type=int, default=1_000_000, help="number of int64 keys")
@@ -400,6 +430,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         type=int,
         default=None,
         help="run at most this many tasks at once (scaling study; default: no cap)",
+    )
+    parser.add_argument(
+        "--scaling",
+        type=_int_list,
+        default=None,
+        help="comma-separated worker counts for a scaling study, e.g. 1,2,4 (capped at CPUs)",
     )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--max-key", type=int, default=None, help="draw keys in [0, MAX] (dups)")
@@ -488,6 +524,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"ray.data Dataset.sort: {seconds:.3f} s = {rate / 1e6:.2f} Mkeys/s")
         emit(WORKLOAD, "result", method="ray_data", seconds=seconds, keys_per_s=rate,
              keys=args.keys)
+    if args.scaling:
+        scaling_study(args, cpus)
     print("timed: sample + partition + exchange + merge (generation and verification excluded)")
     emit(WORKLOAD, "done", ok=True)
     return 0

@@ -1,0 +1,160 @@
+"""`sovtui bench sort|train|history`: run a benchmark headless and keep its results.
+
+This process never imports ray: the workload runs as a subprocess (see sovtui.bench.runner),
+and we only read its SOVTUI_METRIC lines.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from typing import Any
+
+from sovtui.bench import results as store
+from sovtui.bench.report import build_run, format_table
+from sovtui.bench.runner import run_workload
+from sovtui.commands.common import (
+    EXIT_FAILURE,
+    EXIT_OK,
+    UserError,
+    add_connection_options,
+)
+
+
+def _worker_list(text: str) -> list[int]:
+    try:
+        values = sorted({int(part) for part in text.split(",") if part.strip()})
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a comma-separated list of integers: {text!r}")
+    if not values or values[0] < 1:
+        raise argparse.ArgumentTypeError("worker counts must be >= 1")
+    return values
+
+
+def _add_run_options(parser: argparse.ArgumentParser) -> None:
+    add_connection_options(parser, suppress_defaults=True)
+    parser.add_argument(
+        "--workers",
+        type=_worker_list,
+        default=None,
+        help="worker counts for a scaling study, e.g. 1,2,4 (capped at the cluster's CPUs)",
+    )
+    parser.add_argument("--baselines", action="store_true", help="also time the baselines")
+    parser.add_argument("--repeat", type=int, default=1, help="timed runs each (best is kept)")
+    parser.add_argument("--json", action="store_true", help="print the report as JSON")
+    parser.add_argument("--no-save", action="store_true", help="do not store the results")
+    parser.add_argument(
+        "--local-cpus",
+        type=int,
+        default=None,
+        help="CPUs of the private Ray head started when no --address is given (default: all)",
+    )
+
+
+def register(subparsers: Any) -> None:
+    bench = subparsers.add_parser("bench", help="sort and training benchmarks, headless")
+    commands = bench.add_subparsers(dest="bench_command", metavar="BENCH", required=True)
+
+    sort = commands.add_parser("sort", help="distributed sample sort vs numpy and Ray Data")
+    _add_run_options(sort)
+    sort.add_argument("--keys", type=int, default=20_000_000, help="int64 keys to sort")
+    sort.add_argument("--partitions", type=int, default=None, help="P (default: cluster CPUs)")
+    sort.set_defaults(handler=_run_sort)
+
+    train = commands.add_parser("train", help="Ray Train data-parallel MLP vs single torch")
+    _add_run_options(train)
+    train.add_argument("--epochs", type=int, default=3)
+    train.add_argument("--batch-size", type=int, default=512, help="global batch size")
+    train.add_argument("--repeat-data", type=int, default=20, help="copies of the digits set")
+    train.set_defaults(handler=_run_train)
+
+    history = commands.add_parser("history", help="list past benchmark runs")
+    history.add_argument("--json", action="store_true", help="print the runs as JSON")
+    history.set_defaults(handler=_history)
+
+
+def _ray_address(args: argparse.Namespace) -> str | None:
+    """RAY_ADDRESS for the workload: a GCS host:port, `auto`, or ray://; None = private head."""
+    address = getattr(args, "address", None)
+    if not address:
+        return None
+    if address.startswith(("http://", "https://")):
+        raise UserError(
+            "bench needs the cluster's GCS address (host:6379), 'auto' or ray://host:10001, "
+            f"not the dashboard URL {address}"
+        )
+    return str(address)
+
+
+def _run(workload: str, name: str, args: argparse.Namespace, extra: list[str],
+         params: dict[str, Any]) -> int:
+    address = _ray_address(args)
+    argv = [*extra, "--repeat", str(args.repeat)]
+    if address is None:
+        argv += ["--local-cpus", str(args.local_cpus or os.cpu_count() or 1)]
+    if args.workers:
+        argv += ["--scaling", ",".join(map(str, args.workers))]
+    # In --json mode stdout carries only the JSON document; progress goes to stderr.
+    sink = sys.stderr if args.json else sys.stdout
+    outcome = run_workload(name, argv, address, on_line=lambda line: print(line, file=sink))
+    if outcome.returncode != 0:
+        tail = next((line for line in reversed(outcome.output) if line.strip()), "")
+        raise UserError(f"{name} failed (exit {outcome.returncode}): {tail}", EXIT_FAILURE)
+    run = build_run(workload, params, outcome.records)
+    run.metadata["address"] = address or "private local head"
+    run.metadata["malformed_metric_lines"] = outcome.malformed
+    saved = None if args.no_save else store.save(run)
+    if args.json:
+        document = run.to_dict()
+        document["saved"] = str(saved) if saved else None
+        print(json.dumps(document, indent=2))
+    else:
+        print("\n".join(format_table(run)))
+        if saved:
+            print(f"saved: {saved} (+ .csv)")
+    if run.metadata.get("verified") is False:
+        return EXIT_FAILURE
+    return EXIT_OK
+
+
+def _run_sort(args: argparse.Namespace) -> int:
+    if args.keys < 0:
+        raise UserError("--keys must be >= 0")
+    extra = ["--keys", str(args.keys)]
+    if args.partitions:
+        extra += ["--partitions", str(args.partitions)]
+    if args.baselines:
+        extra.append("--baselines")
+    params = {"keys": args.keys, "partitions": args.partitions, "workers": args.workers,
+              "repeat": args.repeat, "baselines": args.baselines}
+    return _run("sort", "sort_bench", args, extra, params)
+
+
+def _run_train(args: argparse.Namespace) -> int:
+    extra = ["--epochs", str(args.epochs), "--batch-size", str(args.batch_size),
+             "--repeat-data", str(args.repeat_data)]
+    if args.baselines:
+        extra.append("--baselines")
+    params = {"epochs": args.epochs, "batch_size": args.batch_size,
+              "repeat_data": args.repeat_data, "workers": args.workers,
+              "repeat": args.repeat, "baselines": args.baselines}
+    return _run("train", "train_bench", args, extra, params)
+
+
+def _history(args: argparse.Namespace) -> int:
+    runs = store.history()
+    if args.json:
+        print(json.dumps([run.to_dict() for run in runs], indent=2))
+        return EXIT_OK
+    if not runs:
+        print(f"no benchmark runs yet in {store.bench_dir()}")
+        return EXIT_OK
+    for run in runs:
+        best = ", ".join(
+            f"{row['method']} {row['seconds']:.3f}s" for row in run.results
+            if row.get("seconds") is not None
+        )
+        print(f"{run.created}  {run.workload:<6} {run.run_id}  {best}")
+    return EXIT_OK
