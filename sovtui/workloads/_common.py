@@ -54,7 +54,12 @@ def alive_nodes() -> int:
 
 
 def main_wrapper(name: str, body: Callable[[], int]) -> int:
-    """Run `body`; turn any exception into one clear line on stderr and exit status 1."""
+    """Run `body`; turn any exception into one clear line on stderr and exit status 1.
+
+    Ray is shut down afterwards only if `body` started it (tests call main() inside a session
+    that already holds a Ray connection).
+    """
+    owned = not ray.is_initialized()
     try:
         return body()
     except KeyboardInterrupt:
@@ -67,5 +72,5 @@ def main_wrapper(name: str, body: Callable[[], int]) -> int:
         print(f"{name}: FAILED: {type(error).__name__}: {error}", file=sys.stderr)
         return 1
     finally:
-        if ray.is_initialized():
+        if owned and ray.is_initialized():
             ray.shutdown()
