@@ -10,7 +10,8 @@ from sovtui.bench.results import BenchRun
 from sovtui.bench.scaling import WorkDepth, scaling_points
 
 RATE_KEYS = ("keys_per_s", "samples_per_s")
-METADATA_KEYS = ("ray_version", "nodes", "cpus", "gpus", "data_bytes", "partitions")
+METADATA_KEYS = ("ray_version", "nodes", "cpus", "gpus", "data_bytes", "partitions",
+                 "worker_niceness", "torch_version", "use_gpu")
 
 
 def build_run(workload: str, params: dict[str, Any], records: Sequence[MetricRecord]) -> BenchRun:

@@ -66,7 +66,7 @@ def register(subparsers: Any) -> None:
     train = commands.add_parser("train", help="Ray Train data-parallel MLP vs single torch")
     _add_run_options(train)
     train.add_argument("--epochs", type=int, default=3)
-    train.add_argument("--batch-size", type=int, default=512, help="global batch size")
+    train.add_argument("--batch-size", type=int, default=2048, help="global batch size")
     train.add_argument("--repeat-data", type=int, default=20, help="copies of the digits set")
     train.set_defaults(handler=_run_train)
 

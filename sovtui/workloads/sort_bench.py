@@ -31,6 +31,7 @@ from sovtui.workloads._common import (
     cluster_cpus,
     init_ray,
     main_wrapper,
+    worker_niceness,
 )
 from sovtui.workloads._metrics import emit
 
@@ -359,9 +360,7 @@ def _timed_sovtui_run(blocks, parts, args, task_cpus, step, data_bytes) -> dict:
         emit(WORKLOAD, name, step=step, seconds=seconds, method="sovtui")
 
     with StorePeak() as store:
-        result = sample_sort(
-            blocks, parts, args.seed, task_cpus, on_phase=report, consume=True
-        )
+        result = sample_sort(blocks, parts, args.seed, task_cpus, on_phase=report, consume=True)
     rate = _rate(args.keys, result.seconds)
     # W: all task compute plus driver serial work; D: longest task of each barrier-separated
     # phase plus the serial work (the critical path through the phase DAG).
@@ -379,8 +378,10 @@ def _timed_sovtui_run(blocks, parts, args, task_cpus, step, data_bytes) -> dict:
         "store_peak_ratio": store.peak / data_bytes if data_bytes else 0.0,
     }
     phase_text = ", ".join(f"{k} {v:.3f}s" for k, v in result.phases.items())
-    print(f"run {step + 1}/{args.repeat}: sovtui sort {result.seconds:.3f} s = "
-          f"{rate / 1e6:.2f} Mkeys/s ({phase_text}); store peak {store.peak / 2**20:.1f} MiB")
+    print(
+        f"run {step + 1}/{args.repeat}: sovtui sort {result.seconds:.3f} s = "
+        f"{rate / 1e6:.2f} Mkeys/s ({phase_text}); store peak {store.peak / 2**20:.1f} MiB"
+    )
     emit(WORKLOAD, "run", step=step, **outcome)
     outcome["outputs"] = result.outputs
     return outcome
@@ -412,11 +413,21 @@ def scaling_study(args: argparse.Namespace, cpus: int) -> None:
             if best is None or outcome["seconds"] < best["seconds"]:
                 best = outcome
         assert best is not None
-        print(f"scaling: {workers} worker(s): {best['seconds']:.3f} s "
-              f"(W {best['work_s']:.3f} s, D {best['depth_s']:.3f} s)")
-        emit(WORKLOAD, "scaling", workers=workers, partitions=parts, seconds=best["seconds"],
-             keys_per_s=best["keys_per_s"], work_s=best["work_s"], depth_s=best["depth_s"],
-             task_seconds=best["task_seconds"])
+        print(
+            f"scaling: {workers} worker(s): {best['seconds']:.3f} s "
+            f"(W {best['work_s']:.3f} s, D {best['depth_s']:.3f} s)"
+        )
+        emit(
+            WORKLOAD,
+            "scaling",
+            workers=workers,
+            partitions=parts,
+            seconds=best["seconds"],
+            keys_per_s=best["keys_per_s"],
+            work_s=best["work_s"],
+            depth_s=best["depth_s"],
+            task_seconds=best["task_seconds"],
+        )
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -470,8 +481,16 @@ def run(args: argparse.Namespace) -> int:
         f"{alive_nodes()} node(s), Ray {ray.__version__}"
     )
     emit(
-        WORKLOAD, "start", keys=args.keys, partitions=parts, workers=workers, cpus=cpus,
-        nodes=alive_nodes(), ray_version=ray.__version__, data_bytes=data_bytes,
+        WORKLOAD,
+        "start",
+        worker_niceness=worker_niceness(),
+        keys=args.keys,
+        partitions=parts,
+        workers=workers,
+        cpus=cpus,
+        nodes=alive_nodes(),
+        ray_version=ray.__version__,
+        data_bytes=data_bytes,
     )
 
     args.store_floor = StorePeak.read() + 8 * 2**20
@@ -500,18 +519,28 @@ def run(args: argparse.Namespace) -> int:
             seconds, reference = numpy_baseline(blocks)
             del reference, blocks
             numpy_times.append(seconds)
-            emit(WORKLOAD, "run", step=step, method="numpy", seconds=seconds,
-                 keys_per_s=_rate(args.keys, seconds))
+            emit(
+                WORKLOAD,
+                "run",
+                step=step,
+                method="numpy",
+                seconds=seconds,
+                keys_per_s=_rate(args.keys, seconds),
+            )
     assert best_sovtui is not None
     emit(WORKLOAD, "result", keys=args.keys, partitions=parts, workers=workers, **best_sovtui)
-    print(f"sovtui sample sort (best of {args.repeat}): {best_sovtui['seconds']:.3f} s = "
-          f"{best_sovtui['keys_per_s'] / 1e6:.2f} Mkeys/s; object store peak "
-          f"{best_sovtui['store_peak_ratio']:.2f}x the data")
+    print(
+        f"sovtui sample sort (best of {args.repeat}): {best_sovtui['seconds']:.3f} s = "
+        f"{best_sovtui['keys_per_s'] / 1e6:.2f} Mkeys/s; object store peak "
+        f"{best_sovtui['store_peak_ratio']:.2f}x the data"
+    )
     if numpy_times:
         seconds = min(numpy_times)
         rate = _rate(args.keys, seconds)
-        print(f"numpy.sort, 1 process (best of {args.repeat}): {seconds:.3f} s = "
-              f"{rate / 1e6:.2f} Mkeys/s")
+        print(
+            f"numpy.sort, 1 process (best of {args.repeat}): {seconds:.3f} s = "
+            f"{rate / 1e6:.2f} Mkeys/s"
+        )
         emit(WORKLOAD, "result", method="numpy", seconds=seconds, keys_per_s=rate, keys=args.keys)
     if args.baselines and not args.no_ray_data:
         blocks, _ = _generate_input(args, parts, args.repeat)
@@ -522,8 +551,9 @@ def run(args: argparse.Namespace) -> int:
             print(f"sort_bench: FAILED: Ray Data returned {count} rows", file=sys.stderr)
             return 1
         print(f"ray.data Dataset.sort: {seconds:.3f} s = {rate / 1e6:.2f} Mkeys/s")
-        emit(WORKLOAD, "result", method="ray_data", seconds=seconds, keys_per_s=rate,
-             keys=args.keys)
+        emit(
+            WORKLOAD, "result", method="ray_data", seconds=seconds, keys_per_s=rate, keys=args.keys
+        )
     if args.scaling:
         scaling_study(args, cpus)
     print("timed: sample + partition + exchange + merge (generation and verification excluded)")

@@ -19,6 +19,7 @@ import sys
 import tempfile
 import time
 import uuid
+from contextlib import nullcontext
 
 import numpy as np
 import ray
@@ -30,6 +31,7 @@ from sovtui.workloads._common import (
     cluster_gpus,
     init_ray,
     main_wrapper,
+    worker_niceness,
 )
 from sovtui.workloads._metrics import emit
 
@@ -54,13 +56,17 @@ def build_model(hidden: int):
     import torch.nn as nn
 
     return nn.Sequential(
-        nn.Linear(64, hidden), nn.ReLU(), nn.Linear(hidden, hidden), nn.ReLU(),
+        nn.Linear(64, hidden),
+        nn.ReLU(),
+        nn.Linear(hidden, hidden),
+        nn.ReLU(),
         nn.Linear(hidden, 10),
     )
 
 
-def train_loop(config: dict, rank: int = 0, world: int = 1, device=None, prepare=None,
-               report=None) -> dict:
+def train_loop(
+    config: dict, rank: int = 0, world: int = 1, device=None, prepare=None, report=None
+) -> dict:
     """The loop shared by Ray Train workers and the single-process baseline."""
     import torch
     import torch.nn.functional as functional
@@ -88,19 +94,33 @@ def train_loop(config: dict, rank: int = 0, world: int = 1, device=None, prepare
             lo = step * config["batch_size"] + rank * local_batch
             xb = torch.from_numpy(x_train[lo : lo + local_batch]).to(device)
             yb = torch.from_numpy(y_train[lo : lo + local_batch]).to(device)
+            # Gradients are all-reduced once every `sync_every` batches (DDP no_sync between):
+            # a synchronous collective waits for the slowest rank, so fewer of them per sample
+            # is what lets p ranks on a busy machine approach p times the throughput.
+            sync = (step + 1) % config["sync_every"] == 0 or step == steps - 1
+            context = model.no_sync() if (not sync and hasattr(model, "no_sync")) else nullcontext()
             t0 = time.perf_counter()
-            optimizer.zero_grad(set_to_none=True)
-            loss = functional.cross_entropy(model(xb), yb)
-            loss.backward()  # under DDP this includes the gradient all-reduce
+            with context:
+                loss = functional.cross_entropy(model(xb), yb)
+                (loss / config["sync_every"]).backward()  # with sync: includes the all-reduce
             t1 = time.perf_counter()
-            optimizer.step()
+            if sync:
+                optimizer.step()
+                optimizer.zero_grad(set_to_none=True)
             t2 = time.perf_counter()
             compute_s += t1 - t0
             optimizer_s += t2 - t1
             loss_sum += float(loss.detach())
             if rank == 0 and step % max(1, steps // 4) == 0:
-                emit(WORKLOAD, "step", step=epoch * steps + step, epoch=epoch,
-                     loss=float(loss.detach()), workers=world, method=config["method"])
+                emit(
+                    WORKLOAD,
+                    "step",
+                    step=epoch * steps + step,
+                    epoch=epoch,
+                    loss=float(loss.detach()),
+                    workers=world,
+                    method=config["method"],
+                )
         seconds = time.perf_counter() - start
         model.eval()
         with torch.no_grad():
@@ -108,19 +128,29 @@ def train_loop(config: dict, rank: int = 0, world: int = 1, device=None, prepare
         accuracy = float((predictions == y_test).float().mean())
         samples = steps * local_batch
         row = {
-            "epoch": epoch, "loss": loss_sum / max(steps, 1), "accuracy": accuracy,
-            "seconds": seconds, "samples_per_s_per_worker": samples / seconds,
+            "epoch": epoch,
+            "loss": loss_sum / max(steps, 1),
+            "accuracy": accuracy,
+            "seconds": seconds,
+            "samples_per_s_per_worker": samples / seconds,
             "samples_per_s": samples * world / seconds,
         }
         history.append(row)
         if rank == 0:
             emit(WORKLOAD, "epoch", step=epoch, workers=world, method=config["method"], **row)
-            print(f"[{world} worker(s)] epoch {epoch}: loss {row['loss']:.4f} "
-                  f"accuracy {accuracy:.3f} {row['samples_per_s']:,.0f} samples/s", flush=True)
+            print(
+                f"[{world} worker(s)] epoch {epoch}: loss {row['loss']:.4f} "
+                f"accuracy {accuracy:.3f} {row['samples_per_s']:,.0f} samples/s",
+                flush=True,
+            )
         if report:
             report({"epoch": epoch, **row})
-    return {"history": history, "compute_s": compute_s, "optimizer_s": optimizer_s,
-            "steps": steps * config["epochs"]}
+    return {
+        "history": history,
+        "compute_s": compute_s,
+        "optimizer_s": optimizer_s,
+        "steps": steps * config["epochs"],
+    }
 
 
 @ray.remote(num_cpus=0)
@@ -145,7 +175,11 @@ def _ray_train_worker(config: dict) -> None:
     context = ray.train.get_context()
     rank, world = context.get_world_rank(), context.get_world_size()
     summary = train_loop(
-        config, rank, world, ray.train.torch.get_device(), ray.train.torch.prepare_model,
+        config,
+        rank,
+        world,
+        ray.train.torch.get_device(),
+        ray.train.torch.prepare_model,
         report=None,
     )
     # Results travel through an actor, never files or log forwarding: works on any cluster.
@@ -207,14 +241,24 @@ def _work_depth(summary: dict, workers: int, timed_s: float) -> tuple[float, flo
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="train_bench", description=__doc__.splitlines()[0])
-    parser.add_argument("--workers", type=int, default=None, help="Ray Train workers (default: "
-                        "the largest --scaling count, else 2 capped at CPUs)")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="Ray Train workers (default: the largest --scaling count, else 2 capped at CPUs)",
+    )
     parser.add_argument("--scaling", type=str, default=None, help="worker counts, e.g. 1,2")
     parser.add_argument("--epochs", type=int, default=3)
-    parser.add_argument("--batch-size", type=int, default=512, help="global batch size")
+    parser.add_argument("--batch-size", type=int, default=2048, help="global batch size")
     parser.add_argument("--repeat-data", type=int, default=20, help="noisy copies of digits")
-    parser.add_argument("--hidden", type=int, default=512)
-    parser.add_argument("--lr", type=float, default=0.05)
+    parser.add_argument("--hidden", type=int, default=1024)
+    parser.add_argument(
+        "--sync-every",
+        type=int,
+        default=4,
+        help="batches per gradient all-reduce and optimizer step",
+    )
+    parser.add_argument("--lr", type=float, default=0.1)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--repeat", type=int, default=1, help="accepted for CLI symmetry")
     parser.add_argument("--gpu", choices=("auto", "yes", "no"), default="auto")
@@ -237,8 +281,10 @@ def run(args: argparse.Namespace) -> int:
         import sklearn  # noqa: F401
         import torch
     except ImportError as error:
-        print(f"train_bench: FAILED: needs the 'train' extra (torch==2.13.0, scikit-learn): "
-              f"{error}", file=sys.stderr)
+        print(
+            f"train_bench: FAILED: needs the 'train' extra (torch==2.13.0, scikit-learn): {error}",
+            file=sys.stderr,
+        )
         return 2
     init_ray(args)
     cpus, gpus = cluster_cpus(), cluster_gpus()
@@ -247,14 +293,34 @@ def run(args: argparse.Namespace) -> int:
     limit = gpus if use_gpu else cpus
     counts = sorted({min(p, limit) for p in args.scaling}) if args.scaling else []
     workers = min(args.workers or (max(counts) if counts else 2), limit)
-    config = {"epochs": args.epochs, "batch_size": args.batch_size, "hidden": args.hidden,
-              "repeat_data": args.repeat_data, "lr": args.lr, "seed": args.seed,
-              "method": "sovtui"}
-    print(f"train_bench: MLP {args.hidden}x2 on digits x{args.repeat_data}, global batch "
-          f"{args.batch_size}, {args.epochs} epoch(s), {workers} worker(s), "
-          f"{'GPU' if use_gpu else 'CPU/gloo'}, torch {torch.__version__}, Ray {ray.__version__}")
-    emit(WORKLOAD, "start", ray_version=ray.__version__, nodes=alive_nodes(), cpus=cpus,
-         gpus=gpus, workers=workers, use_gpu=use_gpu, torch_version=torch.__version__, **config)
+    config = {
+        "epochs": args.epochs,
+        "batch_size": args.batch_size,
+        "hidden": args.hidden,
+        "repeat_data": args.repeat_data,
+        "lr": args.lr,
+        "seed": args.seed,
+        "sync_every": max(1, args.sync_every),
+        "method": "sovtui",
+    }
+    print(
+        f"train_bench: MLP {args.hidden}x2 on digits x{args.repeat_data}, global batch "
+        f"{args.batch_size}, {args.epochs} epoch(s), {workers} worker(s), "
+        f"{'GPU' if use_gpu else 'CPU/gloo'}, torch {torch.__version__}, Ray {ray.__version__}"
+    )
+    emit(
+        WORKLOAD,
+        "start",
+        worker_niceness=worker_niceness(),
+        ray_version=ray.__version__,
+        nodes=alive_nodes(),
+        cpus=cpus,
+        gpus=gpus,
+        workers=workers,
+        use_gpu=use_gpu,
+        torch_version=torch.__version__,
+        **config,
+    )
 
     measured: dict[int, dict] = {}
     for count in sorted(set(counts) | {workers}):
@@ -262,22 +328,48 @@ def run(args: argparse.Namespace) -> int:
         measured[count] = summary
         seconds, rate, per_worker, accuracy = _epoch_stats(summary)
         work, depth = _work_depth(summary, count, seconds)
-        print(f"ray train {count} worker(s): {rate:,.0f} samples/s ({per_worker:,.0f} per "
-              f"worker), accuracy {accuracy:.3f}, fit wall {summary['wall_s']:.1f} s")
+        print(
+            f"ray train {count} worker(s): {rate:,.0f} samples/s ({per_worker:,.0f} per "
+            f"worker), accuracy {accuracy:.3f}, fit wall {summary['wall_s']:.1f} s"
+        )
         if count in counts:
-            emit(WORKLOAD, "scaling", workers=count, seconds=seconds, samples_per_s=rate,
-                 samples_per_s_per_worker=per_worker, work_s=work, depth_s=depth,
-                 accuracy=accuracy)
+            emit(
+                WORKLOAD,
+                "scaling",
+                workers=count,
+                seconds=seconds,
+                samples_per_s=rate,
+                samples_per_s_per_worker=per_worker,
+                work_s=work,
+                depth_s=depth,
+                accuracy=accuracy,
+            )
     seconds, rate, per_worker, accuracy = _epoch_stats(measured[workers])
-    emit(WORKLOAD, "result", method="sovtui", workers=workers, seconds=seconds,
-         samples_per_s=rate, samples_per_s_per_worker=per_worker, accuracy=accuracy,
-         loss=measured[workers]["history"][-1]["loss"])
+    emit(
+        WORKLOAD,
+        "result",
+        method="sovtui",
+        workers=workers,
+        seconds=seconds,
+        samples_per_s=rate,
+        samples_per_s_per_worker=per_worker,
+        accuracy=accuracy,
+        loss=measured[workers]["history"][-1]["loss"],
+    )
     if args.baselines:
         summary = train_loop({**config, "method": "torch_single"}, device=torch.device("cpu"))
         seconds, rate, _, accuracy = _epoch_stats(summary)
         print(f"torch single process: {rate:,.0f} samples/s, accuracy {accuracy:.3f}")
-        emit(WORKLOAD, "result", method="torch_single", workers=1, seconds=seconds,
-             samples_per_s=rate, accuracy=accuracy, loss=summary["history"][-1]["loss"])
+        emit(
+            WORKLOAD,
+            "result",
+            method="torch_single",
+            workers=1,
+            seconds=seconds,
+            samples_per_s=rate,
+            accuracy=accuracy,
+            loss=summary["history"][-1]["loss"],
+        )
     if len(measured) > 1:
         low, high = min(measured), max(measured)
         ratio = _epoch_stats(measured[high])[1] / _epoch_stats(measured[low])[1]

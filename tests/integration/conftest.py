@@ -14,7 +14,7 @@ def ray_session() -> Iterator[None]:
         try:
             # address="local": never attach to some other cluster running on this machine.
             ray.init(address="local", num_cpus=2, include_dashboard=False,
-                     configure_logging=False)
+                     configure_logging=False, _system_config={"worker_niceness": 0})
         except Exception as error:  # no Ray here: skip rather than fail unrelated suites
             pytest.skip(f"Ray cannot start: {error}")
     yield
