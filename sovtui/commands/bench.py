@@ -27,7 +27,9 @@ def _worker_list(text: str) -> list[int]:
     try:
         values = sorted({int(part) for part in text.split(",") if part.strip()})
     except ValueError:
-        raise argparse.ArgumentTypeError(f"not a comma-separated list of integers: {text!r}")
+        raise argparse.ArgumentTypeError(
+            f"not a comma-separated list of integers: {text!r}"
+        ) from None
     if not values or values[0] < 1:
         raise argparse.ArgumentTypeError("worker counts must be >= 1")
     return values

@@ -21,6 +21,7 @@ import sys
 import threading
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import ray
@@ -151,12 +152,13 @@ def pick_splitters(samples: np.ndarray, parts: int) -> np.ndarray:
 
 def generate(keys: int, parts: int, seed: int, max_key: int | None = None):
     """Submit the generator tasks; returns (block refs, checksum refs)."""
-    sizes = [len(chunk) for chunk in np.array_split(np.arange(keys, dtype=np.int64), parts)]
+    # Same split as np.array_split: the first keys % parts blocks get one extra key.
+    sizes = [keys // parts + (1 if i < keys % parts else 0) for i in range(parts)]
     blocks, sums = [], []
     for index, size in enumerate(sizes):
-        block, checksum = _generate.remote(size, seed, index, max_key)
-        blocks.append(block)
-        sums.append(checksum)
+        refs: Any = _generate.remote(size, seed, index, max_key)  # num_returns=2: a pair
+        blocks.append(refs[0])
+        sums.append(refs[1])
     return blocks, sums
 
 
@@ -195,7 +197,7 @@ def sample_sort(
 
     splitter_ref = ray.put(splitters)  # one copy shared by every partition task
     # Comprehensions, not loops: a loop variable would keep the last block alive after clear().
-    bucket_rows = [
+    bucket_rows: list[Any] = [
         _partition.options(num_returns=parts + 1, **opts).remote(block, splitter_ref)
         for block in blocks
     ]
@@ -208,7 +210,8 @@ def sample_sort(
 
     outputs, stats = [], []
     for j in range(parts):
-        merged, stat = _merge.options(**opts).remote(*[row[j] for row in bucket_rows])
+        pair: Any = _merge.options(**opts).remote(*[row[j] for row in bucket_rows])
+        merged, stat = pair
         outputs.append(merged)
         stats.append(stat)
     # Drop our bucket refs now: each bucket is freed as soon as its merge task finishes.
