@@ -11,7 +11,7 @@ from sovtui.bench.scaling import WorkDepth, scaling_points
 
 RATE_KEYS = ("keys_per_s", "samples_per_s")
 METADATA_KEYS = ("ray_version", "nodes", "cpus", "gpus", "data_bytes", "partitions",
-                 "worker_niceness", "torch_version", "use_gpu")
+                 "worker_niceness", "torch_version", "use_gpu", "load_average")
 
 
 def build_run(workload: str, params: dict[str, Any], records: Sequence[MetricRecord]) -> BenchRun:
@@ -32,6 +32,8 @@ def build_run(workload: str, params: dict[str, Any], records: Sequence[MetricRec
                 if key in record.measures:
                     row[key] = record.measures[key]
             results.append(row)
+        elif record.phase == "done" and "load_average_end" in record.measures:
+            metadata["load_average_end"] = record.measures["load_average_end"]
         elif record.phase == "verify":
             metadata["verified"] = bool(record.measures.get("ok"))
     return BenchRun(

@@ -160,3 +160,19 @@ def _history(args: argparse.Namespace) -> int:
         )
         print(f"{run.created}  {run.workload:<6} {run.run_id}  {best}")
     return EXIT_OK
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m sovtui.commands.bench sort ...`: the same as `sovtui bench ...`."""
+    parser = argparse.ArgumentParser(prog="sovtui")
+    register(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(["bench", *(sys.argv[1:] if argv is None else argv)])
+    try:
+        return int(args.handler(args))
+    except UserError as error:
+        print(f"sovtui: {error}", file=sys.stderr)
+        return error.exit_code
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -54,6 +54,14 @@ def worker_niceness() -> int:
     return int(ray.get(_worker_niceness.remote()))
 
 
+def load_average() -> float:
+    """1-minute load of the driver's host: a busy shared box explains noisy timings."""
+    try:
+        return round(os.getloadavg()[0], 2)
+    except OSError:
+        return -1.0
+
+
 def cluster_cpus() -> int:
     return max(1, int(ray.cluster_resources().get("CPU", 1)))
 

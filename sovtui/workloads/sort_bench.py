@@ -31,6 +31,7 @@ from sovtui.workloads._common import (
     alive_nodes,
     cluster_cpus,
     init_ray,
+    load_average,
     main_wrapper,
     worker_niceness,
 )
@@ -487,6 +488,7 @@ def run(args: argparse.Namespace) -> int:
         WORKLOAD,
         "start",
         worker_niceness=worker_niceness(),
+        load_average=load_average(),
         keys=args.keys,
         partitions=parts,
         workers=workers,
@@ -560,7 +562,7 @@ def run(args: argparse.Namespace) -> int:
     if args.scaling:
         scaling_study(args, cpus)
     print("timed: sample + partition + exchange + merge (generation and verification excluded)")
-    emit(WORKLOAD, "done", ok=True)
+    emit(WORKLOAD, "done", ok=True, load_average_end=load_average())
     return 0
 
 

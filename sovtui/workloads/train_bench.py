@@ -30,6 +30,7 @@ from sovtui.workloads._common import (
     cluster_cpus,
     cluster_gpus,
     init_ray,
+    load_average,
     main_wrapper,
     worker_niceness,
 )
@@ -312,6 +313,7 @@ def run(args: argparse.Namespace) -> int:
         WORKLOAD,
         "start",
         worker_niceness=worker_niceness(),
+        load_average=load_average(),
         ray_version=ray.__version__,
         nodes=alive_nodes(),
         cpus=cpus,
@@ -374,7 +376,7 @@ def run(args: argparse.Namespace) -> int:
         low, high = min(measured), max(measured)
         ratio = _epoch_stats(measured[high])[1] / _epoch_stats(measured[low])[1]
         print(f"{high} vs {low} worker(s): {ratio:.2f}x samples/s")
-    emit(WORKLOAD, "done", ok=True)
+    emit(WORKLOAD, "done", ok=True, load_average_end=load_average())
     return 0
 
 
