@@ -198,8 +198,13 @@ def sample_sort(
 
     splitter_ref = ray.put(splitters)  # one copy shared by every partition task
     # Comprehensions, not loops: a loop variable would keep the last block alive after clear().
+    # Ray pins a retryable task's arguments while its outputs live (to re-run it if a node
+    # dies). With retries off, a consumed input is freed after partitioning and every bucket
+    # as soon as its merge is done: 2x the data at peak instead of 3x, at the price of failing
+    # (not silently recomputing) if a worker dies mid-sort.
+    partition_opts = {**opts, "max_retries": 0} if consume else opts
     bucket_rows: list[Any] = [
-        _partition.options(num_returns=parts + 1, **opts).remote(block, splitter_ref)
+        _partition.options(num_returns=parts + 1, **partition_opts).remote(block, splitter_ref)
         for block in blocks
     ]
     tasks["partition"] = ray.get([row[-1] for row in bucket_rows])
@@ -211,7 +216,7 @@ def sample_sort(
 
     outputs, stats = [], []
     for j in range(parts):
-        pair: Any = _merge.options(**opts).remote(*[row[j] for row in bucket_rows])
+        pair: Any = _merge.options(max_retries=0, **opts).remote(*[row[j] for row in bucket_rows])
         merged, stat = pair
         outputs.append(merged)
         stats.append(stat)
