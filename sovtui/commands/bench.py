@@ -13,6 +13,7 @@ import sys
 from typing import Any
 
 from sovtui.bench import results as store
+from sovtui.bench.jobs import JobError, run_job
 from sovtui.bench.report import build_run, format_table
 from sovtui.bench.runner import run_workload
 from sovtui.commands.common import (
@@ -77,17 +78,16 @@ def register(subparsers: Any) -> None:
     history.set_defaults(handler=_history)
 
 
+def _is_dashboard_url(address: str | None) -> bool:
+    return bool(address) and str(address).startswith(("http://", "https://"))
+
+
 def _ray_address(args: argparse.Namespace) -> str | None:
-    """RAY_ADDRESS for the workload: a GCS host:port, `auto`, or ray://; None = private head."""
+    """Where the workload runs. A dashboard URL (http://host:8265) submits a Ray Job; a GCS
+    `host:port`, `auto` or `ray://...` becomes the subprocess's RAY_ADDRESS; None starts a
+    private head inside the subprocess."""
     address = getattr(args, "address", None)
-    if not address:
-        return None
-    if address.startswith(("http://", "https://")):
-        raise UserError(
-            "bench needs the cluster's GCS address (host:6379), 'auto' or ray://host:10001, "
-            f"not the dashboard URL {address}"
-        )
-    return str(address)
+    return str(address) if address else None
 
 
 def _run(workload: str, name: str, args: argparse.Namespace, extra: list[str],
@@ -100,12 +100,23 @@ def _run(workload: str, name: str, args: argparse.Namespace, extra: list[str],
         argv += ["--scaling", ",".join(map(str, args.workers))]
     # In --json mode stdout carries only the JSON document; progress goes to stderr.
     sink = sys.stderr if args.json else sys.stdout
-    outcome = run_workload(name, argv, address, on_line=lambda line: print(line, file=sink))
+    def echo(line: str) -> None:
+        print(line, file=sink, flush=True)
+
+    if _is_dashboard_url(address):
+        assert address is not None
+        try:
+            outcome = run_job(address, name, argv, on_line=echo)
+        except JobError as error:
+            raise UserError(str(error), EXIT_FAILURE) from None
+    else:
+        outcome = run_workload(name, argv, address, on_line=echo)
     if outcome.returncode != 0:
         tail = next((line for line in reversed(outcome.output) if line.strip()), "")
         raise UserError(f"{name} failed (exit {outcome.returncode}): {tail}", EXIT_FAILURE)
     run = build_run(workload, params, outcome.records)
     run.metadata["address"] = address or "private local head"
+    run.metadata["mode"] = "ray job" if _is_dashboard_url(address) else "subprocess"
     run.metadata["malformed_metric_lines"] = outcome.malformed
     saved = None if args.no_save else store.save(run)
     if args.json:

@@ -5,6 +5,15 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -68,9 +77,65 @@ def test_bench_train_small(capsys: pytest.CaptureFixture[str]) -> None:
     assert "torch_single" in out and "samples/s" in out
 
 
-def test_dashboard_url_is_refused_with_a_clear_message() -> None:
-    from sovtui.commands.common import UserError
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
-    args = argparse.Namespace(address="http://127.0.0.1:8265")
-    with pytest.raises(UserError, match="GCS address"):
-        bench._ray_address(args)
+
+PORT_FLAGS = (
+    "port", "dashboard-port", "dashboard-agent-listen-port", "dashboard-agent-grpc-port",
+    "metrics-export-port", "runtime-env-agent-port", "node-manager-port", "object-manager-port",
+)
+
+
+@pytest.fixture
+def dashboard_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """A private `ray start --head --block` with free ports (others may run Ray on this box),
+    its own temp dir (so no `ray.init()` elsewhere auto-attaches to it) and a fresh token."""
+    token = secrets.token_hex(16)
+    monkeypatch.setenv("RAY_AUTH_TOKEN", token)  # the CLI sends it as a Bearer token
+    ports = {flag: _free_port() for flag in PORT_FLAGS}
+    # Short path: Ray's unix sockets live under it, and socket paths are limited to ~107 bytes.
+    temp_dir = tempfile.mkdtemp(prefix="sovtui-ray-", dir="/tmp")
+    command = [
+        str(Path(sys.executable).with_name("ray")), "start", "--head", "--block",
+        "--num-cpus", "2", "--include-dashboard", "true", "--dashboard-host", "127.0.0.1",
+        "--disable-usage-stats", "--temp-dir", temp_dir,
+        *[f"--{flag}={port}" for flag, port in ports.items()],
+    ]
+    head = subprocess.Popen(
+        command,
+        env={
+            **os.environ,
+            "RAY_AUTH_MODE": "token",
+            "RAY_AUTH_TOKEN": token,
+            # Job entrypoints run `python`: make it this interpreter, as an activated venv would.
+            "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ["PATH"]]),
+        },
+        stdout=subprocess.DEVNULL,
+        stderr=(tmp_path / "ray-start.log").open("w"),
+        start_new_session=True,  # its own process group: teardown stops exactly what we started
+    )
+    try:
+        yield f"http://127.0.0.1:{ports['dashboard-port']}"  # the CLI retries until jobs work
+    finally:
+        os.killpg(head.pid, signal.SIGTERM)
+        try:
+            head.wait(timeout=90)
+        except subprocess.TimeoutExpired:
+            os.killpg(head.pid, signal.SIGKILL)
+            head.wait(timeout=30)
+        shutil.rmtree(temp_dir, ignore_errors=True)
+
+
+def test_bench_sort_as_ray_job(dashboard_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out = _cli(
+        ["bench", "sort", "--keys", "30000", "--address", dashboard_url, "--json", "--no-save"],
+        capsys,
+    )
+    assert code == 0
+    document = json.loads(out)
+    assert document["metadata"]["mode"] == "ray job"
+    assert document["metadata"]["verified"] is True
+    assert _methods(document)["sovtui"]["keys_per_s"] > 0

@@ -42,7 +42,7 @@ def test_run_workload_collects_metrics_and_output(monkeypatch: pytest.MonkeyPatc
 @pytest.mark.parametrize(
     ("address", "expected"),
     [(None, None), ("auto", "auto"), ("10.0.0.5:6379", "10.0.0.5:6379"),
-     ("ray://head:10001", "ray://head:10001")],
+     ("ray://head:10001", "ray://head:10001"), ("http://h:8265", "http://h:8265")],
 )
 def test_ray_address(address: str | None, expected: str | None) -> None:
     assert bench._ray_address(argparse.Namespace(address=address)) == expected
