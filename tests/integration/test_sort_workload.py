@@ -9,7 +9,7 @@ pytestmark = [pytest.mark.ray, pytest.mark.usefixtures("ray_session")]
 
 
 def _sorted(keys: np.ndarray, parts: int) -> np.ndarray:
-    from sovtui.workloads.sort_bench import sort_keys
+    from sovtui.workloads.sample_sort import sort_keys
 
     return sort_keys(keys, parts)
 
@@ -36,7 +36,7 @@ def test_sort_matches_numpy(name: str, keys: np.ndarray, parts: int) -> None:
 def test_generated_sort_verifies_and_reports_phases() -> None:
     import ray
 
-    from sovtui.workloads import sort_bench
+    from sovtui.workloads import sample_sort as sort_bench
 
     blocks, sums = sort_bench.generate(30_000, 3, seed=5, max_key=50)
     expected = sort_bench.combine_checksums(ray.get(sums))
@@ -52,7 +52,7 @@ def test_generated_sort_verifies_and_reports_phases() -> None:
 def test_verify_detects_wrong_output() -> None:
     import ray
 
-    from sovtui.workloads import sort_bench
+    from sovtui.workloads import sample_sort as sort_bench
 
     outputs = [ray.put(np.array([1, 2, 3])), ray.put(np.array([2, 5]))]  # boundary overlap
     ok, message, _ = sort_bench.verify(outputs, sort_bench.combine_checksums([]))
@@ -63,7 +63,7 @@ def test_verify_detects_wrong_output() -> None:
 
 
 def test_pick_splitters_edge_cases() -> None:
-    from sovtui.workloads.sort_bench import pick_splitters
+    from sovtui.workloads.sample_sort import pick_splitters
 
     assert pick_splitters(np.array([3, 1, 2]), 1).size == 0
     assert pick_splitters(np.empty(0, dtype=np.int64), 3).tolist() == [0, 0]
