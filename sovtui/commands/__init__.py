@@ -16,6 +16,7 @@ COMMANDS: dict[str, str] = {
     "submit": "sovtui.commands.submit_cmd",
     "logs": "sovtui.commands.jobs_cmd",
     "stop": "sovtui.commands.jobs_cmd",
+    "bench": "sovtui.commands.bench",
 }
 
 COMMAND_MODULES: tuple[str, ...] = tuple(dict.fromkeys(COMMANDS.values()))

@@ -1,0 +1,181 @@
+"""`sovtui bench` end to end: the CLI (no ray in this process) runs the workload subprocess,
+which starts its own private Ray head, and reads its metrics lines back."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from sovtui.commands import bench
+
+pytestmark = pytest.mark.ray
+
+
+@pytest.fixture(autouse=True)
+def _tmp_xdg(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    monkeypatch.delenv("RAY_ADDRESS", raising=False)
+
+
+def _cli(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
+    parser = argparse.ArgumentParser(prog="sovtui")
+    bench.register(parser.add_subparsers(dest="command"))
+    args = parser.parse_args(argv)
+    code = args.handler(args)
+    return code, capsys.readouterr().out
+
+
+def _methods(document: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {row["method"]: row for row in document["results"]}
+
+
+def test_bench_sort_json_with_baselines_and_scaling(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out = _cli(
+        [
+            "bench",
+            "sort",
+            "--keys",
+            "40000",
+            "--baselines",
+            "--workers",
+            "1,2,8",
+            "--local-cpus",
+            "2",
+            "--json",
+        ],
+        capsys,
+    )
+    assert code == 0
+    document = json.loads(out)  # stdout is only the JSON document in --json mode
+    assert document["workload"] == "sort" and document["params"]["keys"] == 40000
+    methods = _methods(document)
+    assert set(methods) == {"sovtui", "numpy", "ray_data"}
+    assert all(row["seconds"] > 0 and row["keys_per_s"] > 0 for row in methods.values())
+    assert document["metadata"]["verified"] is True
+    assert document["metadata"]["cpus"] == 2
+    points = document["scaling"]
+    assert [p["workers"] for p in points] == [1, 2]  # 8 capped at the cluster's 2 CPUs
+    assert all({"speedup", "efficiency", "ideal_s", "brent_s"} <= set(p) for p in points)
+    assert Path(document["saved"]).is_file()
+
+    code, out = _cli(["bench", "history", "--json"], capsys)
+    assert code == 0 and json.loads(out)[0]["run_id"] == document["run_id"]
+
+
+def test_bench_train_small(capsys: pytest.CaptureFixture[str]) -> None:
+    pytest.importorskip("torch")
+    pytest.importorskip("sklearn")
+    code, out = _cli(
+        [
+            "bench",
+            "train",
+            "--epochs",
+            "1",
+            "--repeat-data",
+            "1",
+            "--batch-size",
+            "128",
+            "--workers",
+            "1",
+            "--baselines",
+            "--local-cpus",
+            "2",
+            "--no-save",
+        ],
+        capsys,
+    )
+    assert code == 0
+    assert "torch_single" in out and "samples/s" in out
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+PORT_FLAGS = (
+    "port",
+    "dashboard-port",
+    "dashboard-agent-listen-port",
+    "dashboard-agent-grpc-port",
+    "metrics-export-port",
+    "runtime-env-agent-port",
+    "node-manager-port",
+    "object-manager-port",
+)
+
+
+@pytest.fixture
+def dashboard_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """A private `ray start --head --block` with free ports (others may run Ray on this box),
+    its own temp dir (so no `ray.init()` elsewhere auto-attaches to it) and a fresh token."""
+    token = secrets.token_hex(16)
+    monkeypatch.setenv("RAY_AUTH_TOKEN", token)  # the CLI sends it as a Bearer token
+    ports = {flag: _free_port() for flag in PORT_FLAGS}
+    # Short path: Ray's unix sockets live under it, and socket paths are limited to ~107 bytes.
+    temp_dir = tempfile.mkdtemp(prefix="sovtui-ray-", dir="/tmp")
+    command = [
+        str(Path(sys.executable).with_name("ray")),
+        "start",
+        "--head",
+        "--block",
+        "--num-cpus",
+        "2",
+        "--include-dashboard",
+        "true",
+        "--dashboard-host",
+        "127.0.0.1",
+        "--disable-usage-stats",
+        "--temp-dir",
+        temp_dir,
+        *[f"--{flag}={port}" for flag, port in ports.items()],
+    ]
+    head = subprocess.Popen(
+        command,
+        env={
+            **os.environ,
+            "RAY_AUTH_MODE": "token",
+            "RAY_AUTH_TOKEN": token,
+            # Job entrypoints run `python`: make it this interpreter, as an activated venv would.
+            "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ["PATH"]]),
+        },
+        stdout=subprocess.DEVNULL,
+        stderr=(tmp_path / "ray-start.log").open("w"),
+        start_new_session=True,  # its own process group: teardown stops exactly what we started
+    )
+    try:
+        yield f"http://127.0.0.1:{ports['dashboard-port']}"  # the CLI retries until jobs work
+    finally:
+        os.killpg(head.pid, signal.SIGTERM)
+        try:
+            head.wait(timeout=90)
+        except subprocess.TimeoutExpired:
+            os.killpg(head.pid, signal.SIGKILL)
+            head.wait(timeout=30)
+        shutil.rmtree(temp_dir, ignore_errors=True)
+
+
+def test_bench_sort_as_ray_job(dashboard_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out = _cli(
+        ["bench", "sort", "--keys", "30000", "--address", dashboard_url, "--json", "--no-save"],
+        capsys,
+    )
+    assert code == 0
+    document = json.loads(out)
+    assert document["metadata"]["mode"] == "ray job"
+    assert document["metadata"]["verified"] is True
+    assert _methods(document)["sovtui"]["keys_per_s"] > 0
