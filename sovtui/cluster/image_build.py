@@ -52,7 +52,8 @@ def host_versions() -> tuple[str, str]:
 
 def requirements(ray_version: str) -> list[str]:
     torch = os.environ.get("SOVTUI_TORCH_REQUIREMENT", DEFAULT_TORCH)
-    return [f"ray[default]=={ray_version}", "numpy", "scikit-learn", torch]
+    # The same extras as the host's `train` and `bench`: the workloads run in these containers.
+    return [f"ray[default,train,data]=={ray_version}", "numpy", "scikit-learn", torch]
 
 
 def content_tag(
