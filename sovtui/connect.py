@@ -98,6 +98,11 @@ def recorded_compose_connection(settings: Settings) -> Connection | None:
     return None
 
 
+def _attached(settings: Settings, address: str, token: TokenLookup, source: str) -> Connection:
+    client = DashboardClient(address, token, timeout=settings.request_timeout)
+    return Connection(client, MODE_ATTACHED, source)
+
+
 def attach_connection(
     settings: Settings,
     *,
@@ -111,16 +116,14 @@ def attach_connection(
     resolved = resolve_address(cli_address, settings, environ)
     token = token or find_token(environ)
     if resolved.address is not None:
-        client = DashboardClient(resolved.address, token, timeout=settings.request_timeout)
-        return Connection(client, MODE_ATTACHED, resolved.source)
+        return _attached(settings, resolved.address, token, resolved.source)
     if use_compose_records:
         compose = recorded_compose_connection(settings)
         if compose is not None:
             return compose
     default = normalise_address(settings.default_address)
     if dashboard_answers(default):
-        client = DashboardClient(default, token, timeout=settings.request_timeout)
-        return Connection(client, MODE_ATTACHED, f"found at {default}")
+        return _attached(settings, default, token, f"found at {default}")
     return None
 
 
@@ -148,8 +151,7 @@ def open_connection(
     if not allow_embedded:
         # Nothing answers: point at the default anyway, so the caller reports it unreachable.
         default = normalise_address(settings.default_address)
-        client = DashboardClient(default, token, timeout=settings.request_timeout)
-        return Connection(client, MODE_ATTACHED, f"found at {default}")
+        return _attached(settings, default, token, f"found at {default}")
     head = start_embedded_head(settings.embedded, progress)
     head_token = explicit_token(head.token, "the embedded head's own token")
     client = DashboardClient(head.dashboard_url, head_token, timeout=settings.request_timeout)
