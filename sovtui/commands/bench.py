@@ -30,6 +30,12 @@ from sovtui.commands.jobs_common import run_with
 from sovtui.connect import Connection, attach_connection
 
 RAY_CLIENT_SCHEME = "ray://"
+WHERE = (
+    "The cluster is picked as for every command (--address, $RAY_API_SERVER_ADDRESS, an http "
+    "$RAY_ADDRESS, the config, a dashboard answering at the default address) and the benchmark "
+    "runs there as a Ray job. With none of those it runs with a private Ray head "
+    "(--local-cpus); --address auto|ray://HOST:PORT attaches the workload process instead."
+)
 
 
 def _worker_list(text: str) -> list[int]:
@@ -45,6 +51,7 @@ def _worker_list(text: str) -> list[int]:
 
 
 def _add_run_options(parser: argparse.ArgumentParser) -> None:
+    parser.description = WHERE
     add_connection_options(parser, suppress_defaults=True)
     parser.add_argument(
         "--workers",
