@@ -98,6 +98,35 @@ def recorded_compose_connection(settings: Settings) -> Connection | None:
     return None
 
 
+def _attached(settings: Settings, address: str, token: TokenLookup, source: str) -> Connection:
+    client = DashboardClient(address, token, timeout=settings.request_timeout)
+    return Connection(client, MODE_ATTACHED, source)
+
+
+def attach_connection(
+    settings: Settings,
+    *,
+    cli_address: str | None = None,
+    environ: Mapping[str, str] | None = None,
+    use_compose_records: bool = True,
+    token: TokenLookup | None = None,
+) -> Connection | None:
+    """The dashboard the user named, else one found answering (a Compose cluster sovtui brought
+    up, then `default_address`); None when nothing was named and nothing answers."""
+    resolved = resolve_address(cli_address, settings, environ)
+    token = token or find_token(environ)
+    if resolved.address is not None:
+        return _attached(settings, resolved.address, token, resolved.source)
+    if use_compose_records:
+        compose = recorded_compose_connection(settings)
+        if compose is not None:
+            return compose
+    default = normalise_address(settings.default_address)
+    if dashboard_answers(default):
+        return _attached(settings, default, token, f"found at {default}")
+    return None
+
+
 def open_connection(
     settings: Settings,
     *,
@@ -109,19 +138,20 @@ def open_connection(
     progress: Progress | None = None,
 ) -> Connection:
     """Resolve the address, starting an embedded head when nothing else is there."""
-    resolved = resolve_address(cli_address, settings, environ)
     token = token or find_token(environ)
-    if resolved.address is not None:
-        client = DashboardClient(resolved.address, token, timeout=settings.request_timeout)
-        return Connection(client, MODE_ATTACHED, resolved.source)
-    if use_compose_records:
-        compose = recorded_compose_connection(settings)
-        if compose is not None:
-            return compose
-    default = normalise_address(settings.default_address)
-    if dashboard_answers(default) or not allow_embedded:
-        client = DashboardClient(default, token, timeout=settings.request_timeout)
-        return Connection(client, MODE_ATTACHED, f"found at {default}")
+    connection = attach_connection(
+        settings,
+        cli_address=cli_address,
+        environ=environ,
+        use_compose_records=use_compose_records,
+        token=token,
+    )
+    if connection is not None:
+        return connection
+    if not allow_embedded:
+        # Nothing answers: point at the default anyway, so the caller reports it unreachable.
+        default = normalise_address(settings.default_address)
+        return _attached(settings, default, token, f"found at {default}")
     head = start_embedded_head(settings.embedded, progress)
     head_token = explicit_token(head.token, "the embedded head's own token")
     client = DashboardClient(head.dashboard_url, head_token, timeout=settings.request_timeout)

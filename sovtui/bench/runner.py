@@ -35,11 +35,32 @@ class WorkloadRun:
     def by_phase(self, phase: str) -> list[MetricRecord]:
         return [record for record in self.records if record.phase == phase]
 
+    def take(
+        self, parser: MetricsParser, line: str, on_line: Callable[[str], None] | None = None
+    ) -> None:
+        """One complete output line (no newline): metrics go to the parser, the rest to
+        `output` and `on_line`."""
+        self.records.extend(parser.feed(line + "\n"))
+        if PREFIX not in line:
+            self.output.append(line)
+            if on_line:
+                on_line(line)
 
-def workload_command(name: str, args: Sequence[str]) -> list[str]:
+    def finish(self, parser: MetricsParser) -> None:
+        """The output has ended: a last line without newline, and the malformed count."""
+        self.records.extend(parser.finish())
+        self.malformed = parser.malformed
+
+
+def workload_module(name: str) -> str:
+    """`sort_bench` -> `sovtui.workloads.sort_bench`; only the known workloads."""
     if name not in WORKLOADS:
         raise ValueError(f"unknown workload {name!r}")
-    return [sys.executable, "-m", f"sovtui.workloads.{name}", *args]
+    return f"sovtui.workloads.{name}"
+
+
+def workload_command(name: str, args: Sequence[str]) -> list[str]:
+    return [sys.executable, "-m", workload_module(name), *args]
 
 
 def workload_env(ray_address: str | None) -> dict[str, str]:
@@ -76,14 +97,7 @@ def run_workload(
     ) as process:
         assert process.stdout is not None
         for line in process.stdout:
-            new = parser.feed(line)
-            result.records.extend(new)
-            if PREFIX not in line:
-                text = line.rstrip("\n")
-                result.output.append(text)
-                if on_line:
-                    on_line(text)
-        result.records.extend(parser.finish())
+            result.take(parser, line.rstrip("\n"), on_line)
+        result.finish(parser)
         result.returncode = process.wait(timeout=timeout_s)
-    result.malformed = parser.malformed
     return result

@@ -1,7 +1,9 @@
 """`sovtui bench sort|train|history`: run a benchmark headless and keep its results.
 
-This process never imports ray: the workload runs as a subprocess (see sovtui.bench.runner),
-and we only read its SOVTUI_METRIC lines.
+This process never imports ray. On a cluster with a dashboard (picked as every command picks
+it) the workload runs as a Ray job through the shared jobs core (see sovtui.bench.jobs);
+otherwise it runs as a subprocess (see sovtui.bench.runner) with a private Ray head, or attached
+with `--address auto|ray://...`. Either way we only read its SOVTUI_METRIC lines.
 """
 
 from __future__ import annotations
@@ -10,17 +12,29 @@ import argparse
 import json
 import os
 import sys
+from collections.abc import Callable
 from typing import Any
 
 from sovtui.bench import results as store
-from sovtui.bench.jobs import JobError, run_job
+from sovtui.bench.jobs import BenchJob, JobError, run_job
 from sovtui.bench.report import build_run, format_table
-from sovtui.bench.runner import run_workload
+from sovtui.bench.runner import WorkloadRun, run_workload
 from sovtui.commands.common import (
     EXIT_FAILURE,
     EXIT_OK,
     UserError,
     add_connection_options,
+    settings_from_args,
+)
+from sovtui.commands.jobs_common import run_with
+from sovtui.connect import Connection, attach_connection
+
+RAY_CLIENT_SCHEME = "ray://"
+WHERE = (
+    "The cluster is picked as for every command (--address, $RAY_API_SERVER_ADDRESS, an http "
+    "$RAY_ADDRESS, the config, a dashboard answering at the default address) and the benchmark "
+    "runs there as a Ray job. With none of those it runs with a private Ray head "
+    "(--local-cpus); --address auto|ray://HOST:PORT attaches the workload process instead."
 )
 
 
@@ -37,6 +51,7 @@ def _worker_list(text: str) -> list[int]:
 
 
 def _add_run_options(parser: argparse.ArgumentParser) -> None:
+    parser.description = WHERE
     add_connection_options(parser, suppress_defaults=True)
     parser.add_argument(
         "--workers",
@@ -78,25 +93,66 @@ def register(subparsers: Any) -> None:
     history.set_defaults(handler=_history)
 
 
-def _is_dashboard_url(address: str | None) -> bool:
-    return bool(address) and str(address).startswith(("http://", "https://"))
-
-
 def _ray_address(args: argparse.Namespace) -> str | None:
-    """Where the workload runs. A dashboard URL (http://host:8265) submits a Ray Job; a GCS
-    `host:port`, `auto` or `ray://...` becomes the subprocess's RAY_ADDRESS; None starts a
-    private head inside the subprocess."""
-    address = getattr(args, "address", None)
-    return str(address) if address else None
+    """`--address auto` or `--address ray://...`: the workload subprocess attaches with that
+    RAY_ADDRESS (these name a Ray cluster, never a dashboard). None for anything else."""
+    address = str(getattr(args, "address", None) or "")
+    return address if address == "auto" or address.startswith(RAY_CLIENT_SCHEME) else None
+
+
+def _as_job(
+    connection: Connection,
+    name: str,
+    argv: list[str],
+    workload: str,
+    params: dict[str, Any],
+    echo: Callable[[str], None],
+) -> BenchJob:
+    """Ship, submit and follow the workload as a Ray job on `connection`'s dashboard."""
+
+    async def work(connection: Connection) -> BenchJob:
+        return await run_job(
+            connection.client, name, argv, workload=workload, params=params, on_line=echo
+        )
+
+    try:
+        return run_with(connection, work)
+    except JobError as error:
+        raise UserError(str(error), EXIT_FAILURE) from None
+
+
+def _execute(
+    workload: str,
+    name: str,
+    args: argparse.Namespace,
+    argv: list[str],
+    params: dict[str, Any],
+    echo: Callable[[str], None],
+) -> tuple[WorkloadRun, dict[str, Any]]:
+    """Run the workload where the user pointed: (outcome, where-and-how metadata).
+
+    The cluster is picked as every command picks it (--address > env > config > a dashboard
+    answering at the default address) and the workload runs there as a Ray job; with none of
+    those, as a subprocess with a private Ray head. `--address auto|ray://...` runs the
+    subprocess attached to that cluster."""
+    ray_address = _ray_address(args)
+    if ray_address is None:
+        settings = settings_from_args(args)
+        connection = attach_connection(settings, cli_address=getattr(args, "address", None))
+        if connection is not None:
+            address, source = connection.address, connection.source
+            job = _as_job(connection, name, argv, workload, params, echo)
+            where = {"address": address, "source": source, "submission_id": job.submission_id}
+            return job, {**where, "mode": "ray job"}
+        argv = [*argv, "--local-cpus", str(args.local_cpus or os.cpu_count() or 1)]
+    outcome = run_workload(name, argv, ray_address, on_line=echo)
+    return outcome, {"address": ray_address or "private local head", "mode": "subprocess"}
 
 
 def _run(
     workload: str, name: str, args: argparse.Namespace, extra: list[str], params: dict[str, Any]
 ) -> int:
-    address = _ray_address(args)
     argv = [*extra, "--repeat", str(args.repeat)]
-    if address is None:
-        argv += ["--local-cpus", str(args.local_cpus or os.cpu_count() or 1)]
     if args.workers:
         argv += ["--scaling", ",".join(map(str, args.workers))]
     # In --json mode stdout carries only the JSON document; progress goes to stderr.
@@ -105,20 +161,12 @@ def _run(
     def echo(line: str) -> None:
         print(line, file=sink, flush=True)
 
-    if _is_dashboard_url(address):
-        assert address is not None
-        try:
-            outcome = run_job(address, name, argv, on_line=echo)
-        except JobError as error:
-            raise UserError(str(error), EXIT_FAILURE) from None
-    else:
-        outcome = run_workload(name, argv, address, on_line=echo)
+    outcome, metadata = _execute(workload, name, args, argv, params, echo)
     if outcome.returncode != 0:
         tail = next((line for line in reversed(outcome.output) if line.strip()), "")
         raise UserError(f"{name} failed (exit {outcome.returncode}): {tail}", EXIT_FAILURE)
     run = build_run(workload, params, outcome.records)
-    run.metadata["address"] = address or "private local head"
-    run.metadata["mode"] = "ray job" if _is_dashboard_url(address) else "subprocess"
+    run.metadata.update(metadata)
     run.metadata["malformed_metric_lines"] = outcome.malformed
     saved = None if args.no_save else store.save(run)
     if args.json:

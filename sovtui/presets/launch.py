@@ -37,6 +37,37 @@ class Launched:
     uploaded: bool  # False when the cluster already had that exact package
 
 
+def job_metadata(
+    labels: Mapping[str, str], values: Mapping[str, Any], package_uri: str | None
+) -> dict[str, str]:
+    """What sovtui writes on every job it launches: what launched it (`labels`, e.g. the
+    preset), the parameter values as JSON, sovtui's version and the shipped code's URI."""
+    metadata = {
+        **labels,
+        META_PARAMS: json.dumps(dict(values), sort_keys=True),
+        META_VERSION: __version__,
+    }
+    if package_uri is not None:
+        metadata[META_PACKAGE] = package_uri
+    return metadata
+
+
+def job_runtime_env(
+    package_uri: str | None, env_vars: Mapping[str, str] | None = None
+) -> dict[str, Any]:
+    """Unbuffered output plus `env_vars`; the shipped code (if any) as the working dir."""
+    runtime_env: dict[str, Any] = {"env_vars": {**DEFAULT_ENV, **(env_vars or {})}}
+    if package_uri is not None:
+        runtime_env["working_dir"] = package_uri
+    return runtime_env
+
+
+async def ship_code(client: DashboardClient, package: Package | None = None) -> tuple[str, bool]:
+    """Make sure the cluster has the workload package: (gcs:// URI, whether bytes were sent)."""
+    package = package or build_package()
+    return package.uri, await ensure_package(client, package)
+
+
 def job_spec(
     preset: Preset,
     values: Mapping[str, ParamValue | None],
@@ -45,19 +76,10 @@ def job_spec(
     python: str = "python",
 ) -> JobSpec:
     """The job for already-validated values (see `argv.resolve_values`)."""
-    runtime_env: dict[str, Any] = {"env_vars": {**DEFAULT_ENV, **preset.runtime_env.env_vars}}
-    metadata = {
-        META_PRESET: preset.name,
-        META_PARAMS: json.dumps(dict(values), sort_keys=True),
-        META_VERSION: __version__,
-    }
-    if package_uri is not None:
-        runtime_env["working_dir"] = package_uri
-        metadata[META_PACKAGE] = package_uri
     return JobSpec(
         entrypoint=shlex.join(build_argv(preset, values, python=python)),
-        metadata=metadata,
-        runtime_env=runtime_env,
+        metadata=job_metadata({META_PRESET: preset.name}, values, package_uri),
+        runtime_env=job_runtime_env(package_uri, preset.runtime_env.env_vars),
         entrypoint_num_cpus=preset.resources.entrypoint_num_cpus,
         entrypoint_num_gpus=preset.resources.entrypoint_num_gpus,
         entrypoint_memory=preset.resources.entrypoint_memory,
@@ -78,9 +100,7 @@ async def launch(
     uri: str | None = None
     uploaded = False
     if preset.workload.module is not None:
-        package = package or build_package()
-        uploaded = await ensure_package(client, package)
-        uri = package.uri
+        uri, uploaded = await ship_code(client, package)
     spec = job_spec(preset, values, package_uri=uri)
     submitted = await (jobs or JobsApi(client)).submit(spec, new_submission_id(preset.name, now))
     return Launched(

@@ -1,9 +1,11 @@
-"""`sovtui bench` end to end: the CLI (no ray in this process) runs the workload subprocess,
-which starts its own private Ray head, and reads its metrics lines back."""
+"""`sovtui bench` end to end (no ray in this process): with no dashboard, the workload
+subprocess starts its own private Ray head; with one, the workload runs there as a Ray job
+through the shared jobs core. Either way its metrics lines come back as the JSON report."""
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import os
 import secrets
@@ -19,7 +21,15 @@ from typing import Any
 
 import pytest
 
+from sovtui.bench.jobs import META_BENCH
+from sovtui.cluster.embedded_head import EmbeddedHead
 from sovtui.commands import bench
+from sovtui.commands.common import UserError
+from sovtui.presets.launch import launch_info
+from sovtui.ray_api.auth import explicit_token
+from sovtui.ray_api.client import DashboardClient
+from sovtui.ray_api.jobs import JobsApi
+from sovtui.ray_api.models import JobDetails
 
 pytestmark = pytest.mark.ray
 
@@ -28,6 +38,8 @@ pytestmark = pytest.mark.ray
 def _tmp_xdg(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
     monkeypatch.delenv("RAY_ADDRESS", raising=False)
+    # Whatever answers on this machine's default dashboard port, "no address" means no address.
+    monkeypatch.setenv("SOVTUI_DEFAULT_ADDRESS", f"http://127.0.0.1:{_free_port()}")
 
 
 def _cli(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
@@ -169,13 +181,60 @@ def dashboard_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[s
         shutil.rmtree(temp_dir, ignore_errors=True)
 
 
-def test_bench_sort_as_ray_job(dashboard_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+def _job(head: EmbeddedHead, submission_id: str) -> JobDetails:
+    async def read() -> JobDetails:
+        client = DashboardClient(head.dashboard_url, explicit_token(head.token, "test head"))
+        try:
+            return await JobsApi(client).job(submission_id)
+        finally:
+            await client.aclose()
+
+    return asyncio.run(read())
+
+
+def _check_job_report(document: dict[str, Any], address: str) -> None:
+    """Results and metadata that only the job's metrics lines can have produced."""
+    metadata = document["metadata"]
+    assert (metadata["mode"], metadata["address"]) == ("ray job", address)
+    assert metadata["verified"] is True  # the workload's `verify` record
+    assert metadata["cpus"] >= 1 and metadata["ray_version"]  # its `start` record
+    assert metadata["malformed_metric_lines"] == 0
+    assert _methods(document)["sovtui"]["seconds"] > 0
+    assert _methods(document)["sovtui"]["keys_per_s"] > 0
+
+
+def test_bench_sort_as_job_on_a_running_head(
+    ray_head: EmbeddedHead, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Through the dashboard URL with the head's token: ship, submit, tail, report."""
+    monkeypatch.setenv("RAY_AUTH_TOKEN", ray_head.token)
+    argv = ["bench", "sort", "--keys", "30000", "--workers", "1,2", "--json", "--no-save"]
+    code, out = _cli([*argv, "--address", ray_head.dashboard_url], capsys)
+    assert code == 0
+    document = json.loads(out)
+    _check_job_report(document, ray_head.dashboard_url)
+    assert document["workload"] == "sort" and document["params"]["keys"] == 30000
+    assert [point["workers"] for point in document["scaling"]] == [1, 2]
+    job = _job(ray_head, document["metadata"]["submission_id"])
+    assert job.status == "SUCCEEDED" and "sovtui.workloads.sort_bench" in job.entrypoint
+    assert job.metadata is not None and job.metadata[META_BENCH] == "sort"
+    info = launch_info(job.metadata)
+    assert info.params == document["params"] and info.package
+
+    # The cluster from the environment, as for every command; a missing token is a clear error.
+    monkeypatch.setenv("RAY_API_SERVER_ADDRESS", ray_head.dashboard_url)
+    monkeypatch.delenv("RAY_AUTH_TOKEN")
+    with pytest.raises(UserError, match="unauthorized"):
+        _cli(argv, capsys)
+
+
+def test_bench_sort_on_a_head_still_starting(
+    dashboard_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A head that does not answer yet: the bench waits for it and for its job agent."""
     code, out = _cli(
         ["bench", "sort", "--keys", "30000", "--address", dashboard_url, "--json", "--no-save"],
         capsys,
     )
     assert code == 0
-    document = json.loads(out)
-    assert document["metadata"]["mode"] == "ray job"
-    assert document["metadata"]["verified"] is True
-    assert _methods(document)["sovtui"]["keys_per_s"] > 0
+    _check_job_report(json.loads(out), dashboard_url)

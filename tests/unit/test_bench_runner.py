@@ -48,9 +48,10 @@ def test_run_workload_collects_metrics_and_output(monkeypatch: pytest.MonkeyPatc
     [
         (None, None),
         ("auto", "auto"),
-        ("10.0.0.5:6379", "10.0.0.5:6379"),
         ("ray://head:10001", "ray://head:10001"),
-        ("http://h:8265", "http://h:8265"),
+        # Anything else names a dashboard, as for every other command.
+        ("10.0.0.5:8265", None),
+        ("http://h:8265", None),
     ],
 )
 def test_ray_address(address: str | None, expected: str | None) -> None:
@@ -65,6 +66,7 @@ def test_worker_list_parsing() -> None:
 
 
 def test_failed_workload_is_a_user_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(bench, "attach_connection", lambda *a, **k: None)  # no dashboard
     monkeypatch.setattr(
         bench,
         "run_workload",
