@@ -94,13 +94,12 @@ async def test_train_run_picked_with_w(
         await wait_for(pilot, lambda: isinstance(app.screen, BenchScreen))
         screen = app.screen
         assert isinstance(screen, BenchScreen)
+
         # `w` lists the sort/train jobs the poller has seen, the newest running one first.
-        snapshot_has_job = lambda: (
-            app.snapshot is not None
-            and any(  # noqa: E731
-                j.display_id == launched.submission_id for j in app.snapshot.jobs
-            )
-        )
+        def snapshot_has_job() -> bool:
+            jobs = app.snapshot.jobs if app.snapshot is not None else []
+            return any(j.display_id == launched.submission_id for j in jobs)
+
         await wait_for(pilot, snapshot_has_job)
         await pilot.press("w")
         await wait_for(pilot, lambda: isinstance(app.screen, PickBenchJob))
