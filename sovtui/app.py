@@ -25,6 +25,7 @@ from sovtui.presets.loader import LoadResult, load_presets
 from sovtui.ray_api.auth import TokenLookup, explicit_token
 from sovtui.ray_api.errors import DashboardError
 from sovtui.ray_api.snapshot import ClusterSnapshot
+from sovtui.screens.bench import BenchScreen
 from sovtui.screens.cluster import ClusterScreen
 from sovtui.screens.dashboard import DashboardScreen
 from sovtui.screens.help import HelpScreen
@@ -41,7 +42,12 @@ class SovtuiApp(App[None]):
     TITLE = "sovtui"
     COMMANDS = App.COMMANDS | {SovtuiCommands}
     # One mode per capability, k9s-style; digits switch between them from anywhere.
-    MODES = {"dashboard": DashboardScreen, "cluster": ClusterScreen, "presets": PresetsScreen}
+    MODES = {
+        "dashboard": DashboardScreen,
+        "cluster": ClusterScreen,
+        "presets": PresetsScreen,
+        "bench": BenchScreen,
+    }
     BINDINGS = [
         Binding("q", "quit", "Quit"),
         Binding("r", "refresh", "Refresh"),
@@ -49,6 +55,7 @@ class SovtuiApp(App[None]):
         Binding("1", "switch_mode('dashboard')", "Dashboard", show=False),
         Binding("2", "switch_mode('cluster')", "Cluster", show=False),
         Binding("3", "switch_mode('presets')", "Presets", show=False),
+        Binding("4", "switch_mode('bench')", "Bench", show=False),
     ]
 
     snapshot: reactive[ClusterSnapshot | None] = reactive(None, always_update=True)

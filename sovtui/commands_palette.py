@@ -30,6 +30,7 @@ APP_ACTIONS: tuple[tuple[str, str, str], ...] = (
         "cluster('refresh_containers')",
     ),
     ("Go to Presets", "Launch a preset workload from a form (3)", "switch_mode('presets')"),
+    ("Go to Bench", "Sort and training benchmarks, live plots (4)", "switch_mode('bench')"),
     ("Refresh now", "Poll the Ray dashboard immediately (r)", "refresh"),
     ("Help", "Show every key binding (?)", "help"),
     ("Focus nodes", "Move the cursor to the node table (n)", "focus_pane('nodes')"),

@@ -15,6 +15,9 @@ RAY_260_V2 = RECORDED / "ray-2.60.0-autoscaler-v2"
 # One job's details and driver log per file (tests/record_job_responses.py); index.json names
 # the succeeded and the failed one.
 RAY_260_JOBS = RECORDED / "ray-2.60.0-jobs"
+# A small sort-bench and train-bench job, baselines and scaling included
+# (tests/record_bench_responses.py); index.json names them "sort" and "train".
+RAY_260_BENCH = RECORDED / "ray-2.60.0-bench"
 
 ROUTES = {
     "/api/version": "version.json",

@@ -1,0 +1,86 @@
+"""Record real benchmark jobs (details and driver log) for the Bench screen's snapshot tests.
+
+Run:  PYTHONPATH=. .venv/bin/python tests/record_bench_responses.py
+It starts sovtui's embedded head (a real `ray start --head`, 2 CPUs), launches the shipped
+`sort-bench` preset (small, with the numpy and Ray Data baselines and a 1,2 scaling study) and
+the shipped `train-bench` preset (tiny MLP, 1,2 scaling study, single-process torch baseline)
+through sovtui's own launch code, waits for both to end and saves what Ray answers to
+`GET /api/jobs/{id}` and `GET /api/jobs/{id}/logs` under tests/data/recorded/ray-2.60.0-bench/.
+The SOVTUI_METRIC lines in those logs are what the workloads printed: nothing is invented.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from sovtui.cluster.embedded_head import start_embedded_head
+from sovtui.config import EmbeddedHeadSettings
+from sovtui.presets.launch import launch
+from sovtui.presets.loader import load_file
+from sovtui.ray_api.auth import explicit_token
+from sovtui.ray_api.client import DashboardClient
+from sovtui.ray_api.jobs import JobsApi
+
+HERE = Path(__file__).resolve().parent
+PRESETS = HERE.parent / "configs" / "presets"
+OUT = HERE / "data" / "recorded" / "ray-2.60.0-bench"
+RUNS: dict[str, tuple[str, dict[str, object]]] = {
+    "sort": (
+        "sort-bench.yaml",
+        {"keys": 200_000, "partitions": 2, "repeat": 2, "baselines": True, "scaling": "1,2"},
+    ),
+    "train": (
+        "train-bench.yaml",
+        {
+            "epochs": 3,
+            "batch-size": 256,
+            "repeat-data": 3,
+            "hidden": 64,
+            "scaling": "1,2",
+            "gpu": "no",
+            "baselines": True,
+        },
+    ),
+}
+
+
+async def record(url: str, token: str) -> None:
+    client = DashboardClient(url, explicit_token(token, "recording head"), timeout=60)
+    jobs = JobsApi(client)
+    index: dict[str, str] = {}
+    try:
+        for name, (file, values) in RUNS.items():
+            launched = await launch(client, load_file(PRESETS / file), values)
+            details = await jobs.wait(launched.submission_id, timeout_s=600)
+            print(f"{name}: {launched.submission_id} {details.status}")
+            index[name] = launched.submission_id
+        (OUT / "jobs").mkdir(parents=True, exist_ok=True)
+        (OUT / "logs").mkdir(parents=True, exist_ok=True)
+        for job_id in index.values():
+            for folder, path in (
+                ("jobs", f"/api/jobs/{job_id}"),
+                ("logs", f"/api/jobs/{job_id}/logs"),
+            ):
+                body = (await client.request("GET", path)).json()
+                (OUT / folder / f"{job_id}.json").write_text(json.dumps(body, indent=1) + "\n")
+                print(f"recorded {path}")
+        (OUT / "index.json").write_text(json.dumps(index, indent=1) + "\n")
+    finally:
+        await client.aclose()
+
+
+def main() -> None:
+    head = start_embedded_head(EmbeddedHeadSettings(num_cpus=2, object_store_mb=300), print)
+    try:
+        asyncio.run(record(head.dashboard_url, head.token))
+    finally:
+        head.stop()
+
+
+if __name__ == "__main__":
+    main()
