@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import importlib
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
 
 from textual import on, work
 from textual.app import App
 from textual.binding import Binding
 from textual.reactive import reactive
+from textual.screen import Screen
 from textual.timer import Timer
 from textual.worker import Worker, WorkerState
 
@@ -21,20 +24,30 @@ from sovtui.connect import MODE_COMPOSE, Connection
 from sovtui.history import History
 from sovtui.link_state import LinkState, backoff_delay
 from sovtui.messages import PollFailed, SnapshotReady
-from sovtui.presets.loader import LoadResult, load_presets
 from sovtui.ray_api.auth import TokenLookup, explicit_token
 from sovtui.ray_api.errors import DashboardError
 from sovtui.ray_api.snapshot import ClusterSnapshot
-from sovtui.screens.bench import BenchScreen
-from sovtui.screens.cluster import ClusterScreen
 from sovtui.screens.dashboard import DashboardScreen
 from sovtui.screens.help import HelpScreen
-from sovtui.screens.presets import PresetsScreen
 from sovtui.themes import ThemeLoad, load_themes
+
+if TYPE_CHECKING:
+    from sovtui.presets.loader import LoadResult
 
 FALLBACK_THEME = "sovtui-dark"
 
 ClusterDriverFactory = Callable[[str], ClusterDriver]  # project name -> e.g. ComposeDriver
+
+
+def _load_presets() -> LoadResult:
+    from sovtui.presets.loader import load_presets  # with the Presets screen, not at start-up
+
+    return load_presets()
+
+
+def _screen(module: str, name: str) -> Screen[Any]:
+    screen_class = getattr(importlib.import_module(module), name)
+    return cast("Screen[Any]", screen_class())
 
 
 class SovtuiApp(App[None]):
@@ -42,11 +55,13 @@ class SovtuiApp(App[None]):
     TITLE = "sovtui"
     COMMANDS = App.COMMANDS | {SovtuiCommands}
     # One mode per capability, k9s-style; digits switch between them from anywhere.
+    # The other screens (and the Docker, WebSocket and plotting code behind them) load the
+    # first time they are opened, so they never delay the dashboard's first frame.
     MODES = {
         "dashboard": DashboardScreen,
-        "cluster": ClusterScreen,
-        "presets": PresetsScreen,
-        "bench": BenchScreen,
+        "cluster": lambda: _screen("sovtui.screens.cluster", "ClusterScreen"),
+        "presets": lambda: _screen("sovtui.screens.presets", "PresetsScreen"),
+        "bench": lambda: _screen("sovtui.screens.bench", "BenchScreen"),
     }
     BINDINGS = [
         Binding("q", "quit", "Quit"),
@@ -73,7 +88,7 @@ class SovtuiApp(App[None]):
         monotonic: Callable[[], float] = time.monotonic,
         ascii_only: bool = False,
         poll: bool = True,
-        preset_source: Callable[[], LoadResult] = load_presets,
+        preset_source: Callable[[], LoadResult] | None = None,
     ) -> None:
         super().__init__()
         self.connection = connection
@@ -95,7 +110,7 @@ class SovtuiApp(App[None]):
         self._poll_enabled = poll
         self._poll_timer: Timer | None = None
         # Reads the preset folders (blocking file I/O: called from a thread worker).
-        self.preset_source = preset_source
+        self.preset_source = preset_source or _load_presets
         self.sub_title = connection.label
 
     # -- themes -----------------------------------------------------------------------------
@@ -128,7 +143,7 @@ class SovtuiApp(App[None]):
         self.switch_mode("dashboard")
         if self._poll_enabled:
             self._poll_timer = self.set_interval(self.settings.interval, self._tick)
-            self.poll_now()
+            self.call_after_refresh(self.poll_now)  # paint first, then load httpx and poll
 
     async def on_unmount(self) -> None:
         await self.connection.client.aclose()
@@ -218,11 +233,9 @@ class SovtuiApp(App[None]):
 
     async def action_cluster(self, action: str) -> None:
         """Palette entries for Cluster-screen actions: go there, then run the action."""
-        if not isinstance(self.screen, ClusterScreen):
+        if self.current_mode != "cluster":
             await self.switch_mode("cluster")
-        screen = self.screen
-        if isinstance(screen, ClusterScreen):
-            await screen.run_action(action)
+        await self.screen.run_action(action)
 
     def action_refresh(self) -> None:
         if not self.link.healthy:

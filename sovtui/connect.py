@@ -12,8 +12,6 @@ import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-import httpx
-
 from sovtui.cluster import store
 from sovtui.cluster.embedded_head import EmbeddedHead, start_embedded_head
 from sovtui.config import Settings
@@ -53,6 +51,8 @@ def resolve_address(
 
 def dashboard_answers(address: str, timeout: float = 1.0) -> bool:
     """A quick, token-free look: does a Ray dashboard answer here?"""
+    import httpx
+
     try:
         response = httpx.get(f"{address}/api/gcs_healthz", timeout=timeout)
     except httpx.HTTPError:

@@ -21,8 +21,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
-
 from sovtui import locations
 from sovtui.cluster.ports import free_ports
 from sovtui.config import EmbeddedHeadSettings
@@ -138,6 +136,8 @@ def head_command(settings: EmbeddedHeadSettings, temp_dir: Path) -> tuple[list[s
 
 def _wait_ready(head: EmbeddedHead, timeout: float, progress: Progress) -> None:
     deadline = time.monotonic() + timeout
+    import httpx  # here, not at import: the TUI's start-up does not need it
+
     headers = {"Authorization": f"Bearer {head.token}"}
     with httpx.Client(timeout=2.0, headers=headers) as http:
         while time.monotonic() < deadline:

@@ -5,9 +5,8 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-import httpx
 from pydantic import TypeAdapter, ValidationError
 
 from sovtui import __version__
@@ -30,6 +29,9 @@ from sovtui.ray_api.models import (
 )
 from sovtui.ray_api.snapshot import ClusterSnapshot, build_snapshot
 from sovtui.ray_api.summary_parse import parse_incrementally
+
+if TYPE_CHECKING:
+    import httpx
 
 ModelT = TypeVar("ModelT")
 
@@ -65,10 +67,13 @@ class DashboardClient:
         self._transport = transport
         self.address = normalise_address(address)
         self.token = token
-        self._http = self._new_http()
+        # Made on first use: httpx is a large import, and the TUI paints before it polls.
+        self._http: httpx.AsyncClient | None = None
         self._version: VersionInfo | None = None
 
     def _new_http(self) -> httpx.AsyncClient:
+        import httpx
+
         # No browser-like headers: Ray only lets browser-looking requests GET.
         headers = {"User-Agent": f"sovtui/{__version__}", "Accept": "application/json"}
         if self.token.token:
@@ -84,6 +89,8 @@ class DashboardClient:
     @property
     def http(self) -> httpx.AsyncClient:
         """The underlying client, for modules (jobs, logs, packages) that add endpoints."""
+        if self._http is None:
+            self._http = self._new_http()
         return self._http
 
     async def retarget(self, address: str, token: TokenLookup) -> None:
@@ -92,19 +99,23 @@ class DashboardClient:
         self.address = normalise_address(address)
         self.token = token
         self._version = None
-        self._http = self._new_http()
-        await old.aclose()
+        self._http = None
+        if old is not None:
+            await old.aclose()
 
     async def aclose(self) -> None:
-        await self._http.aclose()
+        if self._http is not None:
+            await self._http.aclose()
 
     # -- transport and error mapping -------------------------------------------------------
 
     async def request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         """Send one request; connection failures and auth refusals become DashboardErrors."""
+        import httpx
+
         url = f"{self.address}{path}"
         try:
-            response = await self._http.request(method, path, **kwargs)
+            response = await self.http.request(method, path, **kwargs)
         except httpx.TimeoutException:
             raise DashboardUnreachable(f"{url} timed out after {self._timeout:g} s") from None
         except httpx.TransportError as exc:

@@ -115,6 +115,7 @@ def scaled(lines: dict[str, list[tuple[float, float]]], scale: float) -> dict[st
 
 
 class BenchScreen(Screen[None]):
+    CSS_PATH = "bench.tcss"  # this screen's styles load with it, not at start-up
     BINDINGS = [
         Binding("s", "run_sort", "Sort bench"),
         Binding("t", "run_train", "Train bench"),

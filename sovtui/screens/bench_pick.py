@@ -37,6 +37,7 @@ def job_prompt(job: JobDetails) -> Text:
 
 
 class PickBenchJob(ModalScreen[str | None]):
+    CSS_PATH = "bench.tcss"  # this screen's styles load with it, not at start-up
     BINDINGS = [Binding("escape", "dismiss(None)", "Cancel")]
 
     def __init__(self, jobs: list[JobDetails]) -> None:

@@ -123,6 +123,7 @@ def _down(driver: ClusterDriver) -> OpResult:
 
 
 class ClusterScreen(Screen[None]):
+    CSS_PATH = "cluster.tcss"  # this screen's styles load with it, not at start-up
     BINDINGS = [
         Binding("u", "up", "Up"),
         Binding("plus,equals_sign", "scale(1)", "+1 worker", key_display="+"),

@@ -29,6 +29,8 @@ class UpRequest:
 class UpScreen(ModalScreen[UpRequest | None]):
     """Pick a Compose file (arrows, enter), then the worker count (enter starts)."""
 
+    CSS_PATH = "cluster.tcss"  # this screen's styles load with it, not at start-up
+
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
     def __init__(self, project: str, files: list[Path], chosen: Path | None, workers: int) -> None:
@@ -85,6 +87,8 @@ class UpScreen(ModalScreen[UpRequest | None]):
 class ConfirmScreen(ModalScreen[bool]):
     """A yes/no question: y or enter says yes, n or escape says no."""
 
+    CSS_PATH = "cluster.tcss"  # this screen's styles load with it, not at start-up
+
     BINDINGS = [
         Binding("y,enter", "answer(True)", "Yes"),
         Binding("n,escape", "answer(False)", "No"),
@@ -105,6 +109,8 @@ class ConfirmScreen(ModalScreen[bool]):
 
 class LogsScreen(ModalScreen[None]):
     """The last lines of one container's log; r fetches them again."""
+
+    CSS_PATH = "cluster.tcss"  # this screen's styles load with it, not at start-up
 
     BINDINGS = [
         Binding("escape,q", "dismiss", "Close"),

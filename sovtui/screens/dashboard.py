@@ -13,7 +13,6 @@ from textual.widgets import Footer, Header
 
 from sovtui.link_state import LinkState
 from sovtui.ray_api.snapshot import ClusterSnapshot
-from sovtui.screens.job import JobScreen
 from sovtui.widgets.connection_banner import ConnectionBanner
 from sovtui.widgets.history_plot import HistoryPlot
 from sovtui.widgets.jobs_table import JobsTable
@@ -139,4 +138,6 @@ class DashboardScreen(Screen[None]):
         details = None
         if snapshot is not None:
             details = next((j for j in snapshot.jobs if j.display_id == job_id), None)
+        from sovtui.screens.job import JobScreen  # loads the log-tail client when first needed
+
         self.app.push_screen(JobScreen(job_id, details))

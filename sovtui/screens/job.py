@@ -83,6 +83,7 @@ def failure_text(details: JobDetails, log_lines: list[str]) -> Text:
 
 
 class JobScreen(Screen[None]):
+    CSS_PATH = "job.tcss"  # this screen's styles load with it, not at start-up
     BINDINGS = [
         Binding("escape", "back", "Back"),
         Binding("slash", "search", "Search", key_display="/"),

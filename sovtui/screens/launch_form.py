@@ -46,6 +46,7 @@ def param_widget(param: Param) -> Widget:
 
 
 class LaunchForm(ModalScreen[Launched | None]):
+    CSS_PATH = "presets.tcss"  # this screen's styles load with it, not at start-up
     BINDINGS = [
         Binding("ctrl+s", "submit", "Launch"),
         Binding("escape", "cancel", "Cancel"),

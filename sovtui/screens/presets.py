@@ -50,6 +50,7 @@ def failure_line(failure: LoadFailure) -> Text:
 
 
 class PresetsScreen(Screen[None]):
+    CSS_PATH = "presets.tcss"  # this screen's styles load with it, not at start-up
     BINDINGS = [
         # priority: the filter Input would otherwise take enter (and hide it from the footer)
         Binding("enter", "launch", "Launch", priority=True),
