@@ -33,6 +33,8 @@ class Measured(SovtuiApp):
         super().poll_now()
 
     def watch_snapshot(self, snapshot: object) -> None:
+        if snapshot is None:  # the reactive's initial value, before any poll
+            return
         started = self.poll_started
         # The screen's watcher updates the widgets in the same step; the refresh paints them.
         self.call_after_refresh(lambda: self.poll_times.append(time.perf_counter() - started))
