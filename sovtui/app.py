@@ -74,8 +74,10 @@ class SovtuiApp(App[None]):
         Binding("4", "switch_mode('bench')", "Bench", show=False),
     ]
 
-    snapshot: reactive[ClusterSnapshot | None] = reactive(None, always_update=True)
-    link: reactive[LinkState] = reactive(LinkState("connecting"))
+    # repaint=False: the widgets that watch these repaint themselves; an App repaint would
+    # redraw every cell of the screen on every poll (the idle dashboard's biggest cost).
+    snapshot: reactive[ClusterSnapshot | None] = reactive(None, always_update=True, repaint=False)
+    link: reactive[LinkState] = reactive(LinkState("connecting"), repaint=False)
 
     def __init__(
         self,

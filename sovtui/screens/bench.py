@@ -134,8 +134,10 @@ class BenchScreen(Screen[None]):
     )
 
     # job id -> everything that job reported so far
-    series: reactive[dict[str, JobSeries]] = reactive(dict, always_update=True, init=False)
-    watched: reactive[str | None] = reactive(None, init=False)
+    series: reactive[dict[str, JobSeries]] = reactive(
+        dict, always_update=True, init=False, repaint=False
+    )
+    watched: reactive[str | None] = reactive(None, init=False, repaint=False)
 
     def __init__(self) -> None:
         super().__init__()

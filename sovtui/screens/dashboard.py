@@ -76,7 +76,9 @@ class DashboardScreen(Screen[None]):
     def _show_snapshot(self, snapshot: ClusterSnapshot | None) -> None:
         if snapshot is None:
             return
-        self.query_one("#totals", ResourceBars).totals = dict(snapshot.totals)
+        bars = self.query_one("#totals", ResourceBars)
+        if bars.totals != snapshot.totals:
+            bars.totals = dict(snapshot.totals)
         self.query_one(NodeTable).show_nodes(snapshot.nodes)
         self.query_one(JobsTable).show_jobs(snapshot.jobs)
         if self._select_pending is not None:

@@ -46,8 +46,11 @@ class LiveTable(DataTable[Any]):
 
     async def _on_idle(self, event: events.Idle) -> None:
         measuring = bool(self._require_update_dimensions or self._updated_cells)
+        widths = [column.content_width for column in self.columns.values()]
         await super()._on_idle(event)
-        if measuring:
+        # Only a change of column widths makes cached lines wrong; changed cells refresh
+        # themselves. Redrawing the whole table every poll was the idle dashboard's top cost.
+        if measuring and widths != [column.content_width for column in self.columns.values()]:
             self._clear_caches()
             self.refresh()
 

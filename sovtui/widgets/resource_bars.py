@@ -15,8 +15,13 @@ _LABELS = {"CPU": "CPU", "GPU": "GPU", "memory": "Memory", "object_store_memory"
 class ResourceBars(Widget):
     """One line per resource. Unknown use (autoscaler v2) shows as `?` with an empty bar."""
 
-    totals: reactive[dict[str, Usage]] = reactive(dict, layout=True)
+    # No layout=True: a relayout repaints the whole screen, and this changes every poll.
+    totals: reactive[dict[str, Usage]] = reactive(dict)
     ascii_only: reactive[bool] = reactive(False)
+
+    def watch_totals(self, old: dict[str, Usage], new: dict[str, Usage]) -> None:
+        if len(old) != len(new):  # one line per resource: only a new resource changes height
+            self.refresh(layout=True)
 
     def render(self) -> Text:
         if not self.totals:
