@@ -28,7 +28,8 @@ from sovtui.cluster.errors import ClusterError, DockerUnavailable
 from sovtui.cluster.events import ContainerInfo, ProgressEvent
 from sovtui.cluster.store import ClusterRecord
 from sovtui.connect import MODE_COMPOSE
-from sovtui.screens.cluster_modals import ConfirmScreen, LogsScreen, UpRequest, UpScreen
+from sovtui.screens.cluster_modals import LogsScreen, UpRequest, UpScreen
+from sovtui.screens.confirm import ConfirmScreen
 from sovtui.widgets.container_table import ContainerTable
 
 if TYPE_CHECKING:

@@ -84,29 +84,6 @@ class UpScreen(ModalScreen[UpRequest | None]):
         self.dismiss(None)
 
 
-class ConfirmScreen(ModalScreen[bool]):
-    """A yes/no question: y or enter says yes, n or escape says no."""
-
-    CSS_PATH = "cluster.tcss"  # this screen's styles load with it, not at start-up
-
-    BINDINGS = [
-        Binding("y,enter", "answer(True)", "Yes"),
-        Binding("n,escape", "answer(False)", "No"),
-    ]
-
-    def __init__(self, question: str) -> None:
-        super().__init__()
-        self._question = question
-
-    def compose(self) -> ComposeResult:
-        with Vertical(id="confirm-box", classes="modal-box"):
-            yield Static(self._question, id="confirm-question")
-            yield Static("y / enter: yes · n / esc: no", classes="modal-hint")
-
-    def action_answer(self, answer: bool) -> None:
-        self.dismiss(answer)
-
-
 class LogsScreen(ModalScreen[None]):
     """The last lines of one container's log; r fetches them again."""
 

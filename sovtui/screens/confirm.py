@@ -10,7 +10,7 @@ from textual.widgets import Static
 
 
 class ConfirmScreen(ModalScreen[bool]):
-    CSS_PATH = "job.tcss"  # this screen's styles load with it, not at start-up
+    CSS_PATH = "confirm.tcss"  # this screen's styles load with it, not at start-up
     BINDINGS = [
         Binding("y,enter", "answer(True)", "Yes"),
         Binding("n,escape", "answer(False)", "No"),
