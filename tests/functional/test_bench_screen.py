@@ -18,6 +18,7 @@ from sovtui.presets.loader import load_presets
 from sovtui.screens.bench import BenchScreen
 from sovtui.screens.bench_pick import PickBenchJob
 from sovtui.widgets.bench_tables import PhaseBars, ResultsTable
+from tests.pilot_helpers import wait_for
 
 pytestmark = pytest.mark.ray
 
@@ -31,14 +32,6 @@ TINY_TRAIN = {
     "gpu": "no",
     "baselines": True,
 }
-
-
-async def wait_for(pilot, condition, timeout: float = 60.0, step: float = 0.2) -> None:  # type: ignore[no-untyped-def]
-    for _ in range(int(timeout / step)):
-        if condition():
-            return
-        await pilot.pause(step)
-    raise AssertionError("timed out waiting")
 
 
 def bench_app(connection: Connection) -> SovtuiApp:

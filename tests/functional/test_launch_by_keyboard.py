@@ -22,18 +22,11 @@ from sovtui.screens.launch_form import LaunchForm
 from sovtui.screens.presets import PresetsScreen
 from sovtui.widgets.jobs_table import JobsTable
 from sovtui.widgets.search_log import SearchLog
+from tests.pilot_helpers import wait_for
 
 pytestmark = pytest.mark.ray
 
 TICK = Path(__file__).resolve().parent.parent / "data" / "tui_presets" / "tick.yaml"
-
-
-async def wait_for(pilot, condition, timeout: float = 60.0, step: float = 0.1) -> None:  # type: ignore[no-untyped-def]
-    for _ in range(int(timeout / step)):
-        if condition():
-            return
-        await pilot.pause(step)
-    raise AssertionError("timed out waiting")
 
 
 async def test_launch_preset_by_keyboard_and_follow_log(

@@ -13,6 +13,7 @@ from sovtui.app import SovtuiApp
 from sovtui.config import Settings
 from sovtui.screens.bench import BenchScreen
 from tests.conftest import FROZEN_NOW, recorded_connection
+from tests.pilot_helpers import settle
 from tests.recorded import RAY_260_BENCH, RecordedRay
 
 
@@ -39,9 +40,7 @@ async def watch_recorded(pilot: Pilot[None], workload: str) -> BenchScreen:
             break
         await pilot.pause(0.05)
     assert job_id in screen.saved
-    for _ in range(3):
-        await pilot.pause(0.1)
-        await pilot.wait_for_scheduled_animations()
+    await settle(pilot)
     return screen
 
 

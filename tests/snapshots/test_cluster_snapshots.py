@@ -12,6 +12,7 @@ from sovtui.config import Settings
 from sovtui.screens.cluster import ClusterScreen
 from tests.conftest import FROZEN_NOW, recorded_connection
 from tests.fake_driver import FixedDriver
+from tests.pilot_helpers import settle
 from tests.recorded import RAY_260, RecordedRay
 
 
@@ -33,9 +34,7 @@ async def until_listed(pilot: Pilot[None]) -> None:
         if isinstance(screen, ClusterScreen) and screen.polled:
             break
         await pilot.pause(0.05)
-    for _ in range(3):
-        await pilot.pause(0.1)
-        await pilot.wait_for_scheduled_animations()
+    await settle(pilot)
 
 
 @pytest.mark.parametrize("size", [(80, 24), (120, 40)])

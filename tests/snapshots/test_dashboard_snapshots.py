@@ -10,6 +10,7 @@ from textual.pilot import Pilot
 from sovtui.app import SovtuiApp
 from sovtui.config import Settings
 from tests.conftest import FROZEN_NOW, recorded_connection
+from tests.pilot_helpers import settle
 from tests.recorded import RAY_260, RAY_260_V2, RecordedRay
 
 
@@ -30,10 +31,7 @@ async def until_polled(pilot: Pilot[None]) -> None:
         if app.snapshot is not None or (not app.link.healthy and app.link.state != "connecting"):  # type: ignore[attr-defined]
             break
         await pilot.pause(0.05)
-    # Tables measure new rows on idle and then repaint: let that settle before the picture.
-    for _ in range(3):
-        await pilot.pause(0.1)
-        await pilot.wait_for_scheduled_animations()
+    await settle(pilot)
 
 
 @pytest.mark.parametrize("size", [(80, 24), (120, 40)])

@@ -17,6 +17,7 @@ from sovtui.config import Settings
 from sovtui.presets.loader import load_presets
 from sovtui.screens.dashboard import DashboardScreen
 from sovtui.screens.job import JobScreen
+from tests import pilot_helpers
 from tests.conftest import FROZEN_NOW, recorded_connection
 from tests.recorded import RecordedRay
 
@@ -45,9 +46,7 @@ async def settle(pilot: Pilot[None]) -> None:
     for screen in pilot.app.screen_stack:
         for field in screen.query(Input):
             field.cursor_blink = False
-    for _ in range(3):
-        await pilot.pause(0.1)
-        await pilot.wait_for_scheduled_animations()
+    await pilot_helpers.settle(pilot)
 
 
 @pytest.mark.parametrize("size", [(80, 24), (120, 40)])
