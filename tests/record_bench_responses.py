@@ -12,7 +12,6 @@ The SOVTUI_METRIC lines in those logs are what the workloads printed: nothing is
 from __future__ import annotations
 
 import asyncio
-import json
 import sys
 from pathlib import Path
 
@@ -25,6 +24,7 @@ from sovtui.presets.loader import load_file
 from sovtui.ray_api.auth import explicit_token
 from sovtui.ray_api.client import DashboardClient
 from sovtui.ray_api.jobs import JobsApi
+from tests.record_job_responses import save_job_answers
 
 HERE = Path(__file__).resolve().parent
 PRESETS = HERE.parent / "configs" / "presets"
@@ -59,17 +59,7 @@ async def record(url: str, token: str) -> None:
             details = await jobs.wait(launched.submission_id, timeout_s=600)
             print(f"{name}: {launched.submission_id} {details.status}")
             index[name] = launched.submission_id
-        (OUT / "jobs").mkdir(parents=True, exist_ok=True)
-        (OUT / "logs").mkdir(parents=True, exist_ok=True)
-        for job_id in index.values():
-            for folder, path in (
-                ("jobs", f"/api/jobs/{job_id}"),
-                ("logs", f"/api/jobs/{job_id}/logs"),
-            ):
-                body = (await client.request("GET", path)).json()
-                (OUT / folder / f"{job_id}.json").write_text(json.dumps(body, indent=1) + "\n")
-                print(f"recorded {path}")
-        (OUT / "index.json").write_text(json.dumps(index, indent=1) + "\n")
+        await save_job_answers(client, index, OUT)
     finally:
         await client.aclose()
 

@@ -31,6 +31,21 @@ OUT = HERE / "data" / "recorded" / "ray-2.60.0-jobs"
 RUNS = {"succeeded": {"count": "6", "delay": "0.1"}, "failed": {"count": "4", "fail": True}}
 
 
+async def save_job_answers(client: DashboardClient, index: dict[str, str], out: Path) -> None:
+    """What Ray answers for each job's details and log, and the name -> job id index."""
+    (out / "jobs").mkdir(parents=True, exist_ok=True)
+    (out / "logs").mkdir(parents=True, exist_ok=True)
+    for job_id in index.values():
+        for folder, path in (
+            ("jobs", f"/api/jobs/{job_id}"),
+            ("logs", f"/api/jobs/{job_id}/logs"),
+        ):
+            body = (await client.request("GET", path)).json()
+            (out / folder / f"{job_id}.json").write_text(json.dumps(body, indent=1) + "\n")
+            print(f"recorded {path}")
+    (out / "index.json").write_text(json.dumps(index, indent=1) + "\n")
+
+
 async def record(url: str, token: str) -> None:
     client = DashboardClient(url, explicit_token(token, "recording head"), timeout=60)
     jobs = JobsApi(client)
@@ -42,17 +57,7 @@ async def record(url: str, token: str) -> None:
             await jobs.wait(launched.submission_id, timeout_s=180)
             index[name] = launched.submission_id
             await asyncio.sleep(1.5)  # a second apart: distinct submission ids
-        (OUT / "jobs").mkdir(parents=True, exist_ok=True)
-        (OUT / "logs").mkdir(parents=True, exist_ok=True)
-        for job_id in index.values():
-            for folder, path in (
-                ("jobs", f"/api/jobs/{job_id}"),
-                ("logs", f"/api/jobs/{job_id}/logs"),
-            ):
-                body = (await client.request("GET", path)).json()
-                (OUT / folder / f"{job_id}.json").write_text(json.dumps(body, indent=1) + "\n")
-                print(f"recorded {path}")
-        (OUT / "index.json").write_text(json.dumps(index, indent=1) + "\n")
+        await save_job_answers(client, index, OUT)
     finally:
         await client.aclose()
 
