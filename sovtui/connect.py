@@ -51,13 +51,9 @@ def resolve_address(
 
 def dashboard_answers(address: str, timeout: float = 1.0) -> bool:
     """A quick, token-free look: does a Ray dashboard answer here?"""
-    import httpx
+    from sovtui.cluster.readiness import gcs_healthy  # loads httpx: only when probing
 
-    try:
-        response = httpx.get(f"{address}/api/gcs_healthz", timeout=timeout)
-    except httpx.HTTPError:
-        return False
-    return response.status_code == 200
+    return gcs_healthy(address, timeout)
 
 
 @dataclass

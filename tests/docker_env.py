@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import random
-import socket
 import uuid
 from pathlib import Path
 
@@ -15,6 +14,7 @@ from sovtui.cluster import container_spec as cs
 from sovtui.cluster.docker_client import connect
 from sovtui.cluster.errors import DockerUnavailable
 from sovtui.cluster.image_build import LATEST
+from sovtui.cluster.ports import free_port
 
 COMPOSE_FILES = Path(__file__).resolve().parents[1] / "deployments" / "compose"
 CPU_FILE = COMPOSE_FILES / "cpu-ray-cluster.yaml"
@@ -37,12 +37,6 @@ def engine_or_skip() -> docker.DockerClient:
     except docker.errors.ImageNotFound:
         unavailable(f"image {LATEST} missing: run `make image` (sovtui image build)")
     return client
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def cluster_env(monkeypatch: pytest.MonkeyPatch, state: Path) -> None:

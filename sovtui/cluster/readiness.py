@@ -20,10 +20,10 @@ class NodeCount:
     alive_hosts: frozenset[str] = frozenset()
 
 
-def gcs_healthy(url: str) -> bool:
+def gcs_healthy(url: str, timeout: float = 2.0) -> bool:
     """The GCS answers /api/gcs_healthz (no token needed) once the head can take workers."""
     try:
-        return httpx.get(f"{url}/api/gcs_healthz", timeout=2.0).status_code == 200
+        return httpx.get(f"{url}/api/gcs_healthz", timeout=timeout).status_code == 200
     except httpx.HTTPError:
         return False
 

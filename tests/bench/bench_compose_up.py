@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import os
 import secrets
-import socket
 import statistics
 import subprocess
 import tempfile
@@ -22,24 +21,19 @@ from pathlib import Path
 
 from sovtui.cluster import readiness
 from sovtui.cluster.docker_driver import ComposeDriver
+from sovtui.cluster.ports import free_port
 
 DEFAULT_FILE = Path(__file__).resolve().parents[2] / "deployments/compose/cpu-ray-cluster.yaml"
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def _environment() -> str:
     """Private ports/subnet and a small object store; returns the dashboard URL."""
-    port = _free_port()
+    port = free_port()
     os.environ.update(
         {
             "XDG_STATE_HOME": tempfile.mkdtemp(prefix="sovtui-bench-"),
             "SOVTUI_DASHBOARD_PORT": str(port),
-            "SOVTUI_CLIENT_PORT": str(_free_port()),
+            "SOVTUI_CLIENT_PORT": str(free_port()),
             "SOVTUI_RAY_SUBNET": "172.31.251.0/24",
             "SOVTUI_RAY_HEAD_IP": "172.31.251.10",
             "SOVTUI_OBJECT_STORE_BYTES": str(100 * 2**20),

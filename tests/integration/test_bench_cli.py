@@ -11,7 +11,6 @@ import os
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -23,6 +22,7 @@ import pytest
 
 from sovtui.bench.jobs import META_BENCH
 from sovtui.cluster.embedded_head import EmbeddedHead
+from sovtui.cluster.ports import free_port
 from sovtui.commands import bench
 from sovtui.commands.common import UserError
 from sovtui.presets.launch import launch_info
@@ -39,7 +39,7 @@ def _tmp_xdg(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
     monkeypatch.delenv("RAY_ADDRESS", raising=False)
     # Whatever answers on this machine's default dashboard port, "no address" means no address.
-    monkeypatch.setenv("SOVTUI_DEFAULT_ADDRESS", f"http://127.0.0.1:{_free_port()}")
+    monkeypatch.setenv("SOVTUI_DEFAULT_ADDRESS", f"http://127.0.0.1:{free_port()}")
 
 
 def _cli(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
@@ -113,12 +113,6 @@ def test_bench_train_small(capsys: pytest.CaptureFixture[str]) -> None:
     assert "torch_single" in out and "samples/s" in out
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 PORT_FLAGS = (
     "port",
     "dashboard-port",
@@ -137,7 +131,7 @@ def dashboard_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[s
     its own temp dir (so no `ray.init()` elsewhere auto-attaches to it) and a fresh token."""
     token = secrets.token_hex(16)
     monkeypatch.setenv("RAY_AUTH_TOKEN", token)  # the CLI sends it as a Bearer token
-    ports = {flag: _free_port() for flag in PORT_FLAGS}
+    ports = {flag: free_port() for flag in PORT_FLAGS}
     # Short path: Ray's unix sockets live under it, and socket paths are limited to ~107 bytes.
     temp_dir = tempfile.mkdtemp(prefix="sovtui-ray-", dir="/tmp")
     command = [
