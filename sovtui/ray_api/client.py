@@ -36,7 +36,6 @@ if TYPE_CHECKING:
 ModelT = TypeVar("ModelT")
 
 _VERSION = TypeAdapter(VersionInfo)
-_JOB = TypeAdapter(JobDetails)
 _JOBS = TypeAdapter(list[JobDetails])
 _STATUS = TypeAdapter(Envelope[ClusterStatusData])
 _STATE_NODES = TypeAdapter(Envelope[StateListData])
@@ -202,9 +201,6 @@ class DashboardClient:
 
     async def jobs(self) -> list[JobDetails]:
         return await self.get_json("/api/jobs/", _JOBS)
-
-    async def job(self, job_id: str) -> JobDetails:
-        return await self.get_json(f"/api/jobs/{job_id}", _JOB)
 
     async def snapshot(self) -> ClusterSnapshot:
         """Everything one dashboard refresh needs, fetched concurrently."""

@@ -10,13 +10,16 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import TypeAdapter, ValidationError
 
 from sovtui.ray_api.client import DashboardClient
 from sovtui.ray_api.errors import DashboardBadResponse, DashboardRejected
 from sovtui.ray_api.models import JobDetails
+
+if TYPE_CHECKING:
+    from httpx import Response
 
 # Ray's answer while the head's job agent is still starting (about 3 s after gcs_healthz is up).
 NO_AGENT = "No available agent to submit job"
@@ -137,23 +140,24 @@ class JobsApi:
                 continue
             raise _rejected(f"submitting job {submission_id}", response.status_code, text)
 
-    async def job(self, job_id: str) -> JobDetails:
-        response = await self.client.request("GET", f"/api/jobs/{job_id}")
+    async def _job_request(self, method: str, path: str, job_id: str, action: str) -> Response:
+        """One request about one job; 404 and other refusals become clear errors."""
+        response = await self.client.request(method, path)
         if response.status_code == 404:
             raise JobNotFound(f"no job {job_id!r} on {self.client.address}", 404, response.text)
         if response.status_code >= 400:
-            raise _rejected(f"reading job {job_id}", response.status_code, response.text)
+            raise _rejected(f"{action} job {job_id}", response.status_code, response.text)
+        return response
+
+    async def job(self, job_id: str) -> JobDetails:
+        response = await self._job_request("GET", f"/api/jobs/{job_id}", job_id, "reading")
         try:
             return _JOB.validate_json(response.content)
         except ValidationError:
             raise DashboardBadResponse(f"job {job_id}: bad answer {response.text[:200]}") from None
 
     async def _post_or_delete(self, method: str, path: str, job_id: str, key: str) -> bool:
-        response = await self.client.request(method, path)
-        if response.status_code == 404:
-            raise JobNotFound(f"no job {job_id!r} on {self.client.address}", 404, response.text)
-        if response.status_code >= 400:
-            raise _rejected(f"{key} job {job_id}", response.status_code, response.text)
+        response = await self._job_request(method, path, job_id, key)
         try:
             return bool(response.json().get(key, False))
         except (ValueError, AttributeError):
@@ -169,11 +173,8 @@ class JobsApi:
 
     async def logs(self, job_id: str) -> str:
         """The whole driver log so far."""
-        response = await self.client.request("GET", f"/api/jobs/{job_id}/logs")
-        if response.status_code == 404:
-            raise JobNotFound(f"no job {job_id!r} on {self.client.address}", 404, response.text)
-        if response.status_code >= 400:
-            raise _rejected(f"reading logs of job {job_id}", response.status_code, response.text)
+        path = f"/api/jobs/{job_id}/logs"
+        response = await self._job_request("GET", path, job_id, "reading logs of")
         try:
             return str(response.json().get("logs") or "")
         except (ValueError, AttributeError):
