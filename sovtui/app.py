@@ -14,7 +14,6 @@ from textual.app import App
 from textual.binding import Binding
 from textual.reactive import reactive
 from textual.screen import Screen
-from textual.timer import Timer
 from textual.worker import Worker, WorkerState
 
 from sovtui.cluster.driver_api import ClusterDriver
@@ -111,7 +110,6 @@ class SovtuiApp(App[None]):
         self.history_window = settings.history_points * settings.interval
         self._themes = themes if themes is not None else load_themes()
         self._poll_enabled = poll
-        self._poll_timer: Timer | None = None
         # Reads the preset folders (blocking file I/O: called from a thread worker).
         self.preset_source = preset_source or _load_presets
         self.sub_title = connection.label
@@ -145,7 +143,7 @@ class SovtuiApp(App[None]):
         self._install_themes()
         self.switch_mode("dashboard")
         if self._poll_enabled:
-            self._poll_timer = self.set_interval(self.settings.interval, self._tick)
+            self.set_interval(self.settings.interval, self._tick)
             self.call_after_refresh(self.poll_now)  # paint first, then load httpx and poll
 
     async def on_unmount(self) -> None:
