@@ -57,6 +57,7 @@ class SovtuiApp(App[None]):
     # One mode per capability, k9s-style; digits switch between them from anywhere.
     # The other screens (and the Docker, WebSocket and plotting code behind them) load the
     # first time they are opened, so they never delay the dashboard's first frame.
+    DEFAULT_MODE = "dashboard"  # built at compose: no mode switch (and CSS refresh) on mount
     MODES = {
         "dashboard": DashboardScreen,
         "cluster": lambda: _screen("sovtui.screens.cluster", "ClusterScreen"),
@@ -77,6 +78,9 @@ class SovtuiApp(App[None]):
     # redraw every cell of the screen on every poll (the idle dashboard's biggest cost).
     snapshot: reactive[ClusterSnapshot | None] = reactive(None, always_update=True, repaint=False)
     link: reactive[LinkState] = reactive(LinkState("connecting"), repaint=False)
+    # True once the first frame is on screen: what is not needed for that frame (the plotting
+    # library, httpx and the first poll) waits for it.
+    painted: reactive[bool] = reactive(False, repaint=False)
 
     def __init__(
         self,
@@ -113,6 +117,9 @@ class SovtuiApp(App[None]):
         # Reads the preset folders (blocking file I/O: called from a thread worker).
         self.preset_source = preset_source or _load_presets
         self.sub_title = connection.label
+        # Before the first frame: the stylesheet is then parsed once, with the right colours,
+        # instead of again for a theme change on mount.
+        self._theme_warnings = self._install_themes()
 
     # -- themes -----------------------------------------------------------------------------
 
@@ -126,25 +133,35 @@ class SovtuiApp(App[None]):
         else:
             self.notify(f"unknown theme {name!r}", severity="warning")
 
-    def _install_themes(self) -> None:
+    def _install_themes(self) -> list[str]:
+        """Register the loaded themes and pick the configured one; returns what to warn about."""
         for theme in self._themes.themes.values():
             self.register_theme(theme)
-        for failure in self._themes.failures:
-            self.notify(f"theme skipped: {failure}", severity="warning", timeout=10)
+        warnings = [f"theme skipped: {failure}" for failure in self._themes.failures]
         wanted = self.settings.theme
         if wanted not in self.available_themes:
-            self.notify(f"theme {wanted!r} not found; using {FALLBACK_THEME}", severity="warning")
+            warnings.append(f"theme {wanted!r} not found; using {FALLBACK_THEME}")
             wanted = FALLBACK_THEME if FALLBACK_THEME in self.available_themes else "textual-dark"
         self.theme = wanted
+        return warnings
 
     # -- lifecycle --------------------------------------------------------------------------
 
     def on_mount(self) -> None:
-        self._install_themes()
-        self.switch_mode("dashboard")
+        for warning in self._theme_warnings:
+            self.notify(warning, severity="warning", timeout=10)
         if self._poll_enabled:
             self.set_interval(self.settings.interval, self._tick)
-            self.call_after_refresh(self.poll_now)  # paint first, then load httpx and poll
+
+    def on_ready(self) -> None:
+        # Ready comes with the first layout; at start-up callbacks queued earlier run before
+        # anything is drawn, so wait for the refresh that follows this one.
+        self.call_after_refresh(self._first_frame_shown)
+
+    def _first_frame_shown(self) -> None:
+        self.painted = True
+        if self._poll_enabled:
+            self.poll_now()
 
     async def on_unmount(self) -> None:
         await self.connection.client.aclose()

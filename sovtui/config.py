@@ -1,19 +1,29 @@
-"""Settings: shipped defaults < user YAML file < SOVTUI_* environment < command-line flags."""
+"""Settings: shipped defaults < user YAML file < SOVTUI_* environment < command-line flags.
+
+The settings are frozen dataclasses; `config_schema` builds the pydantic models that validate
+every source from them (the constraints live here, in each field's metadata). A validated
+result is remembered by its exact sources (see validation_cache), so an unchanged setup
+starts without importing pydantic or YAML.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
-
 from sovtui import locations
-from sovtui.yaml_fast import safe_load
+from sovtui.validation_cache import ValidationCache
 
 ENV_PREFIX = "SOVTUI_"
+
+
+def rule(**constraints: Any) -> dict[str, Any]:
+    """A field's pydantic constraints (ge, le, gt, description ...), kept as dataclass metadata."""
+    return {"pydantic": constraints}
 
 
 class ConfigError(Exception):
@@ -27,79 +37,68 @@ class ConfigError(Exception):
         super().__init__(f"invalid config {source}: {where}{reason}")
 
 
-class EmbeddedHeadSettings(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    num_cpus: int | None = Field(default=None, ge=1, description="CPUs the embedded head offers")
-    object_store_mb: int | None = Field(default=None, ge=75)
-    dashboard_port: int | None = Field(default=None, ge=1, le=65535, description="None: any free")
-    start_timeout: float = Field(default=90.0, gt=0)
-
-
-class Settings(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    address: str | None = Field(default=None, description="Ray dashboard URL to attach to")
-    default_address: str = Field(
-        default="http://127.0.0.1:8265", description="probed before starting an embedded head"
+@dataclass(frozen=True)
+class EmbeddedHeadSettings:
+    num_cpus: int | None = field(
+        default=None, metadata=rule(ge=1, description="CPUs the embedded head offers")
     )
-    interval: float = Field(default=2.0, ge=0.2, le=3600, description="seconds between polls")
-    request_timeout: float = Field(default=5.0, gt=0, le=120)
-    max_backoff: float = Field(default=30.0, ge=1, le=3600)
-    history_points: int = Field(default=300, ge=10, le=100_000)
+    object_store_mb: int | None = field(default=None, metadata=rule(ge=75))
+    dashboard_port: int | None = field(
+        default=None, metadata=rule(ge=1, le=65535, description="None: any free")
+    )
+    start_timeout: float = field(default=90.0, metadata=rule(gt=0))
+
+
+@dataclass(frozen=True)
+class Settings:
+    address: str | None = field(
+        default=None, metadata=rule(description="Ray dashboard URL to attach to")
+    )
+    default_address: str = field(
+        default="http://127.0.0.1:8265",
+        metadata=rule(description="probed before starting an embedded head"),
+    )
+    interval: float = field(
+        default=2.0, metadata=rule(ge=0.2, le=3600, description="seconds between polls")
+    )
+    request_timeout: float = field(default=5.0, metadata=rule(gt=0, le=120))
+    max_backoff: float = field(default=30.0, metadata=rule(ge=1, le=3600))
+    history_points: int = field(default=300, metadata=rule(ge=10, le=100_000))
     theme: str = "sovtui-dark"
-    embedded: EmbeddedHeadSettings = Field(default_factory=EmbeddedHeadSettings)
+    embedded: EmbeddedHeadSettings = field(default_factory=EmbeddedHeadSettings)
 
 
-def _first_error(error: ValidationError) -> tuple[str, str]:
-    first = error.errors()[0]
-    field = ".".join(str(part) for part in first["loc"])
-    return field, first["msg"]
+@dataclass(frozen=True)
+class Source:
+    """One layer of settings: a YAML file's text, or values already split into fields."""
+
+    name: str
+    text: str | None = None
+    values: Mapping[str, Any] | None = None
 
 
-def _read_yaml(path: Path) -> dict[str, Any]:
+_CACHE = ValidationCache("settings", [Path(__file__), Path(__file__).with_name("config_schema.py")])
+
+
+def settings_from_dict(data: Mapping[str, Any]) -> Settings:
+    """Validated values (config_schema's output) -> Settings."""
+    embedded = EmbeddedHeadSettings(**data.get("embedded", {}))
+    return Settings(**{**data, "embedded": embedded})
+
+
+def _read_text(path: Path) -> str:
     try:
-        text = path.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8")
     except OSError as exc:
         raise ConfigError(str(path), "", exc.strerror or str(exc)) from None
-    try:
-        data = safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = f"line {mark.line + 1}: " if mark is not None else ""
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise ConfigError(str(path), "", f"{line}YAML syntax error: {problem}") from None
-    if data is None:
-        return {}
-    if not isinstance(data, dict):
-        raise ConfigError(
-            str(path), "", f"expected a mapping at top level, got {type(data).__name__}"
-        )
-    return data
-
-
-def _check(source: str, data: Mapping[str, Any]) -> None:
-    try:
-        Settings.model_validate(data)
-    except ValidationError as exc:
-        field, reason = _first_error(exc)
-        raise ConfigError(source, field, reason) from None
-
-
-def _merge(base: dict[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
-    merged = dict(base)
-    for key, value in override.items():
-        if isinstance(value, Mapping) and isinstance(merged.get(key), dict):
-            merged[key] = _merge(merged[key], value)
-        else:
-            merged[key] = value
-    return merged
+    except UnicodeDecodeError:
+        raise ConfigError(str(path), "", "not UTF-8 text") from None
 
 
 def _environment_overrides(environ: Mapping[str, str]) -> dict[str, Any]:
     """SOVTUI_INTERVAL=5 -> {"interval": "5"}; SOVTUI_EMBEDDED__NUM_CPUS=2 -> nested."""
     overrides: dict[str, Any] = {}
-    known = set(Settings.model_fields)
+    known = {f.name for f in dataclasses.fields(Settings)}
     for name, value in environ.items():
         if not name.startswith(ENV_PREFIX):
             continue
@@ -113,6 +112,26 @@ def _environment_overrides(environ: Mapping[str, str]) -> dict[str, Any]:
     return overrides
 
 
+def _sources(
+    user_file: Path | None, environ: Mapping[str, str], overrides: Mapping[str, Any] | None
+) -> list[Source]:
+    sources: list[Source] = []
+    shipped = locations.shipped_config_file()
+    if shipped.is_file():
+        sources.append(Source(str(shipped), text=_read_text(shipped)))
+    user = user_file if user_file is not None else locations.user_config_file()
+    if user.is_file() or user_file is not None:
+        sources.append(Source(str(user), text=_read_text(user)))
+    env = _environment_overrides(environ)
+    if env:
+        names = ", ".join(sorted(ENV_PREFIX + key.upper() for key in env))
+        sources.append(Source(f"environment ({names})", values=env))
+    clean = {key: value for key, value in (overrides or {}).items() if value is not None}
+    if clean:
+        sources.append(Source("command line", values=clean))
+    return sources
+
+
 def load_settings(
     *,
     user_file: Path | None = None,
@@ -120,25 +139,12 @@ def load_settings(
     overrides: Mapping[str, Any] | None = None,
 ) -> Settings:
     """Build Settings from every source, naming the source of the first bad value."""
-    environ = os.environ if environ is None else environ
-    merged: dict[str, Any] = {}
-    shipped = locations.shipped_config_file()
-    if shipped.is_file():
-        data = _read_yaml(shipped)
-        _check(str(shipped), data)
-        merged = _merge(merged, data)
-    user = user_file if user_file is not None else locations.user_config_file()
-    if user.is_file() or user_file is not None:
-        data = _read_yaml(user)
-        _check(str(user), _merge(merged, data))
-        merged = _merge(merged, data)
-    env = _environment_overrides(environ)
-    if env:
-        names = ", ".join(sorted(ENV_PREFIX + key.upper() for key in env))
-        _check(f"environment ({names})", _merge(merged, env))
-        merged = _merge(merged, env)
-    if overrides:
-        clean = {key: value for key, value in overrides.items() if value is not None}
-        _check("command line", _merge(merged, clean))
-        merged = _merge(merged, clean)
-    return Settings.model_validate(merged)
+    sources = _sources(user_file, os.environ if environ is None else environ, overrides)
+    key = _CACHE.key([(s.name, s.text, s.values) for s in sources])
+    validated = _CACHE.get(key)
+    if not isinstance(validated, dict):
+        from sovtui.config_schema import validate_sources  # pydantic: only for new inputs
+
+        validated = validate_sources(sources)
+        _CACHE.put(key, validated)
+    return settings_from_dict(validated)

@@ -1,6 +1,8 @@
 """Colour themes: themes/*.yaml (and the user's) -> pydantic -> textual.theme.Theme.
 
-A broken file is reported and skipped; the app keeps the themes that loaded.
+A broken file is reported and skipped; the app keeps the themes that loaded. Each file's
+verdict is remembered by its exact text (see validation_cache), so unchanged themes load
+without pydantic or YAML.
 """
 
 from __future__ import annotations
@@ -8,59 +10,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
-from textual.color import Color, ColorParseError
+import textual
 from textual.theme import Theme
 
 from sovtui import locations
-from sovtui.yaml_fast import safe_load
+from sovtui.validation_cache import ValidationCache
 
-
-class ThemeFile(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
-    primary: str
-    secondary: str | None = None
-    accent: str | None = None
-    foreground: str | None = None
-    background: str | None = None
-    surface: str | None = None
-    panel: str | None = None
-    boost: str | None = None
-    success: str | None = None
-    warning: str | None = None
-    error: str | None = None
-    dark: bool = True
-    ansi: bool = False
-    variables: dict[str, str] = Field(default_factory=dict)
-
-    @field_validator(
-        "primary",
-        "secondary",
-        "accent",
-        "foreground",
-        "background",
-        "surface",
-        "panel",
-        "boost",
-        "success",
-        "warning",
-        "error",
-    )
-    @classmethod
-    def _is_colour(cls, value: str | None) -> str | None:
-        if value is None or value.startswith("ansi_"):
-            return value
-        try:
-            Color.parse(value)
-        except ColorParseError:
-            raise ValueError(f"{value!r} is not a colour") from None
-        return value
-
-    def to_textual_theme(self) -> Theme:
-        return Theme(**self.model_dump())
+# Textual's colour parser takes part in validation: its version is part of the key.
+_CACHE = ValidationCache(
+    "themes", [Path(__file__).with_name("theme_schema.py")], f"textual {textual.__version__}"
+)
 
 
 @dataclass(frozen=True)
@@ -79,20 +38,24 @@ class ThemeLoad:
 
 
 def load_theme_file(path: Path) -> Theme:
+    """The theme in one file; ValueError (or OSError) says why it cannot be used."""
     try:
-        data = safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}: " if mark is not None else ""
-        raise ValueError(f"{where}YAML syntax error: {getattr(exc, 'problem', exc)}") from None
-    if not isinstance(data, dict):
-        raise ValueError("expected a mapping of theme fields")
-    try:
-        return ThemeFile.model_validate(data).to_textual_theme()
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        field_name = ".".join(str(p) for p in first["loc"]) or "theme"
-        raise ValueError(f"field '{field_name}': {first['msg']}") from None
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise ValueError("not UTF-8 text") from None
+    key = _CACHE.key(text)
+    verdict = _CACHE.get(key)
+    if not isinstance(verdict, dict):
+        from sovtui.theme_schema import validate_theme_text  # pydantic: only for new files
+
+        try:
+            verdict = {"theme": validate_theme_text(text)}
+        except ValueError as exc:
+            verdict = {"error": str(exc)}
+        _CACHE.put(key, verdict)
+    if "error" in verdict:
+        raise ValueError(verdict["error"])
+    return Theme(**verdict["theme"])
 
 
 def load_themes(folders: list[Path] | None = None) -> ThemeLoad:

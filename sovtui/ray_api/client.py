@@ -7,8 +7,6 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from pydantic import TypeAdapter, ValidationError
-
 from sovtui import __version__
 from sovtui.ray_api.auth import TokenLookup
 from sovtui.ray_api.errors import (
@@ -17,28 +15,22 @@ from sovtui.ray_api.errors import (
     DashboardUnauthorized,
     DashboardUnreachable,
 )
-from sovtui.ray_api.models import (
-    ClusterStatusData,
-    Envelope,
-    JobDetails,
-    NodeSummary,
-    NodeSummaryData,
-    StateListData,
-    StateNode,
-    VersionInfo,
-)
 from sovtui.ray_api.snapshot import ClusterSnapshot, build_snapshot
-from sovtui.ray_api.summary_parse import parse_incrementally
 
 if TYPE_CHECKING:
     import httpx
+    from pydantic import TypeAdapter
+
+    from sovtui.ray_api.models import (
+        ClusterStatusData,
+        JobDetails,
+        NodeSummary,
+        NodeSummaryData,
+        StateNode,
+        VersionInfo,
+    )
 
 ModelT = TypeVar("ModelT")
-
-_VERSION = TypeAdapter(VersionInfo)
-_JOBS = TypeAdapter(list[JobDetails])
-_STATUS = TypeAdapter(Envelope[ClusterStatusData])
-_STATE_NODES = TypeAdapter(Envelope[StateListData])
 
 
 def normalise_address(address: str) -> str:
@@ -136,21 +128,10 @@ class DashboardClient:
         return response
 
     async def get_json(self, path: str, adapter: TypeAdapter[ModelT], **params: Any) -> ModelT:
-        content = await self.get_bytes(path, **params)
-        try:
-            return adapter.validate_json(content)
-        except ValidationError as exc:
-            raise self._bad_json(f"{self.address}{path}", exc) from None
+        from sovtui.ray_api.answers import validate
 
-    def _bad_json(self, url: str, exc: ValidationError) -> DashboardBadResponse:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"]) or "body"
-        reason = (
-            "the body is not JSON"
-            if first["type"] == "json_invalid"
-            else f"{where}: {first['msg']}"
-        )
-        return DashboardBadResponse(f"{url} did not answer like Ray 2.x: {reason}")
+        content = await self.get_bytes(path, **params)
+        return validate(adapter, content, f"{self.address}{path}")
 
     async def get_bytes(self, path: str, **params: Any) -> bytes:
         """GET a JSON endpoint's raw body, mapping non-JSON answers to DashboardErrors."""
@@ -179,28 +160,35 @@ class DashboardClient:
         return response.status_code == 200
 
     async def version(self) -> VersionInfo:
-        info = await self.get_json("/api/version", _VERSION)
+        from sovtui.ray_api import answers
+
+        info = await self.get_json("/api/version", answers.VERSION)
         self._version = info
         return info
 
     async def cluster_status(self) -> ClusterStatusData:
-        return (await self.get_json("/api/cluster_status", _STATUS)).data
+        from sovtui.ray_api import answers
+
+        return (await self.get_json("/api/cluster_status", answers.STATUS)).data
 
     async def node_summaries(self) -> list[NodeSummary]:
         return (await self.node_summary_data()).summary
 
     async def node_summary_data(self) -> NodeSummaryData:
+        from sovtui.ray_api import answers
+
         content = await self.get_bytes("/nodes", view="summary")
-        try:
-            return await parse_incrementally(content)
-        except ValidationError as exc:
-            raise self._bad_json(f"{self.address}/nodes", exc) from None
+        return await answers.node_summary(content, f"{self.address}/nodes")
 
     async def state_nodes(self) -> list[StateNode]:
-        return (await self.get_json("/api/v0/nodes", _STATE_NODES)).data.result.result
+        from sovtui.ray_api import answers
+
+        return (await self.get_json("/api/v0/nodes", answers.STATE_NODES)).data.result.result
 
     async def jobs(self) -> list[JobDetails]:
-        return await self.get_json("/api/jobs/", _JOBS)
+        from sovtui.ray_api import answers
+
+        return await self.get_json("/api/jobs/", answers.JOBS)
 
     async def snapshot(self) -> ClusterSnapshot:
         """Everything one dashboard refresh needs, fetched concurrently."""

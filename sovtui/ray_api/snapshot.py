@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sovtui.ray_api.models import ClusterStatusData, JobDetails, NodeSummary, VersionInfo
+if TYPE_CHECKING:
+    from sovtui.ray_api.models import ClusterStatusData, JobDetails, NodeSummary, VersionInfo
+
 
 # The resources the totals bars show, in display order; cluster_status spells one in camelCase.
 TOTAL_RESOURCES = ("CPU", "GPU", "memory", "object_store_memory")

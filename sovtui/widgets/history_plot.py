@@ -1,21 +1,24 @@
-"""History plots drawn with textual-plotext from the in-process ring buffer."""
+"""A titled history pane; its plotext canvas is mounted once the app's first frame is shown.
+
+textual-plotext takes ~35 ms to import and the plot has no samples before the first poll,
+which itself waits for the first frame: so the pane paints empty, then the canvas appears.
+"""
 
 from __future__ import annotations
 
-from textual_plotext import PlotextPlot
+from typing import TYPE_CHECKING
+
+from textual.widget import Widget
 
 from sovtui.format import human_duration
-from sovtui.history import History, Sample
 
-Points = list[tuple[float, float]]
+if TYPE_CHECKING:
+    from sovtui.history import History
+    from sovtui.widgets.history_canvas import HistoryCanvas
 
 
-class HistoryPlot(PlotextPlot):
-    """Percent-of-capacity lines over a fixed time window; `series` picks what to draw.
-
-    Drawing is the dashboard's main idle cost, so a poll that would not change a single
-    braille dot (same points on a grid finer than the canvas) does not redraw.
-    """
+class HistoryPlot(Widget):
+    """Percent-of-capacity lines over a fixed time window; `series` picks what to draw."""
 
     def __init__(
         self,
@@ -32,67 +35,27 @@ class HistoryPlot(PlotextPlot):
         self._window = window_seconds
         self._ascii_only = ascii_only
         self._history: History | None = None
-        self._drawn: tuple[object, ...] | None = None
+        self._canvas: HistoryCanvas | None = None
 
     def on_mount(self) -> None:
         self.border_title = self._title
         self.border_subtitle = f"last {human_duration(self._window)} → now"
-        self.app.theme_changed_signal.subscribe(self, lambda _theme: self.replot(force=True))
-        self.replot(force=True)
+        self.watch(self.app, "painted", self._mount_canvas)
 
-    def on_resize(self) -> None:
-        self.replot(force=True)
+    def _mount_canvas(self, painted: bool) -> None:
+        if not painted or self._canvas is not None:
+            return
+        from sovtui.widgets.history_canvas import HistoryCanvas
+
+        self._canvas = HistoryCanvas(
+            self._series,
+            window_seconds=self._window,
+            ascii_only=self._ascii_only,
+            history=self._history,
+        )
+        self.mount(self._canvas)
 
     def show(self, history: History) -> None:
         self._history = history
-        self.replot()
-
-    def _series_points(self) -> dict[str, Points]:
-        samples: list[Sample] = self._history.samples() if self._history else []
-        xs = self._history.seconds_ago() if self._history else []
-        points: dict[str, Points] = {}
-        for label, attribute in self._series.items():
-            points[label] = [
-                (x, value)
-                for x, sample in zip(xs, samples, strict=True)
-                if x >= -self._window and (value := getattr(sample, attribute)) is not None
-            ]
-        return points
-
-    def _raster(self, points: dict[str, Points]) -> tuple[object, ...]:
-        """Where each point would land on a grid twice as fine as the braille canvas."""
-        columns = max(1, self.size.width * 2)
-        rows = max(1, self.size.height * 4)
-        return tuple(
-            (
-                label,
-                tuple(
-                    (int((x / self._window + 1) * columns), int(y / 100 * rows)) for x, y in series
-                ),
-            )
-            for label, series in points.items()
-        )
-
-    def replot(self, force: bool = False) -> None:
-        points = self._series_points()
-        raster = (self._raster(points), self.app.theme)
-        if not force and raster == self._drawn:
-            return
-        self._drawn = raster
-        plt = self.plt
-        plt.clear_data()
-        plt.clear_figure()
-        plt.ylim(0, 100)
-        plt.yticks([0, 100])  # only two rows of plot at 24 lines: more ticks would jitter
-        plt.xlim(-self._window, 0)
-        plt.xticks([])  # the span is in the border subtitle: tick labels jitter by a cell
-        marker = "*" if self._ascii_only else "braille"
-        plotted = False
-        for label, series in points.items():
-            if series:
-                xs, ys = zip(*series, strict=True)
-                plt.plot(list(xs), list(ys), label=label, marker=marker)
-                plotted = True
-        if not plotted:
-            plt.title("no samples yet")
-        self.refresh()
+        if self._canvas is not None:
+            self._canvas.show(history)

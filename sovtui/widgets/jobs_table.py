@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.binding import Binding
 
 from sovtui.format import job_duration, job_start, truncate
-from sovtui.ray_api.models import JobDetails
 from sovtui.widgets.node_table import LiveTable, replace_rows
+
+if TYPE_CHECKING:
+    from sovtui.ray_api.models import JobDetails
 
 COLUMNS = ("Job", "Status", "Entrypoint", "Start", "Duration", "Message")
 STATUS_STYLES = {

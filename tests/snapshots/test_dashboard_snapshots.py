@@ -14,11 +14,11 @@ from tests.pilot_helpers import settle
 from tests.recorded import RAY_260, RAY_260_V2, RecordedRay
 
 
-def make_app(folder: Any = RAY_260, **options: Any) -> SovtuiApp:
+def make_app(folder: Any = RAY_260, theme: str = "sovtui-dark", **options: Any) -> SovtuiApp:
     recorded = RecordedRay(folder)
     return SovtuiApp(
         recorded_connection(recorded),
-        Settings(interval=3600, history_points=10),
+        Settings(interval=3600, history_points=10, theme=theme),
         clock=lambda: FROZEN_NOW,
         monotonic=lambda: 1000.0,
         **options,
@@ -44,8 +44,7 @@ def test_dashboard_autoscaler_v2(snap_compare: Any) -> None:
 
 
 def test_dashboard_ascii_light_theme(snap_compare: Any) -> None:
-    app = make_app(ascii_only=True)
-    app.settings = Settings(interval=3600, theme="sovtui-light")
+    app = make_app(ascii_only=True, theme="sovtui-light")
     assert snap_compare(app, terminal_size=(100, 30), run_before=until_polled)
 
 

@@ -1,0 +1,52 @@
+"""The dashboard's answers validated into the pydantic models.
+
+Imported with the first answer, not with the client: the models and pydantic's schema
+building stay off the start-up path, so the TUI paints before either loads.
+"""
+
+from __future__ import annotations
+
+from typing import TypeVar
+
+from pydantic import TypeAdapter, ValidationError
+
+from sovtui.ray_api.errors import DashboardBadResponse
+from sovtui.ray_api.models import (
+    ClusterStatusData,
+    Envelope,
+    JobDetails,
+    NodeSummaryData,
+    StateListData,
+    VersionInfo,
+)
+from sovtui.ray_api.summary_parse import parse_incrementally
+
+ModelT = TypeVar("ModelT")
+
+VERSION = TypeAdapter(VersionInfo)
+JOBS = TypeAdapter(list[JobDetails])
+STATUS = TypeAdapter(Envelope[ClusterStatusData])
+STATE_NODES = TypeAdapter(Envelope[StateListData])
+
+
+def bad_json(url: str, exc: ValidationError) -> DashboardBadResponse:
+    first = exc.errors()[0]
+    where = ".".join(str(p) for p in first["loc"]) or "body"
+    reason = (
+        "the body is not JSON" if first["type"] == "json_invalid" else f"{where}: {first['msg']}"
+    )
+    return DashboardBadResponse(f"{url} did not answer like Ray 2.x: {reason}")
+
+
+def validate(adapter: TypeAdapter[ModelT], content: bytes, url: str) -> ModelT:
+    try:
+        return adapter.validate_json(content)
+    except ValidationError as exc:
+        raise bad_json(url, exc) from None
+
+
+async def node_summary(content: bytes, url: str) -> NodeSummaryData:
+    try:
+        return await parse_incrementally(content)
+    except ValidationError as exc:
+        raise bad_json(url, exc) from None

@@ -1,0 +1,121 @@
+"""Validated settings and themes are remembered by their exact inputs, and only by those."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import sovtui.config_schema
+from sovtui.config import ConfigError, load_settings
+from sovtui.themes import load_themes
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def cache_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    return tmp_path / "cache" / "sovtui"
+
+
+@pytest.fixture
+def validations(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Counts the real pydantic validations load_settings asks for."""
+    calls: list[int] = []
+    real = sovtui.config_schema.validate_sources
+
+    def counting(sources: list[sovtui.config.Source]) -> dict[str, object]:
+        calls.append(len(sources))
+        return real(sources)
+
+    monkeypatch.setattr(sovtui.config_schema, "validate_sources", counting)
+    return calls
+
+
+def test_unchanged_sources_are_validated_once(
+    tmp_path: Path, cache_home: Path, validations: list[int]
+) -> None:
+    user = tmp_path / "sovtui.yaml"
+    user.write_text("interval: 5\n")
+    first = load_settings(user_file=user, environ={"SOVTUI_EMBEDDED__NUM_CPUS": "2"})
+    again = load_settings(user_file=user, environ={"SOVTUI_EMBEDDED__NUM_CPUS": "2"})
+    assert first == again
+    assert again.interval == 5.0 and again.embedded.num_cpus == 2
+    assert len(validations) == 1
+    assert (cache_home / "validated-settings.json").is_file()
+
+
+@pytest.mark.parametrize(
+    "change",
+    ["file", "environment", "command line"],
+)
+def test_any_changed_source_is_validated_again(
+    tmp_path: Path, cache_home: Path, validations: list[int], change: str
+) -> None:
+    user = tmp_path / "sovtui.yaml"
+    user.write_text("interval: 5\n")
+    load_settings(user_file=user, environ={})
+    environ: dict[str, str] = {}
+    overrides: dict[str, object] = {}
+    if change == "file":
+        user.write_text("interval: 6\n")
+    elif change == "environment":
+        environ["SOVTUI_INTERVAL"] = "6"
+    else:
+        overrides["interval"] = 6.0
+    settings = load_settings(user_file=user, environ=environ, overrides=overrides)
+    assert settings.interval == 6.0
+    assert len(validations) == 2
+
+
+def test_a_bad_value_is_reported_every_time_even_after_a_good_one(
+    tmp_path: Path, cache_home: Path
+) -> None:
+    user = tmp_path / "sovtui.yaml"
+    user.write_text("interval: 5\n")
+    load_settings(user_file=user, environ={})
+    user.write_text("interval: 0\n")
+    for _ in range(2):
+        with pytest.raises(ConfigError, match="interval"):
+            load_settings(user_file=user, environ={})
+
+
+def test_a_corrupt_cache_is_ignored_and_rewritten(tmp_path: Path, cache_home: Path) -> None:
+    cache_home.mkdir(parents=True)
+    (cache_home / "validated-settings.json").write_text("{not json")
+    assert load_settings(environ={}).interval == 2.0
+    assert (cache_home / "validated-settings.json").read_text().startswith("{")
+
+
+def test_a_broken_theme_is_reported_from_the_cache_too(tmp_path: Path, cache_home: Path) -> None:
+    (tmp_path / "bad.yaml").write_text("name: odd\nprimary: not-a-colour\n")
+    for _ in range(2):
+        loaded = load_themes([tmp_path])
+        assert [f.path.name for f in loaded.failures] == ["bad.yaml"]
+        assert "not a colour" in loaded.failures[0].reason
+
+
+def test_an_unchanged_start_does_not_import_pydantic_or_yaml(tmp_path: Path) -> None:
+    """What keeps start-up fast: the second start reads both verdicts from the cache."""
+    env = dict(os.environ, XDG_CACHE_HOME=str(tmp_path / "cache"))
+    code = (
+        "import sys\n"
+        "from sovtui.config import load_settings\n"
+        "from sovtui.themes import load_themes\n"
+        "assert load_themes().themes and not load_themes().failures\n"
+        "load_settings()\n"
+        "print(sorted({'pydantic', 'yaml'} & set(sys.modules)))\n"
+    )
+    runs = [
+        subprocess.run(
+            [sys.executable, "-c", code], env=env, cwd=ROOT, capture_output=True, text=True
+        )
+        for _ in range(2)
+    ]
+    assert [run.returncode for run in runs] == [0, 0], runs[0].stderr + runs[1].stderr
+    assert runs[0].stdout.strip() == "['pydantic', 'yaml']"  # first start: validated
+    assert runs[1].stdout.strip() == "[]"
