@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import importlib
 import time
@@ -39,6 +40,18 @@ FALLBACK_THEME = "sovtui-dark"
 ClusterDriverFactory = Callable[[str], ClusterDriver]  # project name -> e.g. ComposeDriver
 
 
+async def until_quiet(
+    slice_s: float = 0.02, busy_cpu_s: float = 0.002, limit_s: float = 0.25
+) -> None:
+    """Wait until this process spends (almost) no CPU for a slice, or limit_s at most."""
+    deadline = time.monotonic() + limit_s
+    while time.monotonic() < deadline:
+        cpu = time.process_time()
+        await asyncio.sleep(slice_s)
+        if time.process_time() - cpu < busy_cpu_s:
+            return
+
+
 def _load_presets() -> LoadResult:
     from sovtui.presets.loader import load_presets  # with the Presets screen, not at start-up
 
@@ -57,9 +70,11 @@ class SovtuiApp(App[None]):
     # One mode per capability, k9s-style; digits switch between them from anywhere.
     # The other screens (and the Docker, WebSocket and plotting code behind them) load the
     # first time they are opened, so they never delay the dashboard's first frame.
-    DEFAULT_MODE = "dashboard"  # built at compose: no mode switch (and CSS refresh) on mount
+    # The dashboard is the default screen (get_default_screen), built the way a plain Textual
+    # app builds its first screen: a MODES entry would cost a CSS refresh and several footer
+    # rebuilds before the first frame. on_mount then registers it as a mode for `1`.
+    DEFAULT_MODE = "dashboard"
     MODES = {
-        "dashboard": DashboardScreen,
         "cluster": lambda: _screen("sovtui.screens.cluster", "ClusterScreen"),
         "presets": lambda: _screen("sovtui.screens.presets", "PresetsScreen"),
         "bench": lambda: _screen("sovtui.screens.bench", "BenchScreen"),
@@ -147,18 +162,24 @@ class SovtuiApp(App[None]):
 
     # -- lifecycle --------------------------------------------------------------------------
 
+    def get_default_screen(self) -> Screen[Any]:
+        return DashboardScreen()
+
     def on_mount(self) -> None:
+        self.add_mode("dashboard", DashboardScreen)  # its screen exists: this only names it
         for warning in self._theme_warnings:
             self.notify(warning, severity="warning", timeout=10)
         if self._poll_enabled:
             self.set_interval(self.settings.interval, self._tick)
 
     def on_ready(self) -> None:
-        # Ready comes with the first layout; at start-up callbacks queued earlier run before
-        # anything is drawn, so wait for the refresh that follows this one.
-        self.call_after_refresh(self._first_frame_shown)
+        self.call_after_refresh(self._after_first_frame)
 
-    def _first_frame_shown(self) -> None:
+    @work(group="start-up", exit_on_error=False)
+    async def _after_first_frame(self) -> None:
+        # The first frame is out; let the frames that finish it (the footer's keys) through
+        # before loading the plotting library, httpx and pydantic, which compete for the GIL.
+        await until_quiet()
         self.painted = True
         if self._poll_enabled:
             self.poll_now()

@@ -10,15 +10,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import textual
 from textual.theme import Theme
 
 from sovtui import locations
 from sovtui.validation_cache import ValidationCache
 
-# Textual's colour parser takes part in validation: its version is part of the key.
+# Textual's colour parser takes part in validation: its install is part of the key.
 _CACHE = ValidationCache(
-    "themes", [Path(__file__).with_name("theme_schema.py")], f"textual {textual.__version__}"
+    "themes", [Path(__file__).with_name("theme_schema.py")], ("pydantic", "textual")
 )
 
 

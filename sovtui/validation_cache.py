@@ -1,9 +1,11 @@
 """Remember validation results by the exact inputs they were computed from.
 
 Validating settings and themes with pydantic means importing pydantic (and YAML) first: about
-80 ms, most of a start-up's own cost. Validation is a pure function of the source bytes and
-the schema, so its result is kept under a digest of both. A changed file, variable, flag,
-schema module, sovtui or pydantic install gives another digest and is validated afresh.
+80 ms, most of a start-up's own cost. Validation is a pure function of the source text and
+the schema, so its result is kept under a key made of both: the inputs themselves (a few
+hundred bytes: no hashing, which would cost an OpenSSL import) and the schema's files and
+packages by path, size and mtime, as .pyc files are. A changed file, variable, flag, schema
+module, sovtui or pydantic install makes another key and is validated afresh.
 Settings keep only successes; a theme keeps its verdict with the reason: either way a bad
 input is reported on every run. Best effort: an unreadable or unwritable cache means "validate".
 """
@@ -11,7 +13,6 @@ input is reported on every run. Best effort: an unreadable or unwritable cache m
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import importlib.util
 import json
 import os
@@ -24,44 +25,46 @@ from sovtui import __version__, locations
 ENTRY_LIMIT = 32  # distinct configurations remembered per cache (a few per user in practice)
 
 
+def _file_fingerprint(path: str) -> str:
+    stat = os.stat(path)
+    return f"{path}:{stat.st_mtime_ns}:{stat.st_size}"
+
+
 def _install_fingerprint(package: str) -> str:
     """Where a package is installed and when it changed, without importing it."""
     spec = importlib.util.find_spec(package)
     if spec is None or spec.origin is None:
         return f"{package}:absent"
-    stat = os.stat(spec.origin)
-    return f"{spec.origin}:{stat.st_mtime_ns}:{stat.st_size}"
+    return _file_fingerprint(spec.origin)
 
 
 class ValidationCache:
-    """One JSON file of digest -> validated value, newest last."""
+    """One JSON file of key -> validated value, newest last."""
 
-    def __init__(self, name: str, schema_files: Sequence[Path], *extra: str) -> None:
+    def __init__(
+        self, name: str, schema_files: Sequence[Path], packages: Sequence[str] = ("pydantic",)
+    ) -> None:
         self._name = name
         self._schema_files = schema_files
-        self._extra = extra
-        self._fingerprint: bytes | None = None
+        self._packages = packages
+        self._fingerprint: list[str] | None = None
         self._loaded: tuple[Path, dict[str, Any]] | None = None
 
     @property
     def path(self) -> Path:
         return locations.cache_dir() / f"validated-{self._name}.json"
 
-    def _schema_fingerprint(self) -> bytes:
+    def _schema_fingerprint(self) -> list[str]:
         if self._fingerprint is None:
-            digest = hashlib.sha256(__version__.encode())
-            for path in self._schema_files:
-                digest.update(path.read_bytes())
-            digest.update(_install_fingerprint("pydantic").encode())
-            for part in self._extra:
-                digest.update(part.encode())
-            self._fingerprint = digest.digest()
+            self._fingerprint = [
+                __version__,
+                *(_file_fingerprint(str(path)) for path in self._schema_files),
+                *(_install_fingerprint(package) for package in self._packages),
+            ]
         return self._fingerprint
 
     def key(self, *parts: object) -> str:
-        digest = hashlib.sha256(self._schema_fingerprint())
-        digest.update(json.dumps(parts, sort_keys=True, default=repr).encode())
-        return digest.hexdigest()
+        return json.dumps([self._schema_fingerprint(), parts], sort_keys=True, default=repr)
 
     def _load(self) -> dict[str, Any]:
         path = self.path

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import importlib
+import sys
 import time
 from collections.abc import Callable
+from types import ModuleType
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from sovtui import __version__
@@ -31,6 +34,17 @@ if TYPE_CHECKING:
     )
 
 ModelT = TypeVar("ModelT")
+
+_ANSWERS = "sovtui.ray_api.answers"
+
+
+async def _answers() -> ModuleType:
+    """The validation module. Its first import (pydantic and the models, ~80 ms) runs in a
+    thread, so the UI keeps drawing while the first answer is on its way."""
+    module = sys.modules.get(_ANSWERS)
+    if module is None:
+        module = await asyncio.to_thread(importlib.import_module, _ANSWERS)
+    return module
 
 
 def normalise_address(address: str) -> str:
@@ -84,6 +98,17 @@ class DashboardClient:
             self._http = self._new_http()
         return self._http
 
+    async def _ensure_http(self) -> httpx.AsyncClient:
+        # The first client costs ~150 ms (importing httpx, loading the CA bundle): made in a
+        # thread, once, so the event loop keeps drawing meanwhile.
+        if self._http is None:
+            made = await asyncio.to_thread(self._new_http)
+            if self._http is None:
+                self._http = made
+            else:  # another request made one meanwhile: keep one
+                await made.aclose()
+        return self._http
+
     async def retarget(self, address: str, token: TokenLookup) -> None:
         """Point at another dashboard (a cluster sovtui just brought up)."""
         old = self._http
@@ -102,11 +127,12 @@ class DashboardClient:
 
     async def request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         """Send one request; connection failures and auth refusals become DashboardErrors."""
-        import httpx
+        http = await self._ensure_http()
+        import httpx  # loaded by now
 
         url = f"{self.address}{path}"
         try:
-            response = await self.http.request(method, path, **kwargs)
+            response = await http.request(method, path, **kwargs)
         except httpx.TimeoutException:
             raise DashboardUnreachable(f"{url} timed out after {self._timeout:g} s") from None
         except httpx.TransportError as exc:
@@ -128,10 +154,8 @@ class DashboardClient:
         return response
 
     async def get_json(self, path: str, adapter: TypeAdapter[ModelT], **params: Any) -> ModelT:
-        from sovtui.ray_api.answers import validate
-
         content = await self.get_bytes(path, **params)
-        return validate(adapter, content, f"{self.address}{path}")
+        return (await _answers()).validate(adapter, content, f"{self.address}{path}")
 
     async def get_bytes(self, path: str, **params: Any) -> bytes:
         """GET a JSON endpoint's raw body, mapping non-JSON answers to DashboardErrors."""
@@ -160,34 +184,29 @@ class DashboardClient:
         return response.status_code == 200
 
     async def version(self) -> VersionInfo:
-        from sovtui.ray_api import answers
-
+        answers = await _answers()
         info = await self.get_json("/api/version", answers.VERSION)
         self._version = info
         return info
 
     async def cluster_status(self) -> ClusterStatusData:
-        from sovtui.ray_api import answers
-
+        answers = await _answers()
         return (await self.get_json("/api/cluster_status", answers.STATUS)).data
 
     async def node_summaries(self) -> list[NodeSummary]:
         return (await self.node_summary_data()).summary
 
     async def node_summary_data(self) -> NodeSummaryData:
-        from sovtui.ray_api import answers
-
+        answers = await _answers()
         content = await self.get_bytes("/nodes", view="summary")
         return await answers.node_summary(content, f"{self.address}/nodes")
 
     async def state_nodes(self) -> list[StateNode]:
-        from sovtui.ray_api import answers
-
+        answers = await _answers()
         return (await self.get_json("/api/v0/nodes", answers.STATE_NODES)).data.result.result
 
     async def jobs(self) -> list[JobDetails]:
-        from sovtui.ray_api import answers
-
+        answers = await _answers()
         return await self.get_json("/api/jobs/", answers.JOBS)
 
     async def snapshot(self) -> ClusterSnapshot:

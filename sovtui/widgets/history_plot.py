@@ -1,13 +1,17 @@
 """A titled history pane; its plotext canvas is mounted once the app's first frame is shown.
 
-textual-plotext takes ~35 ms to import and the plot has no samples before the first poll,
-which itself waits for the first frame: so the pane paints empty, then the canvas appears.
+textual-plotext takes ~40 ms to import and the plot has no samples before the first poll,
+which itself waits for the first frame: so the pane paints empty, the module is imported in a
+thread (the UI keeps drawing), then the canvas appears.
 """
 
 from __future__ import annotations
 
+import asyncio
+import importlib
 from typing import TYPE_CHECKING
 
+from textual import work
 from textual.widget import Widget
 
 from sovtui.format import human_duration
@@ -43,17 +47,20 @@ class HistoryPlot(Widget):
         self.watch(self.app, "painted", self._mount_canvas)
 
     def _mount_canvas(self, painted: bool) -> None:
-        if not painted or self._canvas is not None:
-            return
-        from sovtui.widgets.history_canvas import HistoryCanvas
+        if painted and self._canvas is None:
+            self._build_canvas()
 
-        self._canvas = HistoryCanvas(
+    @work(exclusive=True, group="canvas")
+    async def _build_canvas(self) -> None:
+        module = await asyncio.to_thread(importlib.import_module, "sovtui.widgets.history_canvas")
+        canvas_class: type[HistoryCanvas] = module.HistoryCanvas
+        self._canvas = canvas_class(
             self._series,
             window_seconds=self._window,
             ascii_only=self._ascii_only,
             history=self._history,
         )
-        self.mount(self._canvas)
+        await self.mount(self._canvas)
 
     def show(self, history: History) -> None:
         self._history = history

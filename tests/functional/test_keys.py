@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sovtui.app import SovtuiApp
 from sovtui.config import Settings
 from sovtui.screens.dashboard import DashboardScreen
@@ -9,14 +11,15 @@ from sovtui.screens.help import HelpScreen
 from sovtui.widgets.jobs_table import JobsTable
 from sovtui.widgets.node_table import NodeTable
 from tests.conftest import FROZEN_NOW, recorded_connection
+from tests.pilot_helpers import wait_for
 from tests.recorded import RecordedRay
 
 
-def make_app(recorded: RecordedRay, **settings: object) -> SovtuiApp:
+def make_app(recorded: RecordedRay, **settings: Any) -> SovtuiApp:
     return SovtuiApp(
         recorded_connection(recorded),
         Settings(**settings),
-        clock=lambda: FROZEN_NOW,  # type: ignore[arg-type]
+        clock=lambda: FROZEN_NOW,
     )
 
 
@@ -129,3 +132,31 @@ async def test_broken_theme_is_reported_in_the_app(recorded_ray: RecordedRay, tm
         messages = [str(n.message) for n in app._notifications]
         assert any("bad.yaml" in m and "primary" in m for m in messages)
         assert app.is_running
+
+
+async def test_digits_switch_modes_and_1_returns_to_the_same_dashboard(
+    recorded_ray: RecordedRay,
+) -> None:
+    app = make_app(recorded_ray)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: app.snapshot is not None)
+        dashboard = app.screen
+        assert isinstance(dashboard, DashboardScreen) and app.current_mode == "dashboard"
+        await pilot.press("3")
+        await wait_for(pilot, lambda: app.current_mode == "presets")
+        await pilot.press("escape", "1")  # out of the preset search box, then back
+        await wait_for(pilot, lambda: app.current_mode == "dashboard")
+        assert app.screen is dashboard  # history, focus and tables kept
+
+
+async def test_plots_are_drawn_once_the_first_frame_is_out(recorded_ray: RecordedRay) -> None:
+    from sovtui.widgets.history_canvas import HistoryCanvas
+    from sovtui.widgets.history_plot import HistoryPlot
+
+    app = make_app(recorded_ray)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: app.painted and app.snapshot is not None)
+        plots = list(app.screen.query(HistoryPlot))
+        assert len(plots) == 2
+        await wait_for(pilot, lambda: all(p.query(HistoryCanvas) for p in plots))
+        assert all(p.query_one(HistoryCanvas).size.width > 0 for p in plots)
