@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import math
 from collections import deque
 from dataclasses import dataclass
 
 from sovtui.ray_api.snapshot import ClusterSnapshot
+
+Points = list[tuple[float, float]]  # (seconds before now, value)
 
 
 @dataclass(frozen=True)
@@ -41,9 +44,24 @@ class History:
     def samples(self) -> list[Sample]:
         return list(self._samples)
 
-    def seconds_ago(self) -> list[float]:
-        """X values: seconds before the newest sample (negative, so time runs left to right)."""
+    def per_column(self, attribute: str, column_s: float, window_s: float) -> Points:
+        """One Sample attribute averaged per plot column of `column_s` seconds.
+
+        Columns are pinned to multiples of their width in wall-clock time, so a new sample
+        moves nothing until a new column starts: most polls leave a plot's raster, and so
+        its drawing, as it was. x is the column's start relative to the newest column.
+        """
         if not self._samples:
             return []
-        newest = self._samples[-1].taken_at
-        return [s.taken_at - newest for s in self._samples]
+        newest = math.floor(self._samples[-1].taken_at / column_s)
+        oldest = -math.floor(window_s / column_s)
+        columns: dict[int, list[float]] = {}
+        for sample in self._samples:
+            value = getattr(sample, attribute)
+            column = math.floor(sample.taken_at / column_s) - newest
+            if value is not None and column >= oldest:
+                columns.setdefault(column, []).append(value)
+        return [
+            (column * column_s, sum(values) / len(values))
+            for column, values in sorted(columns.items())
+        ]

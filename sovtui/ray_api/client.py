@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import importlib
+import importlib.util
 import sys
 import time
 from collections.abc import Callable
@@ -36,6 +37,16 @@ if TYPE_CHECKING:
 ModelT = TypeVar("ModelT")
 
 _ANSWERS = "sovtui.ray_api.answers"
+
+
+def _fail_fast_without_sniffio() -> None:
+    """httpcore tries `import sniffio` on every request (to tell asyncio from trio). anyio 4
+    no longer brings sniffio, and a failing import searches all of sys.path each time: ~40
+    stat calls a request, the idle dashboard's largest HTTP cost. A None in sys.modules is
+    Python's documented way to make that import fail at once; httpcore then assumes asyncio,
+    which is what runs here."""
+    if "sniffio" not in sys.modules and importlib.util.find_spec("sniffio") is None:
+        sys.modules["sniffio"] = None  # type: ignore[assignment]
 
 
 async def _answers() -> ModuleType:
@@ -77,6 +88,7 @@ class DashboardClient:
         self._version: VersionInfo | None = None
 
     def _new_http(self) -> httpx.AsyncClient:
+        _fail_fast_without_sniffio()
         import httpx
 
         # No browser-like headers: Ray only lets browser-looking requests GET.

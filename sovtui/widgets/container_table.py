@@ -43,7 +43,7 @@ class ContainerTable(LiveTable):
         rows = [(info.name, container_row(info, self.project)) for info in containers]
         replace_rows(self, rows)
         running = sum(1 for info in containers if info.state == "running")
-        self.border_title = f"Containers ({running} running / {len(containers)})"
+        self.show_title(f"Containers ({running} running / {len(containers)})")
 
     @property
     def selected_name(self) -> str | None:

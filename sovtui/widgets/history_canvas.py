@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from textual_plotext import PlotextPlot
 
-from sovtui.history import History, Sample
-
-Points = list[tuple[float, float]]
+from sovtui.history import History, Points
 
 
 class HistoryCanvas(PlotextPlot):
@@ -43,16 +41,13 @@ class HistoryCanvas(PlotextPlot):
         self.replot()
 
     def _series_points(self) -> dict[str, Points]:
-        samples: list[Sample] = self._history.samples() if self._history else []
-        xs = self._history.seconds_ago() if self._history else []
-        points: dict[str, Points] = {}
-        for label, attribute in self._series.items():
-            points[label] = [
-                (x, value)
-                for x, sample in zip(xs, samples, strict=True)
-                if x >= -self._window and (value := getattr(sample, attribute)) is not None
-            ]
-        return points
+        if self._history is None:
+            return {label: [] for label in self._series}
+        column_s = self._window / max(1, self.size.width * 2)  # braille: 2 dots per cell
+        return {
+            label: self._history.per_column(attribute, column_s, self._window)
+            for label, attribute in self._series.items()
+        }
 
     def _raster(self, points: dict[str, Points]) -> tuple[object, ...]:
         """Where each point would land on a grid twice as fine as the braille canvas."""

@@ -54,7 +54,7 @@ class JobsTable(LiveTable):
         rows = [(job.display_id, job_row(job, now)) for job in jobs]
         replace_rows(self, rows)
         running = sum(1 for job in jobs if job.status == "RUNNING")
-        self.border_title = f"Jobs ({running} running / {len(jobs)})"
+        self.show_title(f"Jobs ({running} running / {len(jobs)})")
 
     def cursor_key(self) -> str | None:
         if not self.row_count or not 0 <= self.cursor_row < self.row_count:

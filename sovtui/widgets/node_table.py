@@ -43,6 +43,13 @@ class LiveTable(DataTable[Any]):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.shown_rows: dict[str, tuple[Any, ...]] = {}
+        self._shown_title: str | None = None
+
+    def show_title(self, title: str) -> None:
+        """Set the border title; setting it repaints the whole table, even when unchanged."""
+        if title != self._shown_title:
+            self._shown_title = title
+            self.border_title = title
 
     async def _on_idle(self, event: events.Idle) -> None:
         measuring = bool(self._require_update_dimensions or self._updated_cells)
@@ -68,7 +75,7 @@ class NodeTable(LiveTable):
         rows = [(node.node_id, node_row(node)) for node in nodes]
         replace_rows(self, rows)
         alive = sum(1 for node in nodes if node.alive)
-        self.border_title = f"Nodes ({alive} alive / {len(nodes)})"
+        self.show_title(f"Nodes ({alive} alive / {len(nodes)})")
 
 
 def replace_rows(table: LiveTable, rows: Sequence[tuple[str, Sequence[Any]]]) -> None:
