@@ -1,4 +1,4 @@
-"""Child process: the real TUI, headless, polling a real one-node cluster every 2 s."""
+"""Child process: the real TUI in a terminal, polling a real one-node cluster every 2 s."""
 
 from __future__ import annotations
 
@@ -10,16 +10,9 @@ from sovtui.connect import open_connection
 from sovtui.ray_api.auth import explicit_token
 
 if __name__ == "__main__":
-    address, token, seconds = sys.argv[1], sys.argv[2], float(sys.argv[3])
+    address, token = sys.argv[1], sys.argv[2]
     settings = Settings(interval=2.0)
     connection = open_connection(
         settings, cli_address=address, token=explicit_token(token, "bench")
     )
-    app = SovtuiApp(connection, settings)
-
-    def _arm() -> None:
-        print("READY", flush=True)
-        app.set_timer(seconds, app.exit)
-
-    app.call_later(_arm)
-    app.run(headless=True, size=(120, 40))
+    SovtuiApp(connection, settings).run()

@@ -17,8 +17,10 @@ import select
 import signal
 import struct
 import termios
+import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 
 FIRST_FRAME_MARK = b"\x1b[1;1H"
 FOOTER_MARK = b"palette"
@@ -57,4 +59,37 @@ def frame_seconds(
     finally:
         os.kill(pid, signal.SIGKILL)  # our own child; it holds nothing that needs a clean stop
         os.waitpid(pid, 0)
+        os.close(terminal)
+
+
+@contextmanager
+def running_in_terminal(
+    argv: Sequence[str], env: Mapping[str, str], *, size: tuple[int, int] = (120, 40)
+) -> Iterator[int]:
+    """Run a TUI in a pseudo-terminal whose output is read and dropped; yields its pid.
+
+    For measuring a TUI as it runs for a user: it draws real frames (headless mode skips
+    turning them into terminal output) and never blocks on a full terminal buffer.
+    """
+    pid, terminal = pty.fork()
+    if pid == 0:
+        os.execve(argv[0], list(argv), dict(env))
+    columns, rows = size
+    fcntl.ioctl(terminal, termios.TIOCSWINSZ, struct.pack("HHHH", rows, columns, 0, 0))
+
+    def drain() -> None:
+        try:
+            while os.read(terminal, 65536):
+                pass
+        except OSError:  # EIO once the child is gone
+            pass
+
+    reader = threading.Thread(target=drain, daemon=True)
+    reader.start()
+    try:
+        yield pid
+    finally:
+        os.kill(pid, signal.SIGKILL)  # our own child; it holds nothing that needs a clean stop
+        os.waitpid(pid, 0)
+        reader.join(timeout=5)
         os.close(terminal)
