@@ -132,8 +132,8 @@ class SovtuiApp(App[None]):
         # Reads the preset folders (blocking file I/O: called from a thread worker).
         self.preset_source = preset_source or _load_presets
         self.sub_title = connection.label
-        # Before the first frame: the stylesheet is then parsed once, with the right colours,
-        # instead of again for a theme change on mount.
+        # Before the first frame: one CSS refresh at start-up, where choosing the theme on
+        # mount cost a refresh of its own on top of the default theme's.
         self._theme_warnings = self._install_themes()
 
     # -- themes -----------------------------------------------------------------------------
