@@ -14,7 +14,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 
-from sovtui.config import ConfigError, EmbeddedHeadSettings, Settings, Source
+from sovtui.config import ConfigError, Settings, Source
 from sovtui.yaml_fast import safe_load
 
 
@@ -33,8 +33,7 @@ def _model_for(settings_class: type[Any]) -> type[BaseModel]:
     return create_model(settings_class.__name__, __config__=ConfigDict(extra="forbid"), **fields)
 
 
-EmbeddedHeadModel = _model_for(EmbeddedHeadSettings)
-SettingsModel = _model_for(Settings)
+SettingsModel = _model_for(Settings)  # EmbeddedHeadSettings inside, as its `embedded` field
 
 
 def _first_error(error: ValidationError) -> tuple[str, str]:

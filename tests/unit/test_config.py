@@ -76,3 +76,13 @@ def test_cli_exits_2_on_invalid_config(tmp_path: Path, capsys: pytest.CaptureFix
     assert str(user) in err and "interval" in err
     assert "Traceback" not in err
     assert len(err.strip().splitlines()) == 1
+
+
+def test_validated_settings_round_trip_into_the_dataclasses() -> None:
+    """The shipped file spells out the defaults: validated and rebuilt, they equal Settings()."""
+    from sovtui.config import EmbeddedHeadSettings, Settings
+
+    settings = load_settings(environ={})
+    assert settings == Settings()
+    assert isinstance(settings.embedded, EmbeddedHeadSettings)
+    assert isinstance(settings.interval, float) and isinstance(settings.history_points, int)
