@@ -40,3 +40,18 @@ class DashboardRejected(DashboardError):
         super().__init__(message)
         self.status_code = status_code
         self.body = body
+
+
+def ray_reason(text: str) -> str:
+    """Ray answers errors with a bare traceback: its last line is the reason worth showing."""
+    lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
+    if not lines:
+        return "(no reason given)"
+    return lines[-1][:500]
+
+
+def rejected(action: str, status_code: int, body: str) -> DashboardRejected:
+    """`{action} refused by Ray (HTTP n): {reason}` for a refusal with Ray's traceback body."""
+    return DashboardRejected(
+        f"{action} refused by Ray (HTTP {status_code}): {ray_reason(body)}", status_code, body
+    )

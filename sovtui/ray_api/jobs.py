@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import TypeAdapter, ValidationError
 
 from sovtui.ray_api.client import DashboardClient
-from sovtui.ray_api.errors import DashboardBadResponse, DashboardRejected
+from sovtui.ray_api.errors import DashboardBadResponse, DashboardRejected, rejected
 from sovtui.ray_api.models import JobDetails
 
 if TYPE_CHECKING:
@@ -33,14 +33,6 @@ Sleep = Callable[[float], Awaitable[None]]
 
 class JobNotFound(DashboardRejected):
     """The cluster has no job with that submission id or job id."""
-
-
-def ray_reason(text: str) -> str:
-    """Ray answers errors with a bare traceback: its last line is the reason worth showing."""
-    lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
-    if not lines:
-        return "(no reason given)"
-    return lines[-1][:500]
 
 
 def new_submission_id(preset: str, now: datetime | None = None) -> str:
@@ -84,14 +76,6 @@ class Submitted:
     submission_id: str
     job_id: str | None
     attempts: int
-
-
-def _rejected(action: str, response_status: int, text: str) -> DashboardRejected:
-    return DashboardRejected(
-        f"{action} refused by Ray (HTTP {response_status}): {ray_reason(text)}",
-        response_status,
-        text,
-    )
 
 
 class JobsApi:
@@ -138,7 +122,7 @@ class JobsApi:
                 submission_id = retry_submission_id(submission_id)
                 renamed = True
                 continue
-            raise _rejected(f"submitting job {submission_id}", response.status_code, text)
+            raise rejected(f"submitting job {submission_id}", response.status_code, text)
 
     async def _job_request(self, method: str, path: str, job_id: str, action: str) -> Response:
         """One request about one job; 404 and other refusals become clear errors."""
@@ -146,7 +130,7 @@ class JobsApi:
         if response.status_code == 404:
             raise JobNotFound(f"no job {job_id!r} on {self.client.address}", 404, response.text)
         if response.status_code >= 400:
-            raise _rejected(f"{action} job {job_id}", response.status_code, response.text)
+            raise rejected(f"{action} job {job_id}", response.status_code, response.text)
         return response
 
     async def job(self, job_id: str) -> JobDetails:

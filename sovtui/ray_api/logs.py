@@ -25,8 +25,13 @@ from httpx_ws import (
 )
 
 from sovtui.ray_api.client import DashboardClient
-from sovtui.ray_api.errors import DashboardError, DashboardRejected, DashboardUnauthorized
-from sovtui.ray_api.jobs import JobNotFound, JobsApi, ray_reason
+from sovtui.ray_api.errors import (
+    DashboardError,
+    DashboardRejected,
+    DashboardUnauthorized,
+    ray_reason,
+)
+from sovtui.ray_api.jobs import JobNotFound, JobsApi
 
 LinesCallback = Callable[[list[str]], Awaitable[None] | None]
 

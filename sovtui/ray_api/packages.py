@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sovtui.ray_api.client import DashboardClient
-from sovtui.ray_api.errors import DashboardRejected
+from sovtui.ray_api.errors import rejected
 
 # The zip timestamp epoch (zip cannot express earlier dates); any fixed value keeps hashes stable.
 FIXED_DATE = (1980, 1, 1, 0, 0, 0)
@@ -83,12 +83,7 @@ async def package_exists(client: DashboardClient, package: Package) -> bool:
         return True
     if response.status_code == 404:
         return False
-    raise DashboardRejected(
-        f"checking package {package.name} failed (HTTP {response.status_code}): "
-        f"{response.text[-300:]}",
-        response.status_code,
-        response.text,
-    )
+    raise rejected(f"checking package {package.name}", response.status_code, response.text)
 
 
 async def upload_package(client: DashboardClient, package: Package) -> None:
@@ -96,12 +91,7 @@ async def upload_package(client: DashboardClient, package: Package) -> None:
         "PUT", f"/api/packages/gcs/{package.name}", content=package.data, timeout=120.0
     )
     if response.status_code != 200:
-        raise DashboardRejected(
-            f"uploading package {package.name} failed (HTTP {response.status_code}): "
-            f"{response.text[-300:]}",
-            response.status_code,
-            response.text,
-        )
+        raise rejected(f"uploading package {package.name}", response.status_code, response.text)
 
 
 async def ensure_package(client: DashboardClient, package: Package) -> bool:

@@ -11,8 +11,8 @@ import pytest
 
 from sovtui.ray_api.auth import TokenLookup
 from sovtui.ray_api.client import DashboardClient
-from sovtui.ray_api.errors import DashboardRejected
-from sovtui.ray_api.jobs import JobsApi, JobSpec, new_submission_id, ray_reason
+from sovtui.ray_api.errors import DashboardRejected, ray_reason
+from sovtui.ray_api.jobs import JobsApi, JobSpec, new_submission_id
 from sovtui.ray_api.packages import build_package
 
 NO_AGENT = "No available agent to submit job, please try again later."
