@@ -132,6 +132,21 @@ def _sources(
     return sources
 
 
+def _cache_key(sources: list[Source]) -> str:
+    return _CACHE.key([(s.name, s.text, s.values) for s in sources])
+
+
+def settings_cached(
+    *, user_file: Path | None = None, overrides: Mapping[str, Any] | None = None
+) -> bool:
+    """True when load_settings would find these exact sources already validated."""
+    try:
+        sources = _sources(user_file, os.environ, overrides)
+    except ConfigError:
+        return False
+    return isinstance(_CACHE.get(_cache_key(sources)), dict)
+
+
 def load_settings(
     *,
     user_file: Path | None = None,
@@ -140,7 +155,7 @@ def load_settings(
 ) -> Settings:
     """Build Settings from every source, naming the source of the first bad value."""
     sources = _sources(user_file, os.environ if environ is None else environ, overrides)
-    key = _CACHE.key([(s.name, s.text, s.values) for s in sources])
+    key = _cache_key(sources)
     validated = _CACHE.get(key)
     if not isinstance(validated, dict):
         from sovtui.config_schema import validate_sources  # pydantic: only for new inputs

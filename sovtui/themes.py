@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-
-from textual.theme import Theme
+from typing import TYPE_CHECKING, Any
 
 from sovtui import locations
 from sovtui.validation_cache import ValidationCache
+
+if TYPE_CHECKING:
+    from textual.theme import Theme
 
 # Textual's colour parser takes part in validation: its install is part of the key.
 _CACHE = ValidationCache(
@@ -36,12 +38,16 @@ class ThemeLoad:
     failures: list[ThemeFailure] = field(default_factory=list)
 
 
-def load_theme_file(path: Path) -> Theme:
-    """The theme in one file; ValueError (or OSError) says why it cannot be used."""
+def _read(path: Path) -> str:
     try:
-        text = path.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
         raise ValueError("not UTF-8 text") from None
+
+
+def theme_verdict(path: Path) -> dict[str, Any]:
+    """{"theme": Theme keyword arguments} or {"error": why}, validated once per file text."""
+    text = _read(path)
     key = _CACHE.key(text)
     verdict = _CACHE.get(key)
     if not isinstance(verdict, dict):
@@ -52,24 +58,44 @@ def load_theme_file(path: Path) -> Theme:
         except ValueError as exc:
             verdict = {"error": str(exc)}
         _CACHE.put(key, verdict)
+    return verdict
+
+
+def load_theme_file(path: Path) -> Theme:
+    """The theme in one file; ValueError (or OSError) says why it cannot be used."""
+    from textual.theme import Theme
+
+    verdict = theme_verdict(path)
     if "error" in verdict:
         raise ValueError(verdict["error"])
     return Theme(**verdict["theme"])
 
 
-def load_themes(folders: list[Path] | None = None) -> ThemeLoad:
-    """Every *.yaml theme in the shipped folder, then the user's (a later name wins)."""
+def theme_files(folders: list[Path] | None = None) -> list[Path]:
+    """Every *.yaml in the shipped folder, then in the user's (a later name wins)."""
     if folders is None:
         folders = [locations.shipped_themes_dir(), locations.user_themes_dir()]
+    return [path for folder in folders if folder.is_dir() for path in sorted(folder.glob("*.yaml"))]
+
+
+def themes_cached(folders: list[Path] | None = None) -> bool:
+    """True when every theme file's verdict is already in the cache."""
+    try:
+        return all(
+            isinstance(_CACHE.get(_CACHE.key(_read(path))), dict) for path in theme_files(folders)
+        )
+    except (OSError, ValueError):
+        return False  # load_themes reports it
+
+
+def load_themes(folders: list[Path] | None = None) -> ThemeLoad:
+    """Every theme file, loaded; a broken one is reported and skipped."""
     result = ThemeLoad()
-    for folder in folders:
-        if not folder.is_dir():
+    for path in theme_files(folders):
+        try:
+            theme = load_theme_file(path)
+        except (OSError, ValueError) as exc:
+            result.failures.append(ThemeFailure(path, str(exc)))
             continue
-        for path in sorted(folder.glob("*.yaml")):
-            try:
-                theme = load_theme_file(path)
-            except (OSError, ValueError) as exc:
-                result.failures.append(ThemeFailure(path, str(exc)))
-                continue
-            result.themes[theme.name] = theme
+        result.themes[theme.name] = theme
     return result

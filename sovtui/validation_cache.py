@@ -48,7 +48,7 @@ class ValidationCache:
         self._schema_files = schema_files
         self._packages = packages
         self._fingerprint: list[str] | None = None
-        self._loaded: tuple[Path, dict[str, Any]] | None = None
+        self._loaded: tuple[str, dict[str, Any]] | None = None
 
     @property
     def path(self) -> Path:
@@ -67,14 +67,20 @@ class ValidationCache:
         return json.dumps([self._schema_fingerprint(), parts], sort_keys=True, default=repr)
 
     def _load(self) -> dict[str, Any]:
+        """The entries, read again whenever the file changed (another process wrote it)."""
         path = self.path
-        if self._loaded is None or self._loaded[0] != path:
+        try:
+            stat = os.stat(path)
+            version = f"{path}:{stat.st_mtime_ns}:{stat.st_size}:{stat.st_ino}"
+        except OSError:
+            version = f"{path}:absent"
+        if self._loaded is None or self._loaded[0] != version:
             entries: dict[str, Any] = {}
             with contextlib.suppress(OSError, ValueError):
                 loaded = json.loads(path.read_bytes())
                 if isinstance(loaded, dict):
                     entries = loaded
-            self._loaded = (path, entries)
+            self._loaded = (version, entries)
         return self._loaded[1]
 
     def get(self, key: str) -> Any | None:

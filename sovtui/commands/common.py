@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import Any
 
 from sovtui.config import ConfigError, Settings, load_settings
 
@@ -44,12 +45,18 @@ def add_connection_options(
     )
 
 
-def settings_from_args(args: argparse.Namespace) -> Settings:
+def settings_inputs(args: argparse.Namespace) -> tuple[Path | None, dict[str, Any]]:
+    """The settings file and the flag overrides the command line asks for."""
     overrides = {
         "interval": getattr(args, "interval", None),
         "theme": getattr(args, "theme", None),
     }
+    return getattr(args, "config", None), overrides
+
+
+def settings_from_args(args: argparse.Namespace) -> Settings:
+    user_file, overrides = settings_inputs(args)
     try:
-        return load_settings(user_file=getattr(args, "config", None), overrides=overrides)
+        return load_settings(user_file=user_file, overrides=overrides)
     except ConfigError as error:
         raise UserError(str(error), EXIT_BAD_INPUT) from None

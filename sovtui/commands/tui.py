@@ -8,8 +8,15 @@ import sys
 from typing import TYPE_CHECKING
 
 from sovtui.cluster.embedded_head import EmbeddedHeadError
-from sovtui.commands.common import EXIT_FAILURE, EXIT_OK, UserError, settings_from_args
+from sovtui.commands.common import (
+    EXIT_FAILURE,
+    EXIT_OK,
+    UserError,
+    settings_from_args,
+    settings_inputs,
+)
 from sovtui.connect import open_connection
+from sovtui.validate_ahead import validate_ahead
 
 if TYPE_CHECKING:
     from sovtui.cluster.docker_driver import ComposeDriver
@@ -28,8 +35,11 @@ def _compose_driver(project: str) -> ComposeDriver:
 
 
 def run_tui(args: argparse.Namespace) -> int:
+    # Changed settings or themes are validated in a child process meanwhile (see the module).
+    validated = validate_ahead(*settings_inputs(args))
     from sovtui.app import SovtuiApp  # Textual loads only when the TUI is wanted
 
+    validated()
     settings = settings_from_args(args)
     try:
         connection = open_connection(

@@ -86,3 +86,25 @@ def test_validated_settings_round_trip_into_the_dataclasses() -> None:
     assert settings == Settings()
     assert isinstance(settings.embedded, EmbeddedHeadSettings)
     assert isinstance(settings.interval, float) and isinstance(settings.history_points, int)
+
+
+def test_the_tui_command_exits_2_on_invalid_config_before_drawing(tmp_path: Path) -> None:
+    """`sovtui --config BAD`: the TUI path (validated ahead in a child) reports like status."""
+    import os
+    import subprocess
+    import sys
+
+    user = tmp_path / "bad.yaml"
+    user.write_text("interval: 0\n")
+    env = dict(os.environ, XDG_CACHE_HOME=str(tmp_path / "cache"))
+    run = subprocess.run(
+        [sys.executable, "-m", "sovtui", "--config", str(user)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert run.returncode == 2
+    assert run.stdout == ""
+    lines = run.stderr.strip().splitlines()
+    assert len(lines) == 1 and str(user) in lines[0] and "interval" in lines[0]
