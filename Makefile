@@ -14,6 +14,9 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 setup: $(STAMP)
+	@# An editable install has no bytecode yet (and PYTHONDONTWRITEBYTECODE may forbid
+	@# writing it at import): compile it as an installer would, or every start recompiles.
+	$(BIN)/python -m compileall -q sovtui
 
 run: setup
 	$(BIN)/sovtui $(ARGS)
