@@ -19,7 +19,7 @@ from textual.containers import Grid
 from textual.message import Message
 from textual.reactive import reactive
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
 from sovtui.bench.live import (
     BENCH_PRESETS,
@@ -42,6 +42,7 @@ from sovtui.ray_api.models import JobDetails
 from sovtui.screens.bench_pick import PickBenchJob, bench_jobs
 from sovtui.widgets.bench_plot import BenchPlot, PlotData
 from sovtui.widgets.bench_tables import PhaseBars, ResultsTable
+from sovtui.widgets.footer import SteadyFooter
 from sovtui.widgets.jobs_table import STATUS_STYLES
 
 if TYPE_CHECKING:
@@ -165,7 +166,7 @@ class BenchScreen(Screen[None]):
             yield BenchPlot("Scaling: time vs workers", ascii_only=ascii_only, id="bench-scaling")
             yield PhaseBars(ascii_only=ascii_only, id="bench-phases")
             yield ResultsTable(id="bench-results")
-        yield Footer()
+        yield SteadyFooter()
 
     def on_mount(self) -> None:
         self._show()

@@ -19,7 +19,7 @@ from textual.containers import Horizontal
 from textual.message import Message
 from textual.reactive import reactive
 from textual.screen import Screen
-from textual.widgets import Footer, Header, RichLog, Static
+from textual.widgets import Header, RichLog, Static
 from textual.worker import Worker
 
 from sovtui.cluster import store
@@ -31,6 +31,7 @@ from sovtui.connect import MODE_COMPOSE
 from sovtui.screens.cluster_modals import LogsScreen, UpRequest, UpScreen
 from sovtui.screens.confirm import ConfirmScreen
 from sovtui.widgets.container_table import ContainerTable
+from sovtui.widgets.footer import SteadyFooter
 
 if TYPE_CHECKING:
     from sovtui.app import SovtuiApp
@@ -163,7 +164,7 @@ class ClusterScreen(Screen[None]):
                 id="cluster-progress", wrap=True, markup=False, max_lines=500, min_width=20
             )
         yield ContainerTable(id="containers")
-        yield Footer()
+        yield SteadyFooter()
 
     def on_mount(self) -> None:
         self.query_one("#compose-files", Static).border_title = "Compose files"

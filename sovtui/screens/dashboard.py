@@ -9,11 +9,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.widgets import Footer, Header
+from textual.widgets import Header
 
 from sovtui.link_state import LinkState
 from sovtui.ray_api.snapshot import ClusterSnapshot
 from sovtui.widgets.connection_banner import ConnectionBanner
+from sovtui.widgets.footer import SteadyFooter
 from sovtui.widgets.history_plot import HistoryPlot
 from sovtui.widgets.jobs_table import JobsTable
 from sovtui.widgets.node_table import NodeTable
@@ -64,7 +65,7 @@ class DashboardScreen(Screen[None]):
             )
         yield NodeTable(id="nodes")
         yield JobsTable(app.clock, id="jobs")
-        yield Footer()
+        yield SteadyFooter()
 
     def on_mount(self) -> None:
         self.query_one("#totals", ResourceBars).border_title = "Cluster"

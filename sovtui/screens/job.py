@@ -13,7 +13,7 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Input, Static
+from textual.widgets import Header, Input, Static
 
 from sovtui.format import job_duration, job_start
 from sovtui.presets.launch import launch_info
@@ -24,6 +24,7 @@ from sovtui.ray_api.logs import LogTail
 from sovtui.ray_api.models import JobDetails
 from sovtui.ray_api.snapshot import ClusterSnapshot
 from sovtui.screens.confirm import ConfirmScreen
+from sovtui.widgets.footer import SteadyFooter
 from sovtui.widgets.jobs_table import STATUS_STYLES
 from sovtui.widgets.search_log import SearchLog
 
@@ -124,7 +125,7 @@ class JobScreen(Screen[None]):
             yield Static(id="job-failure-text")
         yield SearchLog(id="job-log")
         yield Input(placeholder="search the log (enter: find, esc: close)", id="job-search")
-        yield Footer()
+        yield SteadyFooter()
 
     def on_mount(self) -> None:
         self.sub_title = self.job_id

@@ -11,7 +11,7 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Input, OptionList, Static
+from textual.widgets import Header, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from sovtui.presets.launch import Launched
@@ -19,6 +19,7 @@ from sovtui.presets.loader import LoadFailure, LoadResult
 from sovtui.presets.models import Preset
 from sovtui.presets.search import filter_presets
 from sovtui.screens.launch_form import LaunchForm
+from sovtui.widgets.footer import SteadyFooter
 
 if TYPE_CHECKING:
     from sovtui.app import SovtuiApp
@@ -81,7 +82,7 @@ class PresetsScreen(Screen[None]):
         yield OptionList(id="preset-list")
         with VerticalScroll(id="preset-failures"):
             yield Static(id="preset-failures-text")
-        yield Footer()
+        yield SteadyFooter()
 
     def on_mount(self) -> None:
         self.query_one("#preset-list", OptionList).border_title = "Presets"

@@ -160,3 +160,29 @@ async def test_plots_are_drawn_once_the_first_frame_is_out(recorded_ray: Recorde
         assert len(plots) == 2
         await wait_for(pilot, lambda: all(p.query(HistoryCanvas) for p in plots))
         assert all(p.query_one(HistoryCanvas).size.width > 0 for p in plots)
+
+
+async def test_footer_follows_focus_and_keeps_its_keys_when_nothing_changed(
+    recorded_ray: RecordedRay,
+) -> None:
+    from textual.widgets._footer import FooterKey
+
+    from sovtui.widgets.footer import SteadyFooter
+
+    app = make_app(recorded_ray)
+    async with app.run_test(size=(120, 30)) as pilot:
+        footer = app.screen.query_one(SteadyFooter)
+
+        def descriptions() -> set[str]:
+            return {key.description for key in footer.query(FooterKey)}
+
+        await wait_for(pilot, lambda: "Quit" in descriptions())
+        assert "Open job" not in descriptions()  # the node table has focus
+        await pilot.press("j")
+        await wait_for(pilot, lambda: "Open job" in descriptions())
+        keys_before = list(footer.query(FooterKey))
+        app.screen.refresh_bindings()  # a change that changes nothing shown
+        await pilot.pause(0.2)
+        assert list(footer.query(FooterKey)) == keys_before  # the same widgets: not rebuilt
+        await pilot.press("n")
+        await wait_for(pilot, lambda: "Open job" not in descriptions())
