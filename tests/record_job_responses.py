@@ -28,7 +28,10 @@ from sovtui.ray_api.jobs import JobsApi
 HERE = Path(__file__).resolve().parent
 PRESET = HERE / "data" / "tui_presets" / "tick.yaml"
 OUT = HERE / "data" / "recorded" / "ray-2.60.0-jobs"
-RUNS = {"succeeded": {"count": "6", "delay": "0.1"}, "failed": {"count": "4", "fail": True}}
+RUNS: dict[str, dict[str, object]] = {
+    "succeeded": {"count": "6", "delay": "0.1"},
+    "failed": {"count": "4", "fail": True},
+}
 
 
 async def save_job_answers(client: DashboardClient, index: dict[str, str], out: Path) -> None:

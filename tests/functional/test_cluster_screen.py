@@ -42,6 +42,12 @@ def unreachable_connection() -> Connection:
     return Connection(client, MODE_ATTACHED, "--address")
 
 
+def cluster_screen(app: SovtuiApp) -> ClusterScreen:
+    screen = app.screen
+    assert isinstance(screen, ClusterScreen)
+    return screen
+
+
 def make_app(project: str, **kwargs: object) -> SovtuiApp:
     return SovtuiApp(
         unreachable_connection(),
@@ -87,8 +93,7 @@ async def test_up_scale_logs_down_from_the_keyboard(
     app = make_app(project)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("2")
-        screen = app.screen
-        assert isinstance(screen, ClusterScreen)
+        screen = cluster_screen(app)
         await wait_for(pilot, lambda: screen.polled, 30, "the first container listing")
         assert screen.problem is None and screen.record is None
 
@@ -162,8 +167,7 @@ async def test_no_engine_shows_where_it_looked_and_keeps_running(
     app = make_app("sovtui-none")
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("2")
-        screen = app.screen
-        assert isinstance(screen, ClusterScreen)
+        screen = cluster_screen(app)
         await wait_for(pilot, lambda: screen.problem is not None, 30, "the no-engine message")
         status = str(screen.query_one("#cluster-status").render())
         assert "DOCKER_HOST=unix:///nonexistent" in status
@@ -190,7 +194,6 @@ async def test_without_a_driver_the_screen_says_so() -> None:
     app = make_app("sovtui-none", driver=None)
     async with app.run_test() as pilot:
         await pilot.press("2", "u")
-        screen = app.screen
-        assert isinstance(screen, ClusterScreen)
+        screen = cluster_screen(app)
         assert "without a Docker driver" in str(screen.query_one("#cluster-status").render())
         assert "needs Docker" in notes(app)

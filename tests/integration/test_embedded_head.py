@@ -9,6 +9,7 @@ import subprocess
 import sys
 import threading
 import time
+from typing import Any
 
 import pytest
 
@@ -25,7 +26,7 @@ from sovtui.widgets.node_table import NodeTable
 pytestmark = pytest.mark.ray
 
 
-def status_json(head: EmbeddedHead, capsys: pytest.CaptureFixture[str]) -> dict:  # type: ignore[type-arg]
+def status_json(head: EmbeddedHead, capsys: pytest.CaptureFixture[str]) -> dict[str, Any]:
     os.environ["RAY_AUTH_TOKEN"] = head.token
     try:
         code = main(["status", "--json", "--address", head.dashboard_url])
@@ -33,7 +34,8 @@ def status_json(head: EmbeddedHead, capsys: pytest.CaptureFixture[str]) -> dict:
         del os.environ["RAY_AUTH_TOKEN"]
     captured = capsys.readouterr()
     assert code == 0, captured.err
-    return json.loads(captured.out)  # type: ignore[no-any-return]
+    document: dict[str, Any] = json.loads(captured.out)
+    return document
 
 
 def ray_job_submit(head: EmbeddedHead, submission_id: str, code: str) -> str:

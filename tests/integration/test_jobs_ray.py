@@ -119,6 +119,7 @@ async def test_submit_succeeds_and_ray_agrees(
     assert info.metadata is not None
     assert info.metadata[META_PRESET] == "lines"
     assert json.loads(info.metadata[META_PARAMS])["count"] == 3
+    assert info.runtime_env is not None
     assert info.runtime_env["working_dir"] == package.uri
     assert info.entrypoint == launched.entrypoint
 

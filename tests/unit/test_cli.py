@@ -21,6 +21,7 @@ def test_help_lists_every_subcommand() -> None:
     parser = build_parser()
     help_text = parser.format_help()
     choices = parser._subparsers._group_actions[0].choices  # type: ignore[union-attr]
+    assert choices is not None
     for name in choices:
         assert name in help_text
 
