@@ -103,16 +103,11 @@ class DashboardClient:
             follow_redirects=False,
         )
 
-    @property
-    def http(self) -> httpx.AsyncClient:
-        """The underlying client, for modules (jobs, logs, packages) that add endpoints."""
-        if self._http is None:
-            self._http = self._new_http()
-        return self._http
+    async def http(self) -> httpx.AsyncClient:
+        """The underlying client, for modules (logs) that need more than `request`.
 
-    async def _ensure_http(self) -> httpx.AsyncClient:
-        # The first client costs ~150 ms (importing httpx, loading the CA bundle): made in a
-        # thread, once, so the event loop keeps drawing meanwhile.
+        The first one costs ~150 ms (importing httpx, loading the CA bundle): it is made in
+        a thread, once, so the event loop keeps drawing meanwhile."""
         if self._http is None:
             made = await asyncio.to_thread(self._new_http)
             if self._http is None:
@@ -139,7 +134,7 @@ class DashboardClient:
 
     async def request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         """Send one request; connection failures and auth refusals become DashboardErrors."""
-        http = await self._ensure_http()
+        http = await self.http()
         import httpx  # loaded by now
 
         url = f"{self.address}{path}"

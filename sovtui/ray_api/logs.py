@@ -118,7 +118,7 @@ class LogTail:
         try:
             async with aconnect_ws(
                 f"/api/jobs/{self.job_id}/logs/tail",
-                self.client.http,
+                await self.client.http(),
                 max_message_size_bytes=MAX_MESSAGE_BYTES,
                 session_class=AsyncWebSocketSession,
             ) as ws:
