@@ -15,7 +15,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 
 from sovtui.config import ConfigError, Settings, Source
-from sovtui.yaml_fast import safe_load
+from sovtui.yaml_fast import YamlProblem, safe_load
 
 
 def _model_for(settings_class: type[Any]) -> type[BaseModel]:
@@ -46,10 +46,10 @@ def _parse_yaml(source: Source) -> dict[str, Any]:
     try:
         data = safe_load(source.text or "")
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = f"line {mark.line + 1}: " if mark is not None else ""
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise ConfigError(source.name, "", f"{line}YAML syntax error: {problem}") from None
+        found = YamlProblem.of(exc)
+        raise ConfigError(
+            source.name, "", f"{found.line_prefix}YAML syntax error: {found.problem}"
+        ) from None
     if data is None:
         return {}
     if not isinstance(data, dict):

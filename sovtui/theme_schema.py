@@ -8,7 +8,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from textual.color import Color, ColorParseError
 
-from sovtui.yaml_fast import safe_load
+from sovtui.yaml_fast import YamlProblem, safe_load
 
 
 class ThemeFile(BaseModel):
@@ -59,9 +59,8 @@ def validate_theme_text(text: str) -> dict[str, Any]:
     try:
         data = safe_load(text)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}: " if mark is not None else ""
-        raise ValueError(f"{where}YAML syntax error: {getattr(exc, 'problem', exc)}") from None
+        found = YamlProblem.of(exc)
+        raise ValueError(f"{found.line_prefix}YAML syntax error: {found.problem}") from None
     if not isinstance(data, dict):
         raise ValueError("expected a mapping of theme fields")
     try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import yaml
@@ -11,3 +12,29 @@ SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader
 
 def safe_load(text: str) -> Any:
     return yaml.load(text, Loader=SafeLoader)
+
+
+@dataclass(frozen=True)
+class YamlProblem:
+    """A YAML syntax error as each file's message needs it: where (1-based, None when PyYAML
+    does not say), what, and PyYAML's context ("while parsing a flow sequence")."""
+
+    line: int | None
+    column: int | None
+    problem: str
+    context: str | None
+
+    @classmethod
+    def of(cls, error: yaml.YAMLError) -> YamlProblem:
+        mark = getattr(error, "problem_mark", None)
+        return cls(
+            line=mark.line + 1 if mark is not None else None,
+            column=mark.column + 1 if mark is not None else None,
+            problem=getattr(error, "problem", None) or str(error),
+            context=getattr(error, "context", None),
+        )
+
+    @property
+    def line_prefix(self) -> str:
+        """`line N: `, or nothing when the line is unknown."""
+        return f"line {self.line}: " if self.line is not None else ""

@@ -20,6 +20,7 @@ from sovtui.cluster.errors import ComposeError
 from sovtui.cluster.interpolate import interpolate
 from sovtui.cluster.units import PortMapping, parse_port, parse_size
 from sovtui.cluster.yaml_lines import line_map, nearest_line
+from sovtui.yaml_fast import YamlProblem
 
 
 def _to_str_list(value: Any) -> Any:
@@ -219,10 +220,9 @@ def parse_compose(text: str, file: str, environ: Mapping[str, str] | None = None
     try:
         raw = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise ComposeError(file, where, f"YAML syntax error: {problem}") from None
+        found = YamlProblem.of(exc)
+        where = f"line {found.line}, column {found.column}" if found.line is not None else ""
+        raise ComposeError(file, where, f"YAML syntax error: {found.problem}") from None
     if not isinstance(raw, dict):
         raise ComposeError(file, "", "expected a mapping with a 'services' key at top level")
     lines = line_map(text)

@@ -18,6 +18,7 @@ from pydantic_core import ErrorDetails
 
 from sovtui import locations
 from sovtui.presets.models import Preset, model_fields_at
+from sovtui.yaml_fast import YamlProblem
 
 SUFFIXES = (".yaml", ".yml")
 
@@ -124,12 +125,9 @@ def _parse(path: Path, text: str) -> tuple[dict[str, Any], yaml.Node | None]:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        problem = getattr(exc, "problem", None) or str(exc)
-        context = getattr(exc, "context", None)
-        detail = f"{context}, {problem}" if context else problem
-        line = mark.line + 1 if mark is not None else None
-        raise _FileProblem(line, "", f"YAML syntax error: {detail}") from None
+        found = YamlProblem.of(exc)
+        detail = f"{found.context}, {found.problem}" if found.context else found.problem
+        raise _FileProblem(found.line, "", f"YAML syntax error: {detail}") from None
     if data is None:
         raise _FileProblem(None, "", "the file is empty; expected a preset mapping")
     if not isinstance(data, dict):
