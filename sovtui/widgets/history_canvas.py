@@ -11,7 +11,7 @@ class HistoryCanvas(PlotextPlot):
     """Percent-of-capacity lines over a fixed time window; `series` picks what to draw.
 
     Drawing is the dashboard's main idle cost, so a poll that would not change a single
-    braille dot (same points on a grid finer than the canvas) does not redraw.
+    braille dot (same points on the canvas's dot grid) does not redraw.
     """
 
     def __init__(
@@ -40,19 +40,22 @@ class HistoryCanvas(PlotextPlot):
         self._history = history
         self.replot()
 
+    def _dots(self) -> tuple[int, int]:
+        """The braille dot grid: 2 dots across and 4 down per cell."""
+        return max(1, self.size.width * 2), max(1, self.size.height * 4)
+
     def _series_points(self) -> dict[str, Points]:
         if self._history is None:
             return {label: [] for label in self._series}
-        column_s = self._window / max(1, self.size.width * 2)  # braille: 2 dots per cell
+        column_s = self._window / self._dots()[0]
         return {
             label: self._history.per_column(attribute, column_s, self._window)
             for label, attribute in self._series.items()
         }
 
     def _raster(self, points: dict[str, Points]) -> tuple[object, ...]:
-        """Where each point would land on a grid twice as fine as the braille canvas."""
-        columns = max(1, self.size.width * 2)
-        rows = max(1, self.size.height * 4)
+        """The dot each point lands on."""
+        columns, rows = self._dots()
         return tuple(
             (
                 label,
