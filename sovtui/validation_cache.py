@@ -26,8 +26,9 @@ ENTRY_LIMIT = 32  # distinct configurations remembered per cache (a few per user
 
 
 def _file_fingerprint(path: str) -> str:
+    """Which version of a file this is (a rewrite by rename changes the inode too)."""
     stat = os.stat(path)
-    return f"{path}:{stat.st_mtime_ns}:{stat.st_size}"
+    return f"{path}:{stat.st_mtime_ns}:{stat.st_size}:{stat.st_ino}"
 
 
 def _install_fingerprint(package: str) -> str:
@@ -70,8 +71,7 @@ class ValidationCache:
         """The entries, read again whenever the file changed (another process wrote it)."""
         path = self.path
         try:
-            stat = os.stat(path)
-            version = f"{path}:{stat.st_mtime_ns}:{stat.st_size}:{stat.st_ino}"
+            version = _file_fingerprint(str(path))
         except OSError:
             version = f"{path}:absent"
         if self._loaded is None or self._loaded[0] != version:
