@@ -72,12 +72,13 @@ def _merge(base: dict[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
 def validate_sources(sources: list[Source]) -> dict[str, Any]:
     """The merged, validated settings as plain JSON values; ConfigError names the culprit."""
     merged: dict[str, Any] = {}
+    validated = SettingsModel()  # the defaults, when there is no source at all
     for source in sources:
         data = _parse_yaml(source) if source.text is not None else dict(source.values or {})
         merged = _merge(merged, data)
         try:
-            SettingsModel.model_validate(merged)
+            validated = SettingsModel.model_validate(merged)
         except ValidationError as exc:
             field, reason = _first_error(exc)
             raise ConfigError(source.name, field, reason) from None
-    return SettingsModel.model_validate(merged).model_dump(mode="json")
+    return validated.model_dump(mode="json")
