@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import importlib
 import importlib.util
 import sys
 import time
@@ -12,6 +11,7 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from sovtui import __version__
+from sovtui.lazy_import import import_off_loop
 from sovtui.ray_api.auth import TokenLookup
 from sovtui.ray_api.errors import (
     DashboardBadResponse,
@@ -36,8 +36,6 @@ if TYPE_CHECKING:
 
 ModelT = TypeVar("ModelT")
 
-_ANSWERS = "sovtui.ray_api.answers"
-
 
 def _fail_fast_without_sniffio() -> None:
     """httpcore tries `import sniffio` on every request (to tell asyncio from trio). anyio 4
@@ -50,12 +48,8 @@ def _fail_fast_without_sniffio() -> None:
 
 
 async def _answers() -> ModuleType:
-    """The validation module. Its first import (pydantic and the models, ~80 ms) runs in a
-    thread, so the UI keeps drawing while the first answer is on its way."""
-    module = sys.modules.get(_ANSWERS)
-    if module is None:
-        module = await asyncio.to_thread(importlib.import_module, _ANSWERS)
-    return module
+    """The validation module: pydantic and the models, ~80 ms to import the first time."""
+    return await import_off_loop("sovtui.ray_api.answers")
 
 
 def normalise_address(address: str) -> str:

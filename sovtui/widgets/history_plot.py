@@ -7,14 +7,13 @@ thread (the UI keeps drawing), then the canvas appears.
 
 from __future__ import annotations
 
-import asyncio
-import importlib
 from typing import TYPE_CHECKING
 
 from textual import work
 from textual.widget import Widget
 
 from sovtui.format import human_duration
+from sovtui.lazy_import import import_off_loop
 
 if TYPE_CHECKING:
     from sovtui.history import History
@@ -52,7 +51,7 @@ class HistoryPlot(Widget):
 
     @work(exclusive=True, group="canvas")
     async def _build_canvas(self) -> None:
-        module = await asyncio.to_thread(importlib.import_module, "sovtui.widgets.history_canvas")
+        module = await import_off_loop("sovtui.widgets.history_canvas")
         canvas_class: type[HistoryCanvas] = module.HistoryCanvas
         self._canvas = canvas_class(
             self._series,
