@@ -10,6 +10,7 @@ the write); work an app defers past them is not counted:
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import os
 import pty
@@ -26,6 +27,25 @@ FIRST_FRAME_MARK = b"\x1b[1;1H"
 FOOTER_MARK = b"palette"
 
 
+@contextmanager
+def _in_terminal(
+    argv: Sequence[str], env: Mapping[str, str], size: tuple[int, int]
+) -> Iterator[tuple[int, int]]:
+    """Start `argv` with a pseudo-terminal of `size` as its terminal; yields (pid, pty fd)."""
+    pid, terminal = pty.fork()
+    if pid == 0:  # the child: becomes the app
+        os.execve(argv[0], list(argv), dict(env))
+    columns, rows = size
+    fcntl.ioctl(terminal, termios.TIOCSWINSZ, struct.pack("HHHH", rows, columns, 0, 0))
+    try:
+        yield pid, terminal
+    finally:
+        with contextlib.suppress(ProcessLookupError):  # our own child, maybe stopped already
+            os.kill(pid, signal.SIGKILL)  # it holds nothing that needs a clean stop
+        os.waitpid(pid, 0)
+        os.close(terminal)
+
+
 def frame_seconds(
     argv: Sequence[str],
     env: Mapping[str, str],
@@ -35,14 +55,9 @@ def frame_seconds(
 ) -> tuple[float, float]:
     """(first frame, complete frame) seconds after the process was started."""
     started = time.perf_counter()
-    pid, terminal = pty.fork()
-    if pid == 0:  # the child: becomes the app, with the pty as its terminal
-        os.execve(argv[0], list(argv), dict(env))
-    columns, rows = size
-    fcntl.ioctl(terminal, termios.TIOCSWINSZ, struct.pack("HHHH", rows, columns, 0, 0))
     seen = b""
     first: float | None = None
-    try:
+    with _in_terminal(argv, env, size) as (_pid, terminal):
         while FOOTER_MARK not in seen:
             remaining = started + timeout - time.perf_counter()
             ready, _, _ = select.select([terminal], [], [], max(0.0, remaining))
@@ -50,16 +65,12 @@ def frame_seconds(
                 raise TimeoutError(f"{argv} drew no frame in {timeout:g} s")
             try:
                 seen += os.read(terminal, 65536)
-                if first is None and FIRST_FRAME_MARK in seen:
-                    first = time.perf_counter() - started
             except OSError:  # the child exited (EIO): it never drew a frame
                 raise RuntimeError(f"{argv} exited before drawing: {seen[-500:]!r}") from None
+            if first is None and FIRST_FRAME_MARK in seen:
+                first = time.perf_counter() - started
         complete = time.perf_counter() - started
-        return (complete if first is None else first), complete
-    finally:
-        os.kill(pid, signal.SIGKILL)  # our own child; it holds nothing that needs a clean stop
-        os.waitpid(pid, 0)
-        os.close(terminal)
+    return (complete if first is None else first), complete
 
 
 @contextmanager
@@ -71,25 +82,20 @@ def running_in_terminal(
     For measuring a TUI as it runs for a user: it draws real frames (headless mode skips
     turning them into terminal output) and never blocks on a full terminal buffer.
     """
-    pid, terminal = pty.fork()
-    if pid == 0:
-        os.execve(argv[0], list(argv), dict(env))
-    columns, rows = size
-    fcntl.ioctl(terminal, termios.TIOCSWINSZ, struct.pack("HHHH", rows, columns, 0, 0))
+    with _in_terminal(argv, env, size) as (pid, terminal):
 
-    def drain() -> None:
-        try:
-            while os.read(terminal, 65536):
+        def drain() -> None:
+            try:
+                while os.read(terminal, 65536):
+                    pass
+            except OSError:  # EIO once the child is gone
                 pass
-        except OSError:  # EIO once the child is gone
-            pass
 
-    reader = threading.Thread(target=drain, daemon=True)
-    reader.start()
-    try:
-        yield pid
-    finally:
-        os.kill(pid, signal.SIGKILL)  # our own child; it holds nothing that needs a clean stop
-        os.waitpid(pid, 0)
-        reader.join(timeout=5)
-        os.close(terminal)
+        reader = threading.Thread(target=drain, daemon=True)
+        reader.start()
+        try:
+            yield pid
+        finally:
+            # Stopped before the pty closes: the reader then ends on EIO, not on a closed fd.
+            os.kill(pid, signal.SIGKILL)
+            reader.join(timeout=5)
