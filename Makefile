@@ -10,7 +10,7 @@ $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	# torch is pinned (extra "train"): unpinned, pip would pull several GB of CUDA wheels.
-	$(BIN)/python -m pip install --quiet -e '.[dev,train,bench]'
+	$(BIN)/python -m pip install --quiet -e '.[all,dev]'
 	touch $(STAMP)
 
 setup: $(STAMP)

@@ -8,11 +8,12 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from sovtui import __version__
-from sovtui.commands import COMMAND_MODULES, modules_for
+from sovtui.commands import COMMAND_MODULES, COMMANDS, modules_for
 from sovtui.commands.common import EXIT_BAD_INPUT, UserError, add_connection_options
+from sovtui.extras import extra_for_import_error, missing_extra_message
 
 
 def build_parser(modules: Sequence[str] = COMMAND_MODULES) -> argparse.ArgumentParser:
@@ -30,9 +31,32 @@ def build_parser(modules: Sequence[str] = COMMAND_MODULES) -> argparse.ArgumentP
     add_connection_options(run, suppress_defaults=True)
     run.set_defaults(handler=_run_tui)
     for module_name in modules:
-        importlib.import_module(module_name).register(subparsers)
+        try:
+            importlib.import_module(module_name).register(subparsers)
+        except ModuleNotFoundError as error:
+            if extra_for_import_error(error) is None:
+                raise
+            _register_unavailable(subparsers, module_name, str(error.name))
     parser.set_defaults(handler=_run_tui)
     return parser
+
+
+def _register_unavailable(
+    subparsers: argparse._SubParsersAction[argparse.ArgumentParser], module_name: str, missing: str
+) -> None:
+    """The module's commands still parse (any arguments), and say which extra to install."""
+    for command in (name for name, module in COMMANDS.items() if module == module_name):
+        message = missing_extra_message(missing, f"`sovtui {command}`")
+        stub = subparsers.add_parser(command, help=f"(unavailable: {message})")
+        stub.add_argument("arguments", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
+        stub.set_defaults(handler=_unavailable(message))
+
+
+def _unavailable(message: str) -> Callable[[argparse.Namespace], int]:
+    def handler(_args: argparse.Namespace) -> int:
+        raise UserError(message, EXIT_BAD_INPUT)
+
+    return handler
 
 
 def _run_tui(args: argparse.Namespace) -> int:
@@ -50,6 +74,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UserError as error:
         print(f"sovtui: {error}", file=sys.stderr)
         return error.exit_code if error.exit_code else EXIT_BAD_INPUT
+    except ModuleNotFoundError as error:
+        extra = extra_for_import_error(error)
+        if extra is None:
+            raise
+        feature = f"`sovtui {args.command}`" if args.command else "this"
+        print(f"sovtui: {missing_extra_message(str(error.name), feature)}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         print("sovtui: interrupted", file=sys.stderr)
         return 130

@@ -39,11 +39,25 @@ def user_config_file() -> Path:
 
 
 def project_root() -> Path:
-    """The folder holding configs/, themes/ and deployments/ (the source checkout)."""
+    """The folder holding configs/, themes/ and deployments/.
+
+    In a source checkout these are the top-level folders, read live; in an installed wheel the
+    build mapped them into the package as `sovtui/_shipped/` (see pyproject.toml).
+    """
     override = os.environ.get("SOVTUI_HOME", "").strip()
     if override:
         return Path(override)
-    return Path(__file__).resolve().parent.parent
+    checkout = Path(__file__).resolve().parent.parent
+    if (checkout / "pyproject.toml").is_file() and (checkout / "configs").is_dir():
+        return checkout
+    return installed_data_root()
+
+
+def installed_data_root() -> Path:
+    """Where a wheel install keeps the shipped folders (a real directory: wheels are unpacked)."""
+    from importlib.resources import files
+
+    return Path(str(files("sovtui") / "_shipped"))
 
 
 def shipped_config_file() -> Path:

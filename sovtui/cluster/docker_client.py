@@ -13,8 +13,30 @@ DEFAULT_SOCKET = "unix:///var/run/docker.sock"
 
 
 def engine_location() -> str:
+    """Where docker-py looks, as the docker CLI decides: DOCKER_HOST, the context, the socket."""
     host = os.environ.get("DOCKER_HOST", "").strip()
-    return f"DOCKER_HOST={host}" if host else f"the default socket {DEFAULT_SOCKET}"
+    if host:
+        return f"DOCKER_HOST={host}"
+    name = os.environ.get("DOCKER_CONTEXT", "").strip() or _current_context_name()
+    if name and name != "default":
+        return f"docker context '{name}' ({_context_host(name)})"
+    return f"the default socket {DEFAULT_SOCKET}"
+
+
+def _current_context_name() -> str:
+    from docker.context.config import get_current_context_name
+
+    return str(get_current_context_name())
+
+
+def _context_host(name: str) -> str:
+    from docker.context.api import ContextAPI
+
+    try:
+        context = ContextAPI.get_context(name)
+    except (docker.errors.DockerException, OSError, ValueError) as exc:
+        return f"unreadable: {exc}"
+    return str(getattr(context, "Host", None) or "no endpoint") if context else "not found"
 
 
 def connect(timeout: int = 60) -> docker.DockerClient:

@@ -24,6 +24,7 @@ from pathlib import Path
 from sovtui import locations
 from sovtui.cluster.ports import free_ports
 from sovtui.config import EmbeddedHeadSettings
+from sovtui.extras import missing_extra_message
 
 Progress = Callable[[str], None]
 
@@ -39,7 +40,7 @@ def ray_executable() -> str:
         return str(beside)
     found = shutil.which("ray")
     if found is None:
-        raise EmbeddedHeadError("the `ray` command was not found; install sovtui with ray[default]")
+        raise EmbeddedHeadError(missing_extra_message("ray", "an embedded Ray head"))
     return found
 
 

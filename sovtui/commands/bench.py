@@ -20,6 +20,7 @@ from sovtui.bench.jobs import BenchJob, JobError, run_job
 from sovtui.bench.report import build_run, format_table
 from sovtui.bench.runner import WorkloadRun, run_workload
 from sovtui.commands.common import (
+    EXIT_BAD_INPUT,
     EXIT_FAILURE,
     EXIT_OK,
     UserError,
@@ -28,6 +29,7 @@ from sovtui.commands.common import (
 )
 from sovtui.commands.jobs_common import run_with
 from sovtui.connect import Connection, attach_connection
+from sovtui.extras import MissingExtra, require
 
 RAY_CLIENT_SCHEME = "ray://"
 WHERE = (
@@ -145,8 +147,18 @@ def _execute(
             where = {"address": address, "source": source, "submission_id": job.submission_id}
             return job, {**where, "mode": "ray job"}
         argv = [*argv, "--local-cpus", str(args.local_cpus or os.cpu_count() or 1)]
+    _require_local(name)
     outcome = run_workload(name, argv, ray_address, on_line=echo)
     return outcome, {"address": ray_address or "private local head", "mode": "subprocess"}
+
+
+def _require_local(name: str) -> None:
+    """The subprocess runs the workload with this environment's Ray and numpy."""
+    try:
+        for module in ("ray", "numpy"):
+            require(module, f"`sovtui bench` without a cluster ({name} on a private head)")
+    except MissingExtra as error:
+        raise UserError(str(error), EXIT_BAD_INPUT) from None
 
 
 def _run(

@@ -16,6 +16,7 @@ from sovtui.commands.common import (
     settings_inputs,
 )
 from sovtui.connect import open_connection
+from sovtui.extras import MissingExtra, extra_for_import_error, missing_extra_message
 from sovtui.validate_ahead import validate_ahead
 
 if TYPE_CHECKING:
@@ -29,8 +30,12 @@ def _progress(message: str) -> None:
 def _compose_driver(project: str) -> ComposeDriver:
     # Lazy: the Docker SDK loads (and connects) on first use, in the Cluster screen's worker,
     # so it never delays the dashboard's first frame.
-    from sovtui.cluster.docker_driver import ComposeDriver
-
+    try:
+        from sovtui.cluster.docker_driver import ComposeDriver
+    except ModuleNotFoundError as error:
+        if extra_for_import_error(error) is None:
+            raise
+        raise MissingExtra(missing_extra_message(str(error.name), "Compose clusters")) from None
     return ComposeDriver(project)
 
 

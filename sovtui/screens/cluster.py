@@ -28,6 +28,7 @@ from sovtui.cluster.errors import ClusterError, DockerUnavailable
 from sovtui.cluster.events import ContainerInfo, ProgressEvent
 from sovtui.cluster.store import ClusterRecord
 from sovtui.connect import MODE_COMPOSE
+from sovtui.extras import MissingExtra
 from sovtui.screens.cluster_modals import LogsScreen, UpRequest, UpScreen
 from sovtui.screens.confirm import ConfirmScreen
 from sovtui.widgets.container_table import ContainerTable
@@ -194,7 +195,7 @@ class ClusterScreen(Screen[None]):
             return None
         try:
             self._driver = factory(self.project)
-        except ValueError as error:  # a bad project name
+        except (ValueError, MissingExtra) as error:  # a bad project name; no Docker SDK
             self.problem = str(error)
             return None
         return self._driver
