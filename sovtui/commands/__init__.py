@@ -17,6 +17,7 @@ COMMANDS: dict[str, str] = {
     "logs": "sovtui.commands.jobs_cmd",
     "stop": "sovtui.commands.jobs_cmd",
     "bench": "sovtui.commands.bench",
+    "completion": "sovtui.commands.completion",
 }
 
 COMMAND_MODULES: tuple[str, ...] = tuple(dict.fromkeys(COMMANDS.values()))
