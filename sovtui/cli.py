@@ -12,7 +12,13 @@ from collections.abc import Sequence
 
 from sovtui import __version__
 from sovtui.commands import COMMAND_MODULES, modules_for
-from sovtui.commands.common import EXIT_BAD_INPUT, UserError, add_connection_options
+from sovtui.commands.common import (
+    EXIT_BAD_INPUT,
+    EXIT_FAILURE,
+    UserError,
+    add_connection_options,
+)
+from sovtui.safe_text import visible
 
 
 def build_parser(modules: Sequence[str] = COMMAND_MODULES) -> argparse.ArgumentParser:
@@ -48,8 +54,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.handler(args))
     except UserError as error:
-        print(f"sovtui: {error}", file=sys.stderr)
+        # The message may quote a server's answer: controls made visible.
+        print(f"sovtui: {visible(str(error), multiline=True)}", file=sys.stderr)
         return error.exit_code if error.exit_code else EXIT_BAD_INPUT
     except KeyboardInterrupt:
         print("sovtui: interrupted", file=sys.stderr)
         return 130
+    except Exception as error:  # a bug: one line here, the traceback in a private file
+        from sovtui.crash import crash_line, save_crash_report
+
+        print(crash_line(error, save_crash_report(error)), file=sys.stderr)
+        return EXIT_FAILURE

@@ -16,9 +16,13 @@ def dangerous(text: str) -> list[str]:
     bad = []
     for ch in text:
         code = ord(ch)
-        if (code < 0x20 and ch not in "\t\n") or 0x7F <= code <= 0x9F:
-            bad.append(ch)
-        elif 0x202A <= code <= 0x202E or 0x2066 <= code <= 0x2069 or 0xD800 <= code <= 0xDFFF:
+        if (
+            (code < 0x20 and ch not in "\t\n")
+            or 0x7F <= code <= 0x9F
+            or 0x202A <= code <= 0x202E
+            or 0x2066 <= code <= 0x2069
+            or 0xD800 <= code <= 0xDFFF
+        ):
             bad.append(ch)
     return bad
 
