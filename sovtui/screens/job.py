@@ -217,7 +217,7 @@ class JobScreen(Screen[None]):
         failed = details is not None and details.status == "FAILED" and self.log_ended
         panel.display = failed
         if failed and details is not None:
-            panel.border_title = failure_headline(details)
+            panel.border_title = plain(failure_headline(details))
             lines = self.query_one(SearchLog).tail(40)
             self.query_one("#job-failure-text", Static).update(failure_text(details, lines))
             # The end of the tail (the exception, the exit) is what matters most.
@@ -285,20 +285,20 @@ class JobScreen(Screen[None]):
     @work(exclusive=True, group="job-save", exit_on_error=False)
     async def _save_log(self) -> None:
         """The whole log (the screen keeps only the end) from the dashboard, to a 0600 file."""
-        self.notify("saving the whole log…", timeout=3)
+        self.app.notify("saving the whole log…", timeout=3)
         try:
             text = await self.jobs.logs(self.job_id)
         except DashboardError as error:
-            self.notify(f"log not saved: {error}", severity="error", timeout=10)
+            self.app.notify(f"log not saved: {error}", severity="error", timeout=10)
             return
         name = log_file_name(self.job_id, self.sovtui.clock())
         try:
             path = await asyncio.to_thread(save_log, text, locations.data_dir() / "logs", name)
         except OSError as error:
-            self.notify(f"log not saved: {error}", severity="error", timeout=10)
+            self.app.notify(f"log not saved: {error}", severity="error", timeout=10)
             return
         lines = text.count("\n") + (not text.endswith("\n") and bool(text))
-        self.notify(f"{lines:,} lines saved to {path}", timeout=10)
+        self.app.notify(f"{lines:,} lines saved to {path}", timeout=10)
 
     def action_previous_match(self) -> None:
         self.action_next_match(-1)
