@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, cast
 from textual import on, work
 from textual.app import App
 from textual.binding import Binding
+from textual.notifications import SeverityLevel
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
@@ -22,12 +23,14 @@ from sovtui.cluster.events import DEFAULT_PROJECT
 from sovtui.commands_palette import SovtuiCommands
 from sovtui.config import Settings
 from sovtui.connect import MODE_COMPOSE, Connection
+from sovtui.crash import save_crash_report
 from sovtui.history import History
 from sovtui.link_state import LinkState, backoff_delay
 from sovtui.messages import PollFailed, SnapshotReady
 from sovtui.ray_api.auth import TokenLookup, explicit_token
 from sovtui.ray_api.errors import DashboardError
 from sovtui.ray_api.snapshot import ClusterSnapshot
+from sovtui.safe_text import visible
 from sovtui.screens.dashboard import DashboardScreen
 from sovtui.screens.help import HelpScreen
 from sovtui.themes import ThemeLoad, load_themes
@@ -131,7 +134,10 @@ class SovtuiApp(App[None]):
         self._poll_enabled = poll
         # Reads the preset folders (blocking file I/O: called from a thread worker).
         self.preset_source = preset_source or _load_presets
-        self.sub_title = connection.label
+        self.sub_title = visible(connection.label)
+        # An unexpected exception, kept for run_tui's exit code and its one line on stderr.
+        self.crash: BaseException | None = None
+        self.crash_report: Path | None = None
         # Before the first frame: one CSS refresh at start-up, where choosing the theme on
         # mount cost a refresh of its own on top of the default theme's.
         self._theme_warnings = self._install_themes()
@@ -161,6 +167,37 @@ class SovtuiApp(App[None]):
         return warnings
 
     # -- lifecycle --------------------------------------------------------------------------
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """Every notification (screens' and widgets' too) ends here: they quote cluster text
+        (ids, error bodies), so never markup and never a terminal control."""
+        super().notify(
+            visible(message, multiline=True),
+            title=visible(title),
+            severity=severity,
+            timeout=timeout,
+            markup=False,
+        )
+
+    def _handle_exception(self, error: Exception) -> None:
+        """Textual's (private) hook for an exception nothing handled; the app then exits.
+
+        Textual prints a Rich traceback with locals on exit (long, and it can quote cluster text
+        raw): the traceback goes to a private file instead, and run_tui says where, exit 1.
+        """
+        if self.crash is None:
+            self.crash = error
+            self.crash_report = save_crash_report(error)
+        super()._handle_exception(error)
+        self._exit_renderables.clear()
 
     def get_default_screen(self) -> Screen[Any]:
         return DashboardScreen()
@@ -240,7 +277,7 @@ class SovtuiApp(App[None]):
         await self.connection.client.retarget(address, token)
         self.history = History(self.settings.history_points)
         self.link = LinkState("connecting")
-        self.sub_title = self.connection.label
+        self.sub_title = visible(self.connection.label)
         self.poll_now()
 
     async def watch_compose(self, project: str, address: str, token: str) -> None:

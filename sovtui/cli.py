@@ -12,8 +12,14 @@ from collections.abc import Callable, Sequence
 
 from sovtui import __version__
 from sovtui.commands import COMMAND_MODULES, COMMANDS, modules_for
-from sovtui.commands.common import EXIT_BAD_INPUT, UserError, add_connection_options
+from sovtui.commands.common import (
+    EXIT_BAD_INPUT,
+    EXIT_FAILURE,
+    UserError,
+    add_connection_options,
+)
 from sovtui.extras import extra_for_import_error, missing_extra_message
+from sovtui.safe_text import visible
 
 
 def build_parser(modules: Sequence[str] = COMMAND_MODULES) -> argparse.ArgumentParser:
@@ -72,15 +78,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.handler(args))
     except UserError as error:
-        print(f"sovtui: {error}", file=sys.stderr)
+        # The message may quote a server's answer: controls made visible.
+        print(f"sovtui: {visible(str(error), multiline=True)}", file=sys.stderr)
         return error.exit_code if error.exit_code else EXIT_BAD_INPUT
     except ModuleNotFoundError as error:
-        extra = extra_for_import_error(error)
-        if extra is None:
-            raise
+        if extra_for_import_error(error) is None:
+            return _crashed(error)
         feature = f"`sovtui {args.command}`" if args.command else "this"
         print(f"sovtui: {missing_extra_message(str(error.name), feature)}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         print("sovtui: interrupted", file=sys.stderr)
         return 130
+    except Exception as error:
+        return _crashed(error)
+
+
+def _crashed(error: BaseException) -> int:
+    """A bug: one line here, the traceback in a private file."""
+    from sovtui.crash import crash_line, save_crash_report
+
+    print(crash_line(error, save_crash_report(error)), file=sys.stderr)
+    return EXIT_FAILURE

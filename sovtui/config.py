@@ -64,6 +64,10 @@ class Settings:
     request_timeout: float = field(default=5.0, metadata=rule(gt=0, le=120))
     max_backoff: float = field(default=30.0, metadata=rule(ge=1, le=3600))
     history_points: int = field(default=300, metadata=rule(ge=10, le=100_000))
+    log_lines: int = field(
+        default=50_000,
+        metadata=rule(ge=100, le=10_000_000, description="log lines a job screen keeps"),
+    )
     theme: str = "sovtui-dark"
     embedded: EmbeddedHeadSettings = field(default_factory=EmbeddedHeadSettings)
 

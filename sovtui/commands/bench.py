@@ -27,6 +27,7 @@ from sovtui.commands.common import (
     add_connection_options,
     settings_from_args,
 )
+from sovtui.commands.jobs_cmd import print_log_lines
 from sovtui.commands.jobs_common import run_with
 from sovtui.connect import Connection, attach_connection
 from sovtui.extras import MissingExtra, require
@@ -171,7 +172,7 @@ def _run(
     sink = sys.stderr if args.json else sys.stdout
 
     def echo(line: str) -> None:
-        print(line, file=sink, flush=True)
+        print_log_lines([line], sink)  # the job's output: made safe on a terminal
 
     outcome, metadata = _execute(workload, name, args, argv, params, echo)
     if outcome.returncode != 0:

@@ -17,6 +17,7 @@ from sovtui.cluster.docker_driver import DEFAULT_PROJECT, ComposeDriver, Progres
 from sovtui.cluster.errors import ClusterError, ComposeError
 from sovtui.cluster.store import project_name_problem, token_path
 from sovtui.commands.common import EXIT_FAILURE, EXIT_OK, UserError
+from sovtui.safe_text import log_line, visible
 
 
 def _project(value: str) -> str:
@@ -86,7 +87,7 @@ def register(subparsers: Any) -> None:
 
 def _print_progress(event: ProgressEvent) -> None:
     counter = f" [{event.done}/{event.total}]" if event.total else ""
-    print(f"{event.stage:>7}{counter} {event.message}", file=sys.stderr, flush=True)
+    print(visible(f"{event.stage:>7}{counter} {event.message}"), file=sys.stderr, flush=True)
 
 
 def _driver(args: argparse.Namespace, quiet: bool = False) -> ComposeDriver:
@@ -161,7 +162,7 @@ def run_image_build(args: argparse.Namespace) -> int:
 
     def log(line: str) -> None:
         if not args.quiet or not line.startswith("build:"):
-            print(line, file=sys.stderr, flush=True)
+            print(log_line(line), file=sys.stderr, flush=True)  # Docker's build output
 
     def action() -> int:
         result = build_image(log, force=args.force)

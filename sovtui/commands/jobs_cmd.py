@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TextIO
 
 from sovtui.commands.common import EXIT_OK, add_connection_options
 from sovtui.commands.jobs_common import connect, run_with
 from sovtui.connect import Connection
 from sovtui.ray_api.jobs import JobsApi
 from sovtui.ray_api.logs import LogTail
+from sovtui.safe_text import log_lines, log_text, visible
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -24,23 +26,34 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     stop.set_defaults(handler=run_stop)
 
 
-def _print_lines(lines: list[str]) -> None:
+def for_terminal(stream: TextIO) -> bool:
+    """A terminal gets logs made safe; a file or a pipe gets them byte for byte."""
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty and isatty())
+
+
+def print_log_lines(lines: list[str], stream: TextIO | None = None) -> None:
+    stream = stream or sys.stdout
+    if for_terminal(stream):
+        lines = log_lines(lines)
     for line in lines:
-        print(line, flush=True)
+        print(line, file=stream, flush=True)
 
 
 async def _logs(connection: Connection, args: argparse.Namespace) -> int:
     if args.follow:
-        await LogTail(connection.client, args.job).follow(_print_lines)
+        await LogTail(connection.client, args.job).follow(print_log_lines)
     else:
-        sys.stdout.write(await JobsApi(connection.client).logs(args.job))
+        text = await JobsApi(connection.client).logs(args.job)
+        sys.stdout.write(log_text(text) if for_terminal(sys.stdout) else text)
         sys.stdout.flush()
     return EXIT_OK
 
 
 async def _stop(connection: Connection, args: argparse.Namespace) -> int:
     stopped = await JobsApi(connection.client).stop(args.job)
-    print(f"{args.job}: {'stop requested' if stopped else 'not running (already finished)'}")
+    state = "stop requested" if stopped else "not running (already finished)"
+    print(f"{visible(args.job)}: {state}")
     return EXIT_OK
 
 

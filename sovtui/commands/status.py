@@ -18,6 +18,7 @@ from sovtui.connect import open_connection
 from sovtui.format import human_amount, job_duration, job_start, percent, truncate
 from sovtui.ray_api.errors import DashboardError
 from sovtui.ray_api.snapshot import ClusterSnapshot
+from sovtui.safe_text import visible
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -51,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
         document["mode"] = connection.mode
         print(json.dumps(document, indent=2))
     else:
-        print(render_text(snapshot, connection.label))
+        print(render_text(snapshot, connection.label))  # JSON above escapes controls itself
     return EXIT_OK
 
 
@@ -77,4 +78,5 @@ def render_text(snapshot: ClusterSnapshot, label: str) -> str:
             f"{job_start(job.start_time)}  {job_duration(job.start_time, job.end_time, now):>7}  "
             f"{truncate(job.entrypoint, 40)}"
         )
-    return "\n".join(lines)
+    # Node and job fields are the cluster's text: controls made visible, line by line.
+    return "\n".join(visible(line) for line in lines)

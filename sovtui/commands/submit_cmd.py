@@ -18,6 +18,7 @@ from sovtui.commands.common import (
     UserError,
     add_connection_options,
 )
+from sovtui.commands.jobs_cmd import print_log_lines
 from sovtui.commands.jobs_common import connect, run_with
 from sovtui.commands.presets_cmd import report_failures
 from sovtui.connect import Connection
@@ -28,6 +29,7 @@ from sovtui.presets.models import Preset
 from sovtui.ray_api.job_report import failure_report, last_lines
 from sovtui.ray_api.jobs import JobsApi
 from sovtui.ray_api.logs import LogTail
+from sovtui.safe_text import log_line, visible
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -72,13 +74,12 @@ async def _submit(connection: Connection, args: argparse.Namespace, preset: Pres
     shipped = ""
     if launched.package:
         shipped = " (code uploaded)" if launched.uploaded else " (code already on the cluster)"
-    _say(f"submitted {launched.submission_id}{shipped}: {launched.entrypoint}", args.json)
+    _say(visible(f"submitted {launched.submission_id}{shipped}: {launched.entrypoint}"), args.json)
     if args.follow:
         stream = sys.stderr if args.json else sys.stdout
 
         def show(lines: list[str]) -> None:
-            for line in lines:
-                print(line, file=stream, flush=True)
+            print_log_lines(lines, stream)
 
         await LogTail(connection.client, launched.submission_id, jobs=jobs).follow(show)
     if args.follow or args.wait:
@@ -92,11 +93,11 @@ async def _submit(connection: Connection, args: argparse.Namespace, preset: Pres
         log_text = await jobs.logs(launched.submission_id)
         document["last_log_lines"] = last_lines(log_text)
         for line in failure_report(details, log_text):
-            print(line, file=sys.stderr)
+            print(log_line(line), file=sys.stderr)  # the cluster's words: made safe
     if args.json:
         print(json.dumps(document, indent=2))
     elif not failed:
-        print(f"{launched.submission_id} {details.status}")
+        print(visible(f"{launched.submission_id} {details.status}"))
     if args.follow or args.wait:
         return EXIT_OK if details.status == "SUCCEEDED" else EXIT_FAILURE
     return EXIT_OK

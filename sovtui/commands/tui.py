@@ -16,6 +16,7 @@ from sovtui.commands.common import (
     settings_inputs,
 )
 from sovtui.connect import open_connection
+from sovtui.crash import crash_line
 from sovtui.extras import MissingExtra, extra_for_import_error, missing_extra_message
 from sovtui.validate_ahead import validate_ahead
 
@@ -71,4 +72,7 @@ def run_tui(args: argparse.Namespace) -> int:
             else:
                 _progress("stopping the embedded Ray head")
         asyncio.run(connection.close(keep_head=keep))
-    return EXIT_OK
+    if app.crash is not None:  # the head is stopped above; the traceback is in a file
+        print(crash_line(app.crash, app.crash_report), file=sys.stderr, flush=True)
+        return EXIT_FAILURE
+    return EXIT_FAILURE if app.return_code else EXIT_OK

@@ -44,6 +44,7 @@ from sovtui.widgets.bench_plot import BenchPlot, PlotData
 from sovtui.widgets.bench_tables import PhaseBars, ResultsTable
 from sovtui.widgets.footer import SteadyFooter
 from sovtui.widgets.jobs_table import STATUS_STYLES
+from sovtui.widgets.plain import plain
 
 if TYPE_CHECKING:
     from sovtui.app import SovtuiApp
@@ -94,12 +95,12 @@ def status_line(
             ("No benchmark watched.", "bold"), "  s: sort   t: train   w: watch a running job"
         )
     status = details.status if details else "..."
-    parts: list[Text] = [Text(job_id, style="bold")]
+    parts: list[Text] = [plain(job_id, "bold")]
     # sovtui's submission ids name the preset; another job's do not
     preset = launch_info(details.metadata if details else None).preset
     if preset and preset not in job_id:
-        parts.insert(0, Text(preset, style="bold"))
-    parts.append(Text(status, style=STATUS_STYLES.get(status, "bold")))
+        parts.insert(0, plain(preset, "bold"))
+    parts.append(plain(status, STATUS_STYLES.get(status, "bold")))
     parts.append(Text(f"{view.records} records"))
     parts.append(
         Text(f"{view.malformed} unparsable", style="bold red" if view.malformed else "dim")
@@ -331,7 +332,7 @@ class BenchScreen(Screen[None]):
         self._show_status()
         scale, unit = RATE_SCALE.get(view.rate_key or "", (1.0, view.rate_unit))
         throughput = self.query_one("#bench-throughput", BenchPlot)
-        throughput.border_title = f"Throughput ({unit})"
+        throughput.border_title = plain(f"Throughput ({unit})")  # the unit comes from the job
         throughput.show(
             PlotData(scaled(view.throughput, scale), xlabel="seconds since start", ymin=0)
         )
@@ -339,7 +340,7 @@ class BenchScreen(Screen[None]):
         training = view.workload == "train"
         curves.display = training
         self.query_one("#bench-phases", PhaseBars).display = not training
-        curves.border_subtitle = view.curve_label
+        curves.border_subtitle = plain(view.curve_label)
         curves.show(PlotData({"loss": view.loss, "accuracy": view.accuracy}, xlabel="step", ymin=0))
         counts = [float(row["workers"]) for row in view.scaling]
         lines = {

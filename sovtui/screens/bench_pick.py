@@ -17,6 +17,7 @@ from sovtui.bench.live import BENCH_PRESETS
 from sovtui.presets.launch import launch_info
 from sovtui.ray_api.models import JobDetails
 from sovtui.widgets.jobs_table import STATUS_STYLES
+from sovtui.widgets.plain import plain
 
 
 def bench_jobs(jobs: Iterable[JobDetails]) -> list[JobDetails]:
@@ -28,11 +29,11 @@ def bench_jobs(jobs: Iterable[JobDetails]) -> list[JobDetails]:
 def job_prompt(job: JobDetails) -> Text:
     preset = launch_info(job.metadata).preset or ""
     return Text.assemble(
-        (f"{job.status:<9}", STATUS_STYLES.get(job.status, "bold")),
+        plain(f"{job.status:<9}", STATUS_STYLES.get(job.status, "bold")),
         " ",
-        (preset, "bold"),
+        plain(preset, "bold"),
         "  ",
-        (job.display_id, "dim"),
+        plain(job.display_id, "dim"),
     )
 
 

@@ -29,10 +29,12 @@ from sovtui.cluster.events import ContainerInfo, ProgressEvent
 from sovtui.cluster.store import ClusterRecord
 from sovtui.connect import MODE_COMPOSE
 from sovtui.extras import MissingExtra
+from sovtui.safe_text import visible
 from sovtui.screens.cluster_modals import LogsScreen, UpRequest, UpScreen
 from sovtui.screens.confirm import ConfirmScreen
 from sovtui.widgets.container_table import ContainerTable
 from sovtui.widgets.footer import SteadyFooter
+from sovtui.widgets.plain import plain
 
 if TYPE_CHECKING:
     from sovtui.app import SovtuiApp
@@ -94,7 +96,8 @@ def describe(error: BaseException) -> str:
 
 
 def progress_line(event: ProgressEvent) -> str:
-    return f"{event.stage}: {event.message}"
+    # Docker's and the cluster's words: literal (the log has markup off), controls made visible.
+    return visible(f"{event.stage}: {event.message}")
 
 
 def _up(request: UpRequest) -> Callable[[ClusterDriver], OpResult]:
@@ -277,9 +280,9 @@ class ClusterScreen(Screen[None]):
     def _show_status(self) -> None:
         status = self.query_one("#cluster-status", Static)
         status.set_class(bool(self.problem), "-problem")
-        project = Text(self.project, style="bold")
+        project = plain(self.project, "bold")
         if self.problem:
-            text = Text.assemble(("Docker unavailable: ", "bold"), self.problem)
+            text = Text.assemble(("Docker unavailable: ", "bold"), plain(self.problem))
         elif not self.polled:
             text = Text.assemble("Project ", project, ": asking Docker…")
         elif self.record is None and self.operation:
@@ -293,8 +296,8 @@ class ClusterScreen(Screen[None]):
             text = Text.assemble(
                 "Project ",
                 project,
-                f" · {Path(record.compose_file).name} · {record.workers} worker(s) · ",
-                (record.dashboard_url, "underline"),
+                plain(f" · {Path(record.compose_file).name} · {record.workers} worker(s) · "),
+                plain(record.dashboard_url, "underline"),
                 " · on the dashboard (1)" if watched else "",
             )
         if self.operation:
@@ -305,7 +308,7 @@ class ClusterScreen(Screen[None]):
         files = compose_files()
         box = self.query_one("#compose-files", Static)
         if not files:
-            box.update(f"none in {compose_folder()}")
+            box.update(plain(f"none in {compose_folder()}"))
             return
         used = Path(self.record.compose_file).name if self.record else None
         lines = Text()
@@ -313,9 +316,9 @@ class ClusterScreen(Screen[None]):
             if index:
                 lines.append("\n")
             if path.name == used:
-                lines.append(f"● {path.name}", style="bold")
+                lines.append(plain(f"● {path.name}", "bold"))
             else:
-                lines.append(f"  {path.name}")
+                lines.append(plain(f"  {path.name}"))
         box.update(lines)
 
     # -- operations: thread worker, ProgressEvents as messages -----------------------------
@@ -325,7 +328,7 @@ class ClusterScreen(Screen[None]):
     ) -> None:
         self.operation = op
         self._last_stage = ""
-        self._progress_log().write(f"── {op} {self.project} ──")
+        self._progress_log().write(visible(f"── {op} {self.project} ──"))
         self._operate(op, driver, run)
 
     @work(thread=True, group="cluster-op", exit_on_error=False)
@@ -356,7 +359,7 @@ class ClusterScreen(Screen[None]):
     @on(OpFailed)
     def _failed(self, message: OpFailed) -> None:
         self.operation = None
-        self._progress_log().write(f"failed: {message.reason}")
+        self._progress_log().write(visible(f"failed: {message.reason}"))
         self.notify(message.reason, title=f"{message.op} failed", severity="error", timeout=15)
         if message.unavailable:
             self.problem = message.reason
@@ -366,7 +369,7 @@ class ClusterScreen(Screen[None]):
     async def _finished(self, message: OpFinished) -> None:
         result = message.result
         if self._last_stage != "done":  # the driver said nothing final itself
-            self._progress_log().write(f"done: {result.message}")
+            self._progress_log().write(visible(f"done: {result.message}"))
         self.notify(result.message, title=f"{message.op} done")
         if message.op == "up" and result.record is not None and result.token:
             record = result.record
@@ -414,7 +417,7 @@ class ClusterScreen(Screen[None]):
                 self._start("down", driver, _down)
 
         question = (
-            f"Remove every container and network of project [b]{self.project}[/b]?\n"
+            f"Remove every container and network of project {self.project}?\n"
             "The cluster's jobs and object store go with them."
         )
         self.app.push_screen(ConfirmScreen(question), answer)

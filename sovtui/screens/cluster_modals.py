@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -16,6 +17,8 @@ from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
 from sovtui.cluster.driver_api import ClusterDriver
+from sovtui.safe_text import log_lines, visible
+from sovtui.widgets.plain import plain
 
 MAX_WORKERS = 64
 
@@ -42,10 +45,14 @@ class UpScreen(ModalScreen[UpRequest | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="up-box", classes="modal-box"):
-            yield Static(f"[b]Start a Ray cluster[/b] · project [b]{self._project}[/b]")
+            yield Static(
+                Text.assemble(
+                    ("Start a Ray cluster", "bold"), " · project ", plain(self._project, "bold")
+                )
+            )
             yield Label("Compose file (↑/↓, enter)")
             yield OptionList(
-                *(Option(path.name, id=str(path)) for path in self._files), id="up-files"
+                *(Option(plain(path.name), id=str(path)) for path in self._files), id="up-files"
             )
             with Horizontal(id="up-workers-row"):
                 yield Label("Workers ", id="up-workers-label")
@@ -112,7 +119,7 @@ class LogsScreen(ModalScreen[None]):
             yield Static("r refresh · esc close", classes="modal-hint")
 
     def on_mount(self) -> None:
-        self.query_one(Log).border_title = f"{self._container}: last {self._tail} lines"
+        self.query_one(Log).border_title = plain(f"{self._container}: last {self._tail} lines")
         self.action_reload()
 
     def action_reload(self) -> None:
@@ -134,9 +141,10 @@ class LogsScreen(ModalScreen[None]):
         log = self.query_one(Log)
         log.clear()
         if message.error:
-            log.write_line(message.error)
+            log.write_line(visible(message.error))
             log.border_subtitle = "failed"
             return
-        lines = message.text.splitlines()
+        # A container's output is the cluster's: escapes dropped, controls made visible.
+        lines = log_lines(message.text.splitlines())
         log.write_lines(lines or ["(no output yet)"])
         log.border_subtitle = f"{len(lines)} lines · r refresh"

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Static
+
+from sovtui.widgets.plain import plain
 
 
 class ConfirmScreen(ModalScreen[bool]):
@@ -16,16 +19,20 @@ class ConfirmScreen(ModalScreen[bool]):
         Binding("n,escape", "answer(False)", "No"),
     ]
 
-    def __init__(self, question: str, detail: str = "") -> None:
+    def __init__(self, question: str | Text, detail: str = "") -> None:
+        """A `str` question is shown literally, in bold (it may name a job or a project)."""
         super().__init__()
         self.question = question
         self.detail = detail
 
     def compose(self) -> ComposeResult:
         with Vertical(id="confirm-box"):
-            yield Static(f"[b]{self.question}[/b]", id="confirm-question")
+            question = self.question
+            if isinstance(question, str):
+                question = plain(question, "bold", multiline=True)
+            yield Static(question, id="confirm-question")
             if self.detail:
-                yield Static(self.detail, id="confirm-detail", markup=False)
+                yield Static(plain(self.detail, multiline=True), id="confirm-detail")
             yield Static("[b]y[/b] yes    [b]n[/b] no", id="confirm-keys")
 
     def action_answer(self, yes: bool) -> None:

@@ -19,6 +19,7 @@ from sovtui.presets.argv import allowed, check_form, format_value
 from sovtui.presets.launch import Launched, launch
 from sovtui.presets.models import Param, ParamType, Preset
 from sovtui.ray_api.errors import DashboardError
+from sovtui.widgets.plain import plain
 
 if TYPE_CHECKING:
     from sovtui.app import SovtuiApp
@@ -70,10 +71,11 @@ class LaunchForm(ModalScreen[Launched | None]):
     def compose(self) -> ComposeResult:
         preset = self.preset
         with Vertical(id="form-box") as box:
-            box.border_title = f"Launch {preset.display_title}"
+            box.border_title = plain(f"Launch {preset.display_title}")
             box.border_subtitle = "enter launch · tab next · esc cancel"
             if preset.description:
-                yield Static(" ".join(preset.description.split()), id="form-description")
+                description = " ".join(preset.description.split())
+                yield Static(plain(description), id="form-description")
             with VerticalScroll(id="form-fields"):
                 if not preset.params:
                     yield Static("This preset has no parameters.", classes="form-help")
@@ -96,9 +98,9 @@ class LaunchForm(ModalScreen[Launched | None]):
 
     @staticmethod
     def _hint(param: Param) -> Text:
-        text = Text(allowed(param), style="dim")
+        text = plain(allowed(param), "dim")
         if param.help:
-            text.append(f" — {param.help}", style="dim")
+            text.append(plain(f" — {param.help}", "dim"))
         return text
 
     def raw_values(self) -> dict[str, Any]:
@@ -121,7 +123,7 @@ class LaunchForm(ModalScreen[Launched | None]):
             error = self.errors.get(param.name)
             widget.set_class(error is not None, "-invalid")
             hint.set_class(error is not None, "-error")
-            hint.update(Text(f"✗ {error}") if error else self._hint(param))
+            hint.update(plain(f"✗ {error}") if error else self._hint(param))
         return given
 
     @on(Input.Changed)
@@ -169,7 +171,7 @@ class LaunchForm(ModalScreen[Launched | None]):
             launched = await launch(self.sovtui.connection.client, self.preset, given)
         except (DashboardError, ValueError, OSError) as error:
             self.submitting = False
-            self._status(Text(f"✗ {error}"), error=True)
+            self._status(plain(f"✗ {error}"), error=True)  # may quote the server's answer
             return
         self.submitting = False
         self.dismiss(launched)

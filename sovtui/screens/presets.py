@@ -20,6 +20,7 @@ from sovtui.presets.models import Preset
 from sovtui.presets.search import filter_presets
 from sovtui.screens.launch_form import LaunchForm
 from sovtui.widgets.footer import SteadyFooter
+from sovtui.widgets.plain import plain
 
 if TYPE_CHECKING:
     from sovtui.app import SovtuiApp
@@ -32,21 +33,21 @@ class PresetsLoaded(Message):
 
 
 def preset_prompt(preset: Preset, overridden: bool) -> Text:
-    text = Text.assemble((preset.display_title, "bold"), ("  " + preset.name, "dim"))
+    text = Text.assemble(plain(preset.display_title, "bold"), plain("  " + preset.name, "dim"))
     if overridden:
         text.append("  (user override)", style="italic dim")
     if preset.description:
-        text.append("\n" + " ".join(preset.description.split()), style="")
+        text.append(plain("\n" + " ".join(preset.description.split()), multiline=True))
     return text
 
 
 def failure_line(failure: LoadFailure) -> Text:
     where = failure.file.name + (f":{failure.line}" if failure.line is not None else "")
-    text = Text.assemble((where, "bold"), " ")
+    text = Text.assemble(plain(where, "bold"), " ")
     if failure.field:
-        text.append(failure.field, style="italic")
+        text.append(plain(failure.field, "italic"))
         text.append(": ")
-    text.append(failure.reason)
+    text.append(plain(failure.reason, multiline=True))  # may quote the file's text
     return text
 
 

@@ -7,6 +7,7 @@ from rich.text import Text
 from textual.widgets import DataTable, Static
 
 from sovtui.bench.live import BenchView, ResultRow
+from sovtui.widgets.plain import cell, plain
 
 
 def human_rate(rate: float | None) -> str:
@@ -38,7 +39,8 @@ def phase_table(view: BenchView, width: int, ascii_only: bool) -> Table | Text:
     for name, seconds in view.phases:
         share = seconds / total
         bar = Text(block * max(1, round(share * bar_width)), style="bold")
-        table.add_row(name, f"{seconds:.3f} s", f"{share:4.0%}", bar)
+        # A Rich table parses str cells as markup: the phase name comes from the job's output.
+        table.add_row(plain(name), f"{seconds:.3f} s", f"{share:4.0%}", bar)
     table.add_row("total", f"{total:.3f} s", "", "")
     return table
 
@@ -54,7 +56,7 @@ class PhaseBars(Static):
 
     def show(self, view: BenchView) -> None:
         self._view = view
-        self.border_subtitle = view.phases_label
+        self.border_subtitle = plain(view.phases_label)
         self.update(phase_table(view, self.content_region.width or 40, self._ascii_only))
 
     def on_resize(self) -> None:
@@ -81,13 +83,18 @@ class ResultsTable(DataTable[str]):
         self.add_column("s", key="seconds")
         self.add_column("rate", key="rate")
         self.add_column("ratio", key="ratio")
-        self.border_title = f"Results (rate: {view.rate_unit})" if view.rate_key else "Results"
+        # Method names, units and the baseline come from the job's output: never markup.
+        self.border_title = plain(
+            f"Results (rate: {view.rate_unit})" if view.rate_key else "Results"
+        )
         for row in view.results:
-            self.add_row(*result_cells(row), key=row.method)
+            self.add_row(*(cell(value) for value in result_cells(row)), key=row.method)
         if not view.results:
             self.border_subtitle = "waiting for results"
         else:
-            self.border_subtitle = f"ratio: rate / {view.baseline}'s" if view.baseline else ""
+            self.border_subtitle = plain(
+                f"ratio: rate / {view.baseline}'s" if view.baseline else ""
+            )
 
     def methods(self) -> list[str]:
         return [str(key.value) for key in self.rows]

@@ -7,6 +7,7 @@ import time
 from textual.widgets import Static
 
 from sovtui.link_state import LinkState
+from sovtui.widgets.plain import plain
 
 
 class ConnectionBanner(Static):
@@ -35,4 +36,5 @@ class ConnectionBanner(Static):
             clock = getattr(
                 self.app, "monotonic", time.monotonic
             )  # the App's, so tests can freeze it
-            self.update(self._link.describe(clock()))
+            # The reason can quote a server's error body: shown literally, never as markup.
+            self.update(plain(self._link.describe(clock())))

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from rich.text import Text
 from textual.binding import Binding
 
 from sovtui.format import job_duration, job_start, truncate
 from sovtui.widgets.node_table import LiveTable, replace_rows
+from sovtui.widgets.plain import plain
 
 if TYPE_CHECKING:
     from sovtui.ray_api.models import JobDetails
@@ -24,10 +24,11 @@ STATUS_STYLES = {
 }
 
 
-def job_row(job: JobDetails, now: float) -> tuple[str | Text, ...]:
+def job_row(job: JobDetails, now: float) -> tuple[object, ...]:
+    # Strings here are shown literally by replace_rows (see widgets.plain.cell).
     return (
         truncate(job.display_id, 36),
-        Text(job.status, style=STATUS_STYLES.get(job.status, "")),
+        plain(job.status, STATUS_STYLES.get(job.status, "")),
         truncate(job.entrypoint, 40),
         job_start(job.start_time),
         job_duration(job.start_time, job.end_time, now),

@@ -10,6 +10,7 @@ from textual.widgets import DataTable
 
 from sovtui.format import human_bytes, percent
 from sovtui.ray_api.snapshot import NodeView
+from sovtui.widgets.plain import cell
 
 COLUMNS = ("Node", "IP", "Role", "State", "CPUs", "CPU%", "Memory", "Obj store", "GPUs")
 
@@ -82,7 +83,8 @@ def replace_rows(table: LiveTable, rows: Sequence[tuple[str, Sequence[Any]]]) ->
     """Show exactly `rows`, keeping the cursor on the same key when it is still there.
 
     When the keys are unchanged only the cells that differ are updated, which keeps a
-    1000-node poll cheap; the last shown values are kept to compare against.
+    1000-node poll cheap; the last shown values are kept to compare against. Every value is
+    cluster text: `cell` shows it literally (a `str` would be parsed as markup).
     """
     current_key: str | None = None
     if table.row_count and 0 <= table.cursor_row < table.row_count:
@@ -97,13 +99,13 @@ def replace_rows(table: LiveTable, rows: Sequence[tuple[str, Sequence[Any]]]) ->
                 continue
             for column, value, old in zip(columns, values, previous, strict=False):
                 if value != old:
-                    table.update_cell(key, column, value, update_width=True)
+                    table.update_cell(key, column, cell(value), update_width=True)
             shown[key] = tuple(values)
         return
     table.clear()
     shown.clear()
     for key, values in rows:
-        table.add_row(*values, key=key)
+        table.add_row(*(cell(value) for value in values), key=key)
         shown[key] = tuple(values)
     if current_key is not None and current_key in shown:
         table.move_cursor(row=wanted.index(current_key), animate=False)
