@@ -118,7 +118,7 @@ def overlap_hint(
         for index in range(len(configs))
     ]
     holders = _taken_by(existing, ours)
-    held = f" is already used by Docker network {', '.join(holders)}" if holders else " is taken"
+    held = f" overlaps Docker network {', '.join(holders)}" if holders else " is taken"
     message = (
         f"subnet {', '.join(str(net) for net in ours)} of network '{network}'{held}; "
         f"move it with {' and '.join(fields)} in {file}"

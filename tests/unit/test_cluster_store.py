@@ -122,7 +122,7 @@ def test_a_failed_record_write_keeps_the_old_record(full_state: Path) -> None:
     old = store.ClusterRecord("keep", "/f.yaml", "http://127.0.0.1:8265", 1)
     store.save_record(old)
     _fill(full_state)
-    with pytest.raises(store.StateWriteError, match="cluster.json"):
+    with pytest.raises(store.StateWriteError, match=r"cluster\.json"):
         store.save_record(store.ClusterRecord("keep", "/f.yaml", "http://127.0.0.1:8265", 9))
     assert store.load_record("keep") == old
     assert _files(full_state) == [

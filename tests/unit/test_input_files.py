@@ -23,7 +23,9 @@ from sovtui.presets.loader import load_folder
 from sovtui.themes import load_themes
 
 ROOT = Path(__file__).resolve().parents[2]
-PRESET = "name: tiny\ntitle: Tiny\ndescription: d\nworkload: {module: sovtui.workloads.hello_tasks}\n"
+PRESET = (
+    "name: tiny\ntitle: Tiny\ndescription: d\nworkload: {module: sovtui.workloads.hello_tasks}\n"
+)
 
 
 def _unblock(fifo: Path) -> None:
@@ -243,14 +245,12 @@ def test_up_with_a_fifo_compose_file_is_bad_input(
     assert str(fifo) in err and "FIFO" in err
 
 
-def test_read_text_refuses_a_file_that_became_a_fifo_after_the_check(tmp_path: Path) -> None:
+def test_read_text_refuses_a_file_that_became_a_fifo_after_the_check(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """O_NONBLOCK + fstat: even a FIFO swapped in after the stat cannot block the read."""
     fifo = tmp_path / "swapped.yaml"
     os.mkfifo(fifo)
-    real = input_files.problem
-    try:
-        input_files.problem = lambda path, limit=0: None  # type: ignore[assignment]
-        with pytest.raises(input_files.InputFileError, match="FIFO"):
-            _within(10, lambda: input_files.read_text(fifo), fifo=fifo)
-    finally:
-        input_files.problem = real
+    monkeypatch.setattr(input_files, "problem", lambda path, limit=0: None)
+    with pytest.raises(input_files.InputFileError, match="FIFO"):
+        _within(10, lambda: input_files.read_text(fifo), fifo=fifo)
