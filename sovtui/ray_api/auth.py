@@ -21,10 +21,15 @@ class TokenLookup:
 
     def refusal(self, address: str, status: int) -> str:
         """One line for an HTTP 401 or 403 from `address`, given what was (not) sent."""
+        if self.token is None and status == 401:
+            return (
+                f"{address} wants a Ray auth token (HTTP 401) and none was found; "
+                f"looked in {self.describe_search()}"
+            )
         if self.token is None:
             return (
-                f"{address} wants a Ray auth token (HTTP {status}) and none was found; "
-                f"looked in {self.describe_search()}"
+                f"{address} refused the request (HTTP {status}): the token is wrong or missing, "
+                f"and none was sent; looked in {self.describe_search()}"
             )
         if status == 401:
             # A token WAS sent, so "none was found" would send the user looking in vain.

@@ -68,6 +68,7 @@ def test_refusal_wording_for_every_case(tmp_path: Path) -> None:
     nothing = find_token({}, home=tmp_path)
     assert "none was found" in nothing.refusal("http://h:8265", 401)
     assert "auth_token" in nothing.refusal("http://h:8265", 401)
+    assert "none was sent" in nothing.refusal("http://h:8265", 403)
     path = tmp_path / "tok"
     path.write_text("abc\n")
     from_file = find_token({"RAY_AUTH_TOKEN_PATH": str(path)}, home=tmp_path)
