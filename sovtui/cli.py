@@ -6,9 +6,11 @@ Exit codes: 0 ok, 1 failure, 2 bad input.
 from __future__ import annotations
 
 import argparse
+import difflib
 import importlib
 import sys
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from sovtui import __version__
 from sovtui.commands import COMMAND_MODULES, COMMANDS, modules_for
@@ -22,8 +24,32 @@ from sovtui.extras import extra_for_import_error, missing_extra_message
 from sovtui.safe_text import visible
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, but an unknown subcommand is named, with the closest real one suggested.
+
+    Subcommand modules are imported lazily (see sovtui.commands), so argparse's own list of
+    choices holds only what this command line loaded; `known_commands` is the whole list.
+    """
+
+    known_commands: tuple[str, ...] = ()
+
+    def _check_value(self, action: argparse.Action, value: Any) -> None:
+        choices = action.choices
+        if isinstance(action, argparse._SubParsersAction) and choices is not None:
+            known = sorted({*choices, *self.known_commands})
+            if value not in known:
+                self.error(_unknown_command(value, known))
+        super()._check_value(action, value)
+
+
+def _unknown_command(value: str, known: list[str]) -> str:
+    close = difflib.get_close_matches(value, known, n=1)
+    hint = f"; did you mean '{close[0]}'?" if close else ""
+    return f"unknown command '{value}'{hint} (commands: {', '.join(known)})"
+
+
 def build_parser(modules: Sequence[str] = COMMAND_MODULES) -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="sovtui",
         description="Keyboard-driven terminal dashboard for Ray clusters. "
         "With no subcommand, opens the dashboard.",
@@ -32,6 +58,7 @@ def build_parser(modules: Sequence[str] = COMMAND_MODULES) -> argparse.ArgumentP
     add_connection_options(parser)
     parser.add_argument("--theme", help="colour theme name (see themes/)")
     parser.add_argument("--ascii", action="store_true", help="plot with ASCII markers only")
+    parser.known_commands = ("run", *COMMANDS)
     subparsers = parser.add_subparsers(title="subcommands", dest="command", metavar="COMMAND")
     run = subparsers.add_parser("run", help="open the dashboard (the default)")
     add_connection_options(run, suppress_defaults=True)

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sovtui import locations
+from sovtui import input_files, locations
 from sovtui.validation_cache import ValidationCache
 
 ENV_PREFIX = "SOVTUI_"
@@ -91,12 +91,11 @@ def settings_from_dict(data: Mapping[str, Any]) -> Settings:
 
 
 def _read_text(path: Path) -> str:
+    """A settings file's text; a folder, FIFO, broken symlink or oversized file is an error."""
     try:
-        return path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(str(path), "", exc.strerror or str(exc)) from None
-    except UnicodeDecodeError:
-        raise ConfigError(str(path), "", "not UTF-8 text") from None
+        return input_files.read_text(path)
+    except input_files.InputFileError as exc:
+        raise ConfigError(str(path), "", exc.reason) from None
 
 
 def _environment_overrides(environ: Mapping[str, str]) -> dict[str, Any]:
@@ -121,10 +120,12 @@ def _sources(
 ) -> list[Source]:
     sources: list[Source] = []
     shipped = locations.shipped_config_file()
-    if shipped.is_file():
+    # Anything at all at a settings path is read: a folder or a dangling symlink there is
+    # a mistake to report, not a reason to drop the user's `address:` without a word.
+    if input_files.exists(shipped):
         sources.append(Source(str(shipped), text=_read_text(shipped)))
     user = user_file if user_file is not None else locations.user_config_file()
-    if user.is_file() or user_file is not None:
+    if user_file is not None or input_files.exists(user):
         sources.append(Source(str(user), text=_read_text(user)))
     env = _environment_overrides(environ)
     if env:

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sovtui import locations
+from sovtui import input_files, locations
 from sovtui.validation_cache import ValidationCache
 
 if TYPE_CHECKING:
@@ -39,10 +39,11 @@ class ThemeLoad:
 
 
 def _read(path: Path) -> str:
+    """A theme file's text; a folder, FIFO, broken symlink or oversized file is a ValueError."""
     try:
-        return path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise ValueError("not UTF-8 text") from None
+        return input_files.read_text(path)
+    except input_files.InputFileError as exc:
+        raise ValueError(exc.reason) from None
 
 
 def theme_verdict(path: Path) -> dict[str, Any]:

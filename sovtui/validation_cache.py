@@ -1,13 +1,16 @@
-"""Remember validation results by the exact inputs they were computed from.
+"""Remember validation results by a digest of the exact inputs they were computed from.
 
 Validating settings and themes with pydantic means importing pydantic (and YAML) first: about
 80 ms, most of a start-up's own cost. Validation is a pure function of the source text and
-the schema, so its result is kept under a key made of both: the inputs themselves (a few
-hundred bytes: no hashing, which would cost an OpenSSL import) and the schema's files and
-packages by path, size and mtime, as .pyc files are. A changed file, variable, flag, schema
-module, sovtui or pydantic install makes another key and is validated afresh.
-Settings keep only successes; a theme keeps its verdict with the reason: either way a bad
-input is reported on every run. Best effort: an unreadable or unwritable cache means "validate".
+the schema, so its result is kept under a key that is a BLAKE2 digest of both: the inputs
+themselves and the schema's files and packages by path, size and mtime, as .pyc files are.
+The key is a digest, never the inputs: a big config must not grow the cache by its own size
+on every edit (BLAKE2 is built into CPython, so hashing costs no OpenSSL import). A changed
+file, variable, flag, schema module, sovtui or pydantic install makes another key and is
+validated afresh. The file stays small: at most ENTRY_LIMIT entries and MAX_FILE_BYTES,
+oldest dropped first. Settings keep only successes; a theme keeps its verdict with the reason:
+either way a bad input is reported on every run. Best effort: an unreadable or unwritable
+cache means "validate".
 """
 
 from __future__ import annotations
@@ -22,7 +25,13 @@ from typing import Any
 
 from sovtui import __version__, locations
 
+try:  # CPython's own BLAKE2: importing hashlib would load OpenSSL too (~9 ms)
+    from _blake2 import blake2b
+except ImportError:  # pragma: no cover - other Pythons
+    from hashlib import blake2b
+
 ENTRY_LIMIT = 32  # distinct configurations remembered per cache (a few per user in practice)
+MAX_FILE_BYTES = 256 * 1024  # a bigger cache file is pruned when written, ignored when read
 
 
 def _file_fingerprint(path: str) -> str:
@@ -65,7 +74,9 @@ class ValidationCache:
         return self._fingerprint
 
     def key(self, *parts: object) -> str:
-        return json.dumps([self._schema_fingerprint(), parts], sort_keys=True, default=repr)
+        """A fixed-size digest of the schema and the inputs (never the inputs themselves)."""
+        text = json.dumps([self._schema_fingerprint(), parts], sort_keys=True, default=repr)
+        return blake2b(text.encode("utf-8", "surrogatepass"), digest_size=20).hexdigest()
 
     def _load(self) -> dict[str, Any]:
         """The entries, read again whenever the file changed (another process wrote it)."""
@@ -75,12 +86,7 @@ class ValidationCache:
         except OSError:
             version = f"{path}:absent"
         if self._loaded is None or self._loaded[0] != version:
-            entries: dict[str, Any] = {}
-            with contextlib.suppress(OSError, ValueError):
-                loaded = json.loads(path.read_bytes())
-                if isinstance(loaded, dict):
-                    entries = loaded
-            self._loaded = (version, entries)
+            self._loaded = (version, _read_entries(path))
         return self._loaded[1]
 
     def get(self, key: str) -> Any | None:
@@ -90,8 +96,7 @@ class ValidationCache:
         entries = self._load()
         entries.pop(key, None)
         entries[key] = value
-        while len(entries) > ENTRY_LIMIT:
-            del entries[next(iter(entries))]
+        text = _pruned_text(entries)
         import tempfile  # only when something changed
 
         path = self.path
@@ -101,8 +106,31 @@ class ValidationCache:
             handle, temp = tempfile.mkstemp(dir=path.parent, prefix=".validated-")
             try:
                 with os.fdopen(handle, "w", encoding="utf-8") as out:
-                    json.dump(entries, out)
+                    out.write(text)
                 os.replace(temp, path)
             except OSError:
                 with contextlib.suppress(OSError):
                     os.unlink(temp)
+
+
+def _read_entries(path: Path) -> dict[str, Any]:
+    """The cache file's entries; nothing when it is missing, broken or oversized."""
+    with contextlib.suppress(OSError, ValueError):
+        with path.open("rb") as handle:
+            data = handle.read(MAX_FILE_BYTES + 1)
+        if len(data) <= MAX_FILE_BYTES:
+            loaded = json.loads(data)
+            if isinstance(loaded, dict):
+                return loaded
+    return {}
+
+
+def _pruned_text(entries: dict[str, Any]) -> str:
+    """The JSON to write, the oldest entries dropped (in place) until both limits hold."""
+    while len(entries) > ENTRY_LIMIT:
+        del entries[next(iter(entries))]
+    text = json.dumps(entries)
+    while len(text) > MAX_FILE_BYTES and len(entries) > 1:
+        del entries[next(iter(entries))]
+        text = json.dumps(entries)
+    return text

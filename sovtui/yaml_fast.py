@@ -14,6 +14,30 @@ def safe_load(text: str) -> Any:
     return yaml.load(text, Loader=SafeLoader)
 
 
+def compose_and_load(text: str) -> tuple[Any, yaml.Node | None]:
+    """The data and its node tree (for line numbers) from ONE parse, not one parse each.
+
+    libyaml's error messages leave out the offending character ("found character that cannot
+    start any token"), so a file that fails is parsed again by PyYAML to raise its wording.
+    """
+    try:
+        return _compose_and_load(text, SafeLoader)
+    except yaml.YAMLError:
+        if SafeLoader is yaml.SafeLoader:
+            raise
+    return _compose_and_load(text, yaml.SafeLoader)
+
+
+def _compose_and_load(text: str, loader_class: type[yaml.SafeLoader]) -> tuple[Any, Any]:
+    loader = loader_class(text)
+    try:
+        root = loader.get_single_node()
+        data = loader.construct_document(root) if root is not None else None
+    finally:
+        loader.dispose()
+    return data, root
+
+
 @dataclass(frozen=True)
 class YamlProblem:
     """A YAML syntax error as each file's message needs it: where (1-based, None when PyYAML

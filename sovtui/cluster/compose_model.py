@@ -16,6 +16,7 @@ from typing import Annotated, Any, Literal
 import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainValidator, ValidationError
 
+from sovtui import input_files
 from sovtui.cluster.errors import ComposeError
 from sovtui.cluster.interpolate import interpolate
 from sovtui.cluster.units import PortMapping, parse_port, parse_size
@@ -247,7 +248,7 @@ def load_compose(path: Path | str, environ: Mapping[str, str] | None = None) -> 
     """Read and validate a Compose file from disk."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ComposeError(str(path), "", exc.strerror or str(exc)) from None
+        text = input_files.read_text(path)
+    except input_files.InputFileError as exc:
+        raise ComposeError(str(path), "", exc.reason) from None
     return parse_compose(text, str(path), environ)

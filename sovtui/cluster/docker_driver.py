@@ -21,7 +21,7 @@ import docker.errors
 from docker.models.containers import Container
 
 from sovtui.cluster import container_spec as cs
-from sovtui.cluster import readiness, store
+from sovtui.cluster import readiness, store, subnets
 from sovtui.cluster.compose_model import ComposeFile, load_compose
 from sovtui.cluster.docker_client import connect
 from sovtui.cluster.errors import ClusterError, ComposeError, PortInUse
@@ -170,7 +170,7 @@ class ComposeDriver:
             self._remove(self.containers())  # leftovers of an earlier, dead cluster
             self._check_image(spec)
             check_ports_free(spec.services[head].ports)
-            self._ensure_networks(spec, run_id)
+            self._ensure_networks(spec, run_id, path)
             head_container = self._start(spec, head, 1, run_id, path)
             # Workers are created (cheap, no CPU for Ray) while the head boots, and started
             # only once the GCS answers: a head that fails costs no worker start.
@@ -210,7 +210,7 @@ class ComposeDriver:
                     "`sovtui image build` (or set SOVTUI_RAY_IMAGE)"
                 ) from None
 
-    def _ensure_networks(self, spec: ComposeFile, run_id: str) -> None:
+    def _ensure_networks(self, spec: ComposeFile, run_id: str, path: Path) -> None:
         wanted = {name for service in spec.services.values() for name in cs.network_names(service)}
         for name in sorted(wanted):
             kwargs = cs.network_kwargs(self.project, name, spec.networks.get(name), run_id)
@@ -220,9 +220,25 @@ class ComposeDriver:
             try:
                 self.client.networks.create(**kwargs)
             except docker.errors.APIError as exc:
-                raise ClusterError(
-                    f"cannot create network {kwargs['name']}: {exc.explanation or exc}"
-                ) from None
+                reason = str(exc.explanation or exc)
+                if subnets.is_overlap_error(reason):  # Docker does not say what to change
+                    reason += "; " + subnets.overlap_hint(path, spec, name, self._subnets())
+                raise ClusterError(f"cannot create network {kwargs['name']}: {reason}") from None
+
+    def _subnets(self) -> dict[str, list[str]]:
+        """Every network on the engine -> its subnets (for saying which one is in the way)."""
+        try:
+            networks = self.client.networks.list()
+        except docker.errors.APIError:
+            return {}
+        return {
+            network.name: [
+                config["Subnet"]
+                for config in (network.attrs.get("IPAM") or {}).get("Config") or []
+                if config.get("Subnet")
+            ]
+            for network in networks
+        }
 
     def _create(
         self, spec: ComposeFile, service: str, number: int, run_id: str, path: Path

@@ -2,23 +2,33 @@
 
 The token file is mode 0600 in a 0700 folder; the JSON record holds no secret, so other commands
 and the dashboard client can read it to find the cluster, then read the token beside it.
+Both are written whole or not at all (a private temp file, fsync, rename): a full or read-only
+state dir is one StateWriteError naming the path, never an empty token file.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
 import secrets
 import shutil
+import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from sovtui import locations
+from sovtui.cluster.errors import ClusterError
 
 _PROJECT = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 TOKEN_FILE = "token"
 RECORD_FILE = "cluster.json"
+
+
+class StateWriteError(ClusterError):
+    """A state file could not be written (disk full, read-only, no permission); nothing
+    partial was left behind."""
 
 
 def project_name_problem(name: str) -> str | None:
@@ -53,8 +63,37 @@ def token_path(project: str) -> Path:
 def read_token(project: str) -> str | None:
     try:
         return token_path(project).read_text(encoding="utf-8").strip() or None
-    except FileNotFoundError:
-        return None
+    except (OSError, UnicodeDecodeError):
+        return None  # missing or unusable: ensure_token writes a new one (or says why not)
+
+
+def _private_folder(folder: Path) -> None:
+    """Create the cluster's folder, 0700 even where it already existed."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        os.chmod(folder, 0o700)
+    except OSError as exc:
+        raise StateWriteError(f"cannot create {folder}: {exc.strerror or exc}") from None
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Write `path` whole or not at all: a temp file beside it (mkstemp: 0600 from its
+    creation, so a token is never readable by others, not even briefly), fsync, rename."""
+    temporary: str | None = None
+    try:
+        descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()  # ENOSPC shows up here or at fsync, before the rename
+            os.fsync(handle.fileno())
+        os.replace(temporary, path)
+        temporary = None
+    except OSError as exc:
+        raise StateWriteError(f"cannot write {path}: {exc.strerror or exc}") from None
+    finally:
+        if temporary is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(temporary)
 
 
 def ensure_token(project: str) -> tuple[str, bool]:
@@ -63,31 +102,29 @@ def ensure_token(project: str) -> tuple[str, bool]:
     if existing:
         return existing, False
     folder = cluster_dir(project)
-    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-    os.chmod(folder, 0o700)
+    created_folder = not folder.exists()
+    _private_folder(folder)
     token = secrets.token_urlsafe(32)
-    path = token_path(project)
-    path.unlink(missing_ok=True)
-    # O_EXCL + mode at creation: the token is never readable by others, not even briefly.
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-        handle.write(token + "\n")
+    try:
+        write_atomically(token_path(project), token + "\n")
+    except StateWriteError:
+        if created_folder:
+            shutil.rmtree(folder, ignore_errors=True)
+        raise
     return token, True
 
 
 def save_record(record: ClusterRecord) -> None:
     folder = cluster_dir(record.project)
-    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-    temporary = folder / (RECORD_FILE + ".tmp")
-    temporary.write_text(json.dumps(asdict(record), indent=2) + "\n", encoding="utf-8")
-    temporary.replace(folder / RECORD_FILE)
+    _private_folder(folder)
+    write_atomically(folder / RECORD_FILE, json.dumps(asdict(record), indent=2) + "\n")
 
 
 def load_record(project: str) -> ClusterRecord | None:
     try:
         data = json.loads((cluster_dir(project) / RECORD_FILE).read_text(encoding="utf-8"))
         return ClusterRecord(**data)
-    except (FileNotFoundError, json.JSONDecodeError, TypeError):
+    except (OSError, ValueError, TypeError):  # missing, unreadable or not a record
         return None
 
 

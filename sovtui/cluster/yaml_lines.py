@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import yaml
 
+from sovtui.yaml_fast import SafeLoader
+
 Path = tuple[str | int, ...]
 
 
 def line_map(text: str) -> dict[Path, int]:
     """{('services', 'ray-head', 'ports', 0): 14, ...} with 1-based lines; {} if unparsable."""
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        root = yaml.compose(text, Loader=SafeLoader)
     except yaml.YAMLError:
         return {}
     lines: dict[Path, int] = {}

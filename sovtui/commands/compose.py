@@ -13,6 +13,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from sovtui import input_files
 from sovtui.cluster.docker_driver import DEFAULT_PROJECT, ComposeDriver, ProgressEvent
 from sovtui.cluster.errors import ClusterError, ComposeError
 from sovtui.cluster.store import project_name_problem, token_path
@@ -109,8 +110,9 @@ def _guard(action: Any) -> int:
 
 
 def run_up(args: argparse.Namespace) -> int:
-    if not args.file.is_file():
-        raise UserError(f"no such Compose file: {args.file}")
+    problem = input_files.problem(args.file)
+    if problem is not None:
+        raise UserError(f"Compose file {args.file}: {problem}")
 
     def action() -> int:
         record = _driver(args).up(args.file, args.workers, wait=not args.no_wait)

@@ -16,9 +16,9 @@ import yaml
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
-from sovtui import locations
+from sovtui import input_files, locations
 from sovtui.presets.models import Preset, model_fields_at
-from sovtui.yaml_fast import YamlProblem
+from sovtui.yaml_fast import YamlProblem, compose_and_load
 
 SUFFIXES = (".yaml", ".yml")
 
@@ -122,8 +122,7 @@ def _reason(error: ErrorDetails) -> str:
 
 def _parse(path: Path, text: str) -> tuple[dict[str, Any], yaml.Node | None]:
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        data, root = compose_and_load(text)
     except yaml.YAMLError as exc:
         found = YamlProblem.of(exc)
         detail = f"{found.context}, {found.problem}" if found.context else found.problem
@@ -147,9 +146,9 @@ def _kind(value: object) -> str:
 def load_file(path: Path, context: Mapping[str, Any] | None = None) -> Preset:
     """One preset from one file; raises `PresetFileError` listing every problem in it."""
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise PresetFileError([LoadFailure(path, None, "", f"cannot read: {exc}")]) from None
+        text = input_files.read_text(path)
+    except input_files.InputFileError as exc:
+        raise PresetFileError([LoadFailure(path, None, "", f"cannot read: {exc.reason}")]) from None
     try:
         data, root = _parse(path, text)
     except _FileProblem as problem:
@@ -173,8 +172,8 @@ class PresetFileError(Exception):
 
 def _name_line(path: Path) -> int | None:
     try:
-        root = yaml.compose(path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
-    except (OSError, yaml.YAMLError):
+        _, root = compose_and_load(input_files.read_text(path))
+    except (input_files.InputFileError, yaml.YAMLError):
         return None
     return _line_of(root, ("name",))
 
@@ -188,7 +187,12 @@ def load_folder(
     failures: list[LoadFailure] = []
     if not folder.is_dir():
         return presets, failures
-    files = sorted(p for p in folder.iterdir() if p.suffix in SUFFIXES and p.is_file())
+    # Not only regular files: a folder, FIFO or dangling symlink named like a preset is
+    # reported (load_file says what it is) rather than skipped without a word. Editors'
+    # lock files (`.#name.yaml`, dangling symlinks by design) are not presets.
+    files = sorted(
+        p for p in folder.iterdir() if p.suffix in SUFFIXES and not p.name.startswith(".#")
+    )
     for path in files:
         try:
             preset = load_file(path, context)

@@ -19,6 +19,30 @@ class TokenLookup:
     def describe_search(self) -> str:
         return ", ".join(self.searched)
 
+    def refusal(self, address: str, status: int) -> str:
+        """One line for an HTTP 401 or 403 from `address`, given what was (not) sent."""
+        if self.token is None and status == 401:
+            return (
+                f"{address} wants a Ray auth token (HTTP 401) and none was found; "
+                f"looked in {self.describe_search()}"
+            )
+        if self.token is None:
+            return (
+                f"{address} refused the request (HTTP {status}): the token is wrong or missing, "
+                f"and none was sent; looked in {self.describe_search()}"
+            )
+        if status == 401:
+            # A token WAS sent, so "none was found" would send the user looking in vain.
+            return (
+                f"{address} answered HTTP 401 (token missing) although the token from "
+                f"{self.source} was sent: something on the way (a proxy?) dropped the "
+                "Authorization header, or the server does not read it as a Ray token"
+            )
+        return (
+            f"{address} refused the Ray auth token from {self.source} (HTTP {status}): "
+            "the token is wrong for this cluster"
+        )
+
     def __repr__(self) -> str:  # never leak the secret through logs or reprs
         shown = "set" if self.token else "none"
         return f"TokenLookup(token={shown}, source={self.source!r})"

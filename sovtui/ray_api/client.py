@@ -139,19 +139,9 @@ class DashboardClient:
         except httpx.TransportError as exc:
             reason = str(exc) or type(exc).__name__
             raise DashboardUnreachable(f"cannot reach {self.address}: {reason}") from None
-        if response.status_code == 401:
-            raise DashboardUnauthorized(
-                f"{self.address} wants a Ray auth token (HTTP 401) and none was found; "
-                f"looked in {self.token.describe_search()}",
-                401,
-            )
-        if response.status_code == 403:
-            source = self.token.source or "nowhere"
-            raise DashboardUnauthorized(
-                f"{self.address} refused the Ray auth token from {source} (HTTP 403): "
-                "the token is wrong for this cluster",
-                403,
-            )
+        if response.status_code in (401, 403):
+            status = response.status_code
+            raise DashboardUnauthorized(self.token.refusal(self.address, status), status)
         return response
 
     async def get_json(self, path: str, adapter: TypeAdapter[ModelT], **params: Any) -> ModelT:

@@ -134,8 +134,7 @@ class LogTail:
             response = error.response
             if response.status_code in (401, 403):
                 raise DashboardUnauthorized(
-                    f"{self.client.address} refused the log tail (HTTP {response.status_code}): "
-                    "the Ray auth token is missing or wrong",
+                    self.client.token.refusal(self.client.address, response.status_code),
                     response.status_code,
                 ) from None
             if response.status_code == 404:

@@ -66,3 +66,35 @@ def test_tui_start_imports_no_command_module() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "['sovtui.commands.common']"
+
+
+@pytest.mark.parametrize(
+    ("argv", "unknown", "suggested"),
+    [
+        (["stauts"], "stauts", "status"),
+        (["--address", "http://127.0.0.1:1", "sumbit", "x"], "sumbit", "submit"),
+        (["image", "biuld"], "biuld", "build"),
+    ],
+)
+def test_unknown_subcommand_is_named_with_the_closest_one(
+    argv: list[str], unknown: str, suggested: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """It used to say "invalid choice: 'stauts' (choose from 'run')": lazy modules hid the rest."""
+    with pytest.raises(SystemExit) as caught:
+        main(argv)
+    assert caught.value.code == 2
+    err = capsys.readouterr().err
+    assert f"unknown command '{unknown}'" in err
+    assert f"did you mean '{suggested}'?" in err
+    assert "choose from 'run'" not in err
+
+
+def test_unknown_subcommand_with_nothing_close_lists_the_commands(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with pytest.raises(SystemExit) as caught:
+        main(["xyzzy"])
+    assert caught.value.code == 2
+    err = capsys.readouterr().err
+    assert "unknown command 'xyzzy'" in err and "did you mean" not in err
+    assert "status" in err and "up" in err and "bench" in err

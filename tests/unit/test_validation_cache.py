@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -119,3 +120,43 @@ def test_an_unchanged_start_does_not_import_pydantic_or_yaml(tmp_path: Path) -> 
     assert [run.returncode for run in runs] == [0, 0], runs[0].stderr + runs[1].stderr
     assert runs[0].stdout.strip() == "['pydantic', 'yaml']"  # first start: validated
     assert runs[1].stdout.strip() == "[]"
+
+
+def test_the_cache_is_keyed_by_a_digest_and_does_not_grow_with_the_config(
+    tmp_path: Path, cache_home: Path
+) -> None:
+    """Each edit of a big config used to add the whole config text to the cache file."""
+    user = tmp_path / "sovtui.yaml"
+    padding = "# " + "x" * 200_000 + "\n"  # a big but valid file (comments)
+    sizes = []
+    for interval in range(3, 9):
+        user.write_text(padding + f"interval: {interval}\n")
+        assert load_settings(user_file=user, environ={}).interval == interval
+        sizes.append((cache_home / "validated-settings.json").stat().st_size)
+    assert max(sizes) < 16_000, sizes
+    entries = json.loads((cache_home / "validated-settings.json").read_text())
+    assert len(entries) == 6
+    assert all(len(key) == 40 and int(key, 16) >= 0 for key in entries)  # 160-bit hex digests
+
+
+def test_the_cache_keeps_only_the_newest_entries(tmp_path: Path, cache_home: Path) -> None:
+    from sovtui.validation_cache import ENTRY_LIMIT
+
+    user = tmp_path / "sovtui.yaml"
+    for history in range(10, 10 + ENTRY_LIMIT + 5):
+        user.write_text(f"history_points: {history}\n")
+        load_settings(user_file=user, environ={})
+    entries = json.loads((cache_home / "validated-settings.json").read_text())
+    assert len(entries) == ENTRY_LIMIT
+    assert list(entries.values())[-1]["history_points"] == 10 + ENTRY_LIMIT + 4
+
+
+def test_an_oversized_cache_file_is_ignored_and_replaced(tmp_path: Path, cache_home: Path) -> None:
+    from sovtui.validation_cache import MAX_FILE_BYTES
+
+    cache_home.mkdir(parents=True)
+    cache = cache_home / "validated-settings.json"
+    cache.write_text(json.dumps({"k": "v" * MAX_FILE_BYTES}))
+    assert load_settings(environ={}).interval == 2.0
+    assert cache.stat().st_size < MAX_FILE_BYTES
+    assert "k" not in json.loads(cache.read_text())
