@@ -12,7 +12,13 @@ from collections.abc import Sequence
 
 from sovtui import __version__
 from sovtui.commands import COMMAND_MODULES, modules_for
-from sovtui.commands.common import EXIT_BAD_INPUT, UserError, add_connection_options
+from sovtui.commands.common import (
+    EXIT_BAD_INPUT,
+    EXIT_FAILURE,
+    UserError,
+    add_connection_options,
+)
+from sovtui.ray_api.errors import DashboardError
 
 
 def build_parser(modules: Sequence[str] = COMMAND_MODULES) -> argparse.ArgumentParser:
@@ -50,6 +56,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UserError as error:
         print(f"sovtui: {error}", file=sys.stderr)
         return error.exit_code if error.exit_code else EXIT_BAD_INPUT
+    except DashboardError as error:  # e.g. the cluster $RAY_ADDRESS names is unreachable
+        print(f"sovtui: {error.state}: {error}", file=sys.stderr)
+        return EXIT_FAILURE
     except KeyboardInterrupt:
         print("sovtui: interrupted", file=sys.stderr)
         return 130
