@@ -19,8 +19,8 @@ from tests.conftest import no_token
 from tests.hostile_http import Behaviour, HostileServer
 
 
-def client_for(server: HostileServer, **kwargs: float) -> DashboardClient:
-    return DashboardClient(server.url, no_token(), max_bytes=1 * MIB, **kwargs)  # type: ignore[arg-type]
+def client_for(server: HostileServer, timeout: float) -> DashboardClient:
+    return DashboardClient(server.url, no_token(), max_bytes=1 * MIB, timeout=timeout)
 
 
 async def test_endless_body_is_refused_at_the_cap() -> None:
@@ -97,6 +97,8 @@ def test_sync_readiness_checks_have_a_total_deadline() -> None:
 
 
 def test_sync_node_count_refuses_an_endless_body() -> None:
-    with HostileServer(Behaviour("endless", max_seconds=20)) as server:
-        with pytest.raises(readiness.BadAnswer, match="answer too large"):
-            readiness.count_nodes(server.url, "token")
+    with (
+        HostileServer(Behaviour("endless", max_seconds=20)) as server,
+        pytest.raises(readiness.BadAnswer, match="answer too large"),
+    ):
+        readiness.count_nodes(server.url, "token")

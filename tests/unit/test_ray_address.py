@@ -128,7 +128,9 @@ def test_the_label_says_what_the_address_was_derived_from() -> None:
     assert connection.label == (
         "attached · http://127.0.0.1:8265 (from $RAY_ADDRESS=10.0.0.5:6379 via the GCS)"
     )
-    assert Connection(client, MODE_ATTACHED, "--address").label == "attached · http://127.0.0.1:8265"
+    assert (
+        Connection(client, MODE_ATTACHED, "--address").label == "attached · http://127.0.0.1:8265"
+    )
 
 
 def test_bench_never_drops_ray_address_for_a_private_head(
