@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 NO_AGENT = "No available agent to submit job"
 DUPLICATE = "already exists"
 SUBMIT_TIMEOUT_S = 60.0
+LOGS_TIMEOUT_S = 60.0  # a whole log of up to LOG_MAX_BYTES must fit within its one deadline
 
 _JOB = TypeAdapter(JobDetails)
 
@@ -125,10 +126,10 @@ class JobsApi:
             raise rejected(f"submitting job {submission_id}", response.status_code, text)
 
     async def _job_request(
-        self, method: str, path: str, job_id: str, action: str, limit: int | None = None
+        self, method: str, path: str, job_id: str, action: str, **options: Any
     ) -> Response:
         """One request about one job; 404 and other refusals become clear errors."""
-        response = await self.client.request(method, path, limit=limit)
+        response = await self.client.request(method, path, **options)
         if response.status_code == 404:
             raise JobNotFound(f"no job {job_id!r} on {self.client.address}", 404, response.text)
         if response.status_code >= 400:
@@ -161,7 +162,7 @@ class JobsApi:
         """The whole driver log so far."""
         path = f"/api/jobs/{job_id}/logs"
         response = await self._job_request(
-            "GET", path, job_id, "reading logs of", limit=LOG_MAX_BYTES
+            "GET", path, job_id, "reading logs of", limit=LOG_MAX_BYTES, timeout=LOGS_TIMEOUT_S
         )
         try:
             return str(response.json().get("logs") or "")

@@ -12,6 +12,7 @@ import time
 import pytest
 
 from sovtui.cluster import readiness
+from sovtui.ray_api import jobs
 from sovtui.ray_api.client import MIB, DashboardClient
 from sovtui.ray_api.errors import DashboardRejected, DashboardTimeout, DashboardTooLarge
 from sovtui.ray_api.packages import Package, package_exists
@@ -102,3 +103,12 @@ def test_sync_node_count_refuses_an_endless_body() -> None:
         pytest.raises(readiness.BadAnswer, match="answer too large"),
     ):
         readiness.count_nodes(server.url, "token")
+
+
+async def test_a_log_fetch_has_its_own_bound(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(jobs, "LOG_MAX_BYTES", 2 * MIB)
+    with HostileServer(Behaviour("endless", max_seconds=20)) as server:
+        client = DashboardClient(server.url, no_token(), max_bytes=64 * MIB, timeout=10.0)
+        with pytest.raises(DashboardTooLarge, match=r"answer too large \(> 2 MiB\) from .*/logs"):
+            await jobs.JobsApi(client).logs("raysubmit_1")
+        await client.aclose()
