@@ -21,6 +21,7 @@ from sovtui.commands.common import (
     add_connection_options,
 )
 from sovtui.extras import extra_for_import_error, missing_extra_message
+from sovtui.ray_api.errors import DashboardError
 from sovtui.safe_text import visible
 
 
@@ -75,7 +76,7 @@ def build_parser(modules: Sequence[str] = COMMAND_MODULES) -> argparse.ArgumentP
 
 
 def _register_unavailable(
-    subparsers: argparse._SubParsersAction[argparse.ArgumentParser], module_name: str, missing: str
+    subparsers: argparse._SubParsersAction[Any], module_name: str, missing: str
 ) -> None:
     """The module's commands still parse (any arguments), and say which extra to install."""
     for command in (name for name, module in COMMANDS.items() if module == module_name):
@@ -114,6 +115,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         feature = f"`sovtui {args.command}`" if args.command else "this"
         print(f"sovtui: {missing_extra_message(str(error.name), feature)}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except DashboardError as error:  # e.g. the cluster $RAY_ADDRESS names is unreachable
+        print(f"sovtui: {error.state}: {visible(str(error), multiline=True)}", file=sys.stderr)
+        return EXIT_FAILURE
     except KeyboardInterrupt:
         print("sovtui: interrupted", file=sys.stderr)
         return 130

@@ -61,7 +61,15 @@ class Settings:
     interval: float = field(
         default=2.0, metadata=rule(ge=0.2, le=3600, description="seconds between polls")
     )
-    request_timeout: float = field(default=5.0, metadata=rule(gt=0, le=120))
+    request_timeout: float = field(
+        default=5.0, metadata=rule(gt=0, le=120, description="seconds for one whole request")
+    )
+    max_response_mb: int = field(
+        default=32, metadata=rule(ge=1, le=4096, description="largest JSON answer accepted, MiB")
+    )
+    embed: bool = field(
+        default=True, metadata=rule(description="false: never start an embedded local head")
+    )
     max_backoff: float = field(default=30.0, metadata=rule(ge=1, le=3600))
     history_points: int = field(default=300, metadata=rule(ge=10, le=100_000))
     log_lines: int = field(

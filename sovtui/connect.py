@@ -1,9 +1,12 @@
 """The one factory that decides which cluster sovtui watches and builds its dashboard client.
 
-Order: --address > $RAY_API_SERVER_ADDRESS > $RAY_ADDRESS (http URLs only) > config `address` >
-a Compose cluster sovtui brought up (recorded here, dashboard answering; watched with its own
-token) > a dashboard already answering at `default_address` > an embedded local head started here.
-Used by the CLI, the TUI and the tests alike.
+Order: --address > $RAY_API_SERVER_ADDRESS > $RAY_ADDRESS > config `address` > a Compose cluster
+sovtui brought up (recorded here, dashboard answering; watched with its own token) > a dashboard
+already answering at `default_address` > an embedded local head started here (unless the `embed`
+setting or --no-embed forbids it). A $RAY_ADDRESS that names a Ray cluster (`host:6379`, `auto`,
+`ray://`) is turned into its dashboard as Ray's job CLI does (see cluster.ray_address), and while
+it is set no head is ever started: unreachable is an error naming it. Used by the CLI, the TUI and
+the tests alike.
 """
 
 from __future__ import annotations
@@ -14,9 +17,11 @@ from dataclasses import dataclass
 
 from sovtui.cluster import store
 from sovtui.cluster.embedded_head import EmbeddedHead, start_embedded_head
+from sovtui.cluster.ray_address import RayAddressError, derive_dashboard
 from sovtui.config import Settings
 from sovtui.ray_api.auth import TokenLookup, explicit_token, find_token
-from sovtui.ray_api.client import DashboardClient, normalise_address
+from sovtui.ray_api.client import MIB, DashboardClient, normalise_address
+from sovtui.ray_api.errors import DashboardUnreachable
 
 Progress = Callable[[str], None]
 
@@ -25,10 +30,15 @@ MODE_ATTACHED = "attached"
 MODE_COMPOSE = "compose"
 
 
+class NoCluster(DashboardUnreachable):
+    """The named cluster cannot be reached, or nothing answers and embedding is forbidden."""
+
+
 @dataclass(frozen=True)
 class ResolvedAddress:
     address: str | None
     source: str
+    ray_address: str | None = None  # a $RAY_ADDRESS naming a Ray cluster, still to resolve
 
 
 def resolve_address(
@@ -44,6 +54,8 @@ def resolve_address(
     ray_address = environ.get("RAY_ADDRESS", "").strip()
     if ray_address.startswith(("http://", "https://")):
         return ResolvedAddress(normalise_address(ray_address), "$RAY_ADDRESS")
+    if ray_address and ray_address != "local":  # `local` asks for a new local cluster
+        return ResolvedAddress(None, f"$RAY_ADDRESS={ray_address}", ray_address)
     if settings.address:
         return ResolvedAddress(normalise_address(settings.address), "config")
     return ResolvedAddress(None, "default")
@@ -71,7 +83,8 @@ class Connection:
     @property
     def label(self) -> str:
         name = f"compose: {self.project}" if self.mode == MODE_COMPOSE else self.mode
-        return f"{name} · {self.address}"
+        derived = self.mode == MODE_ATTACHED and self.source.startswith("$RAY_ADDRESS=")
+        return f"{name} · {self.address}" + (f" (from {self.source})" if derived else "")
 
     async def close(self, keep_head: bool = False) -> None:
         await self.client.aclose()
@@ -85,18 +98,40 @@ def recorded_compose_connection(settings: Settings) -> Connection | None:
         token = store.read_token(record.project)
         if token and dashboard_answers(record.dashboard_url, timeout=0.5):
             source = f"compose project {record.project}"
-            client = DashboardClient(
-                record.dashboard_url,
-                explicit_token(token, source),
-                timeout=settings.request_timeout,
-            )
+            client = new_client(settings, record.dashboard_url, explicit_token(token, source))
             return Connection(client, MODE_COMPOSE, source, project=record.project)
     return None
 
 
+def new_client(settings: Settings, address: str, token: TokenLookup) -> DashboardClient:
+    return DashboardClient(
+        address,
+        token,
+        timeout=settings.request_timeout,
+        max_bytes=settings.max_response_mb * MIB,
+    )
+
+
 def _attached(settings: Settings, address: str, token: TokenLookup, source: str) -> Connection:
-    client = DashboardClient(address, token, timeout=settings.request_timeout)
-    return Connection(client, MODE_ATTACHED, source)
+    return Connection(new_client(settings, address, token), MODE_ATTACHED, source)
+
+
+def _derived(
+    settings: Settings, resolved: ResolvedAddress, environ: Mapping[str, str]
+) -> tuple[str, str]:
+    """(URL, how it was found) of the dashboard of the Ray cluster $RAY_ADDRESS names, answering;
+    else NoCluster."""
+    assert resolved.ray_address is not None
+    try:
+        derived = derive_dashboard(resolved.ray_address, resolved.source, environ)
+    except RayAddressError as error:
+        raise NoCluster(f"{error}; no embedded head is started while RAY_ADDRESS is set") from None
+    if not dashboard_answers(derived.url, timeout=min(settings.request_timeout, 3.0)):
+        raise NoCluster(
+            f"{resolved.source}: no Ray dashboard answers at {derived.url} ({derived.how}); "
+            "no embedded head is started while RAY_ADDRESS is set"
+        )
+    return derived.url, derived.how
 
 
 def attach_connection(
@@ -113,6 +148,9 @@ def attach_connection(
     token = token or find_token(environ)
     if resolved.address is not None:
         return _attached(settings, resolved.address, token, resolved.source)
+    if resolved.ray_address is not None:
+        url, how = _derived(settings, resolved, os.environ if environ is None else environ)
+        return _attached(settings, url, token, f"{resolved.source} {how}")
     if use_compose_records:
         compose = recorded_compose_connection(settings)
         if compose is not None:
@@ -144,11 +182,17 @@ def open_connection(
     )
     if connection is not None:
         return connection
+    default = normalise_address(settings.default_address)
     if not allow_embedded:
         # Nothing answers: point at the default anyway, so the caller reports it unreachable.
-        default = normalise_address(settings.default_address)
         return _attached(settings, default, token, f"found at {default}")
+    if not settings.embed:
+        raise NoCluster(
+            f"no Ray dashboard answers at {default} and starting an embedded head is off "
+            "(--no-embed, embed: false or SOVTUI_EMBED); name a cluster with --address or "
+            "$RAY_ADDRESS"
+        )
     head = start_embedded_head(settings.embedded, progress)
     head_token = explicit_token(head.token, "the embedded head's own token")
-    client = DashboardClient(head.dashboard_url, head_token, timeout=settings.request_timeout)
+    client = new_client(settings, head.dashboard_url, head_token)
     return Connection(client, MODE_EMBEDDED, "embedded head", head=head)

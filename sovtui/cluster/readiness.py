@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -10,6 +11,14 @@ from typing import Any
 import httpx
 
 from sovtui.cluster.errors import ClusterError
+
+# /nodes?view=summary of a big cluster is a few MiB; health answers are a few bytes.
+NODES_MAX_BYTES = 64 * 1024 * 1024
+HEALTH_MAX_BYTES = 4096
+
+
+class BadAnswer(ClusterError):
+    """The dashboard answered, but not usably (error status, too large, not JSON): retryable."""
 
 
 @dataclass(frozen=True)
@@ -20,12 +29,41 @@ class NodeCount:
     alive_hosts: frozenset[str] = frozenset()
 
 
+def bounded_get(
+    url: str,
+    *,
+    timeout: float,
+    limit: int,
+    params: dict[str, str] | None = None,
+    headers: dict[str, str] | None = None,
+) -> tuple[int, bytes]:
+    """GET with one deadline for the whole exchange and at most `limit` body bytes.
+
+    httpx's timeout is per read, so a server dripping a byte a second would never trip it: the
+    deadline is checked after every chunk (overshooting by at most one read timeout). Raises
+    httpx.TimeoutException past the deadline, BadAnswer past the size cap."""
+    deadline = time.monotonic() + timeout
+    read_timeout = httpx.Timeout(min(timeout, 1.0))
+    with httpx.stream("GET", url, params=params, headers=headers, timeout=read_timeout) as response:
+        chunks: list[bytes] = []
+        size = 0
+        for chunk in response.iter_raw():
+            size += len(chunk)
+            if size > limit:
+                raise BadAnswer(f"answer too large (> {limit / 1048576:g} MiB) from {url}")
+            chunks.append(chunk)
+            if time.monotonic() > deadline:
+                raise httpx.ReadTimeout(f"{url} did not answer within {timeout:g} s")
+        return response.status_code, b"".join(chunks)
+
+
 def gcs_healthy(url: str, timeout: float = 2.0) -> bool:
     """The GCS answers /api/gcs_healthz (no token needed) once the head can take workers."""
     try:
-        return httpx.get(f"{url}/api/gcs_healthz", timeout=timeout).status_code == 200
-    except httpx.HTTPError:
+        status, _ = bounded_get(f"{url}/api/gcs_healthz", timeout=timeout, limit=HEALTH_MAX_BYTES)
+    except (httpx.HTTPError, BadAnswer):
         return False
+    return status == 200
 
 
 def wait_for_gcs(url: str, timeout: float, head_problem: Callable[[], str | None]) -> float:
@@ -49,19 +87,25 @@ def _summary(payload: Any) -> list[dict[str, Any]]:
 
 def count_nodes(url: str, token: str) -> NodeCount:
     """Nodes by raylet state from /nodes?view=summary (camelCase keys, token required)."""
-    response = httpx.get(
+    status, body = bounded_get(
         f"{url}/nodes",
         params={"view": "summary"},
         headers={"Authorization": f"Bearer {token}"},
         timeout=5.0,
+        limit=NODES_MAX_BYTES,
     )
-    if response.status_code in (401, 403):
-        raise ClusterError(f"the dashboard refused the cluster token (HTTP {response.status_code})")
-    response.raise_for_status()
+    if status in (401, 403):
+        raise ClusterError(f"the dashboard refused the cluster token (HTTP {status})")
+    if status >= 400:
+        raise BadAnswer(f"{url}/nodes answered HTTP {status}")
+    try:
+        payload = json.loads(body)
+    except ValueError:
+        raise BadAnswer(f"{url}/nodes did not answer JSON") from None
     alive = dead = 0
     cpus = 0.0
     hosts: set[str] = set()
-    for node in _summary(response.json()):
+    for node in _summary(payload):
         raylet = node.get("raylet", {})
         if raylet.get("state") == "ALIVE":
             alive += 1
@@ -90,7 +134,7 @@ def wait_for_nodes(
     while time.monotonic() - start < timeout:
         try:
             current = count_nodes(url, token)
-        except httpx.HTTPError:
+        except (httpx.HTTPError, BadAnswer):
             current = last
         if current != last and report is not None:
             report(current)

@@ -31,10 +31,11 @@ from sovtui.commands.jobs_cmd import print_log_lines
 from sovtui.commands.jobs_common import run_with
 from sovtui.connect import Connection, attach_connection
 from sovtui.extras import MissingExtra, require
+from sovtui.ray_api.errors import DashboardError
 
 RAY_CLIENT_SCHEME = "ray://"
 WHERE = (
-    "The cluster is picked as for every command (--address, $RAY_API_SERVER_ADDRESS, an http "
+    "The cluster is picked as for every command (--address, $RAY_API_SERVER_ADDRESS, "
     "$RAY_ADDRESS, the config, a dashboard answering at the default address) and the benchmark "
     "runs there as a Ray job. With none of those it runs with a private Ray head "
     "(--local-cpus); --address auto|ray://HOST:PORT attaches the workload process instead."
@@ -141,12 +142,22 @@ def _execute(
     ray_address = _ray_address(args)
     if ray_address is None:
         settings = settings_from_args(args)
-        connection = attach_connection(settings, cli_address=getattr(args, "address", None))
+        try:
+            connection = attach_connection(settings, cli_address=getattr(args, "address", None))
+        except DashboardError as error:  # $RAY_ADDRESS names a cluster that does not answer
+            raise UserError(f"{error.state}: {error}", EXIT_FAILURE) from None
         if connection is not None:
             address, source = connection.address, connection.source
             job = _as_job(connection, name, argv, workload, params, echo)
             where = {"address": address, "source": source, "submission_id": job.submission_id}
             return job, {**where, "mode": "ray job"}
+        # (A $RAY_ADDRESS naming a cluster never gets here: attach_connection raised instead.)
+        if not settings.embed:
+            raise UserError(
+                "no Ray dashboard answers and --no-embed / embed: false forbids "
+                "a private Ray head; name a cluster with --address",
+                EXIT_FAILURE,
+            )
         argv = [*argv, "--local-cpus", str(args.local_cpus or os.cpu_count() or 1)]
     _require_local(name)
     outcome = run_workload(name, argv, ray_address, on_line=echo)

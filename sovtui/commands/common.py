@@ -43,6 +43,12 @@ def add_connection_options(
         default=argparse.SUPPRESS if suppress_defaults else False,
         help="leave an embedded Ray head running on exit",
     )
+    parser.add_argument(
+        "--no-embed",
+        action="store_true",
+        default=argparse.SUPPRESS if suppress_defaults else False,
+        help="never start an embedded Ray head (login nodes); also: embed: false, SOVTUI_EMBED",
+    )
 
 
 def settings_inputs(args: argparse.Namespace) -> tuple[Path | None, dict[str, Any]]:
@@ -50,6 +56,7 @@ def settings_inputs(args: argparse.Namespace) -> tuple[Path | None, dict[str, An
     overrides = {
         "interval": getattr(args, "interval", None),
         "theme": getattr(args, "theme", None),
+        "embed": False if getattr(args, "no_embed", False) else None,
     }
     return getattr(args, "config", None), overrides
 

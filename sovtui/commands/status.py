@@ -50,6 +50,7 @@ def run(args: argparse.Namespace) -> int:
         document = snapshot.to_json()
         document["address"] = connection.address
         document["mode"] = connection.mode
+        document["source"] = connection.source  # e.g. "$RAY_ADDRESS=10.0.0.5:6379 via the GCS"
         print(json.dumps(document, indent=2))
     else:
         print(render_text(snapshot, connection.label))  # JSON above escapes controls itself

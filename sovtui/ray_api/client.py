@@ -6,7 +6,7 @@ import asyncio
 import importlib.util
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -16,6 +16,8 @@ from sovtui.ray_api.auth import TokenLookup
 from sovtui.ray_api.errors import (
     DashboardBadResponse,
     DashboardRejected,
+    DashboardTimeout,
+    DashboardTooLarge,
     DashboardUnauthorized,
     DashboardUnreachable,
 )
@@ -35,6 +37,15 @@ if TYPE_CHECKING:
     )
 
 ModelT = TypeVar("ModelT")
+
+MIB = 1024 * 1024
+# Bodies are read while streaming and refused past these sizes, so a hostile or broken server
+# cannot make sovtui buffer without end. JSON answers: the largest real one, /nodes?view=summary,
+# is ~10-25 KiB a node, so 32 MiB (the `max_response_mb` setting) fits ~1000 nodes while a
+# refused endless body keeps `sovtui status` under 100 MB. Error bodies: only the start is kept.
+DEFAULT_MAX_BYTES = 32 * MIB
+ERROR_BODY_BYTES = 16 * 1024
+LOG_MAX_BYTES = 128 * MIB  # a job's whole driver log, fetched as one JSON answer
 
 
 def _fail_fast_without_sniffio() -> None:
@@ -60,6 +71,38 @@ def normalise_address(address: str) -> str:
     return address
 
 
+def too_large(url: str, limit: int) -> DashboardTooLarge:
+    size = f"{limit / MIB:g} MiB" if limit >= MIB else f"{limit / 1024:g} KiB"
+    return DashboardTooLarge(f"answer too large (> {size}) from {url}")
+
+
+async def _in_memory(response: httpx.Response) -> AsyncIterator[bytes]:
+    yield response.content
+
+
+async def read_capped(
+    response: httpx.Response, limit: int, *, url: str = "", truncate: bool = False
+) -> bytes:
+    """The raw body, read chunk by chunk: past `limit` bytes it is cut (`truncate`) or refused
+    with DashboardTooLarge before the excess is ever held, whatever Content-Length says."""
+    declared = response.headers.get("content-length", "")
+    if not truncate and declared.isdigit() and int(declared) > limit:
+        raise too_large(url or str(response.url), limit)
+    chunks: list[bytes] = []
+    size = 0
+    # A response made whole in memory (tests' mock transports) has no stream left to read.
+    stream = _in_memory(response) if response.is_stream_consumed else response.aiter_raw()
+    async for chunk in stream:
+        if size + len(chunk) > limit:
+            if not truncate:
+                raise too_large(url or str(response.url), limit)
+            chunks.append(chunk[: limit - size])
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    return b"".join(chunks)
+
+
 class DashboardClient:
     """Talks to one Ray dashboard. Safe to share between workers; close with `aclose()`."""
 
@@ -71,8 +114,10 @@ class DashboardClient:
         timeout: float = 5.0,
         transport: httpx.AsyncBaseTransport | None = None,
         clock: Callable[[], float] = time.time,
+        max_bytes: int = DEFAULT_MAX_BYTES,
     ) -> None:
         self._timeout = timeout
+        self.max_bytes = max_bytes
         self._clock = clock
         self._transport = transport
         self.address = normalise_address(address)
@@ -86,7 +131,12 @@ class DashboardClient:
         import httpx
 
         # No browser-like headers: Ray only lets browser-looking requests GET.
-        headers = {"User-Agent": f"sovtui/{__version__}", "Accept": "application/json"}
+        # identity: a compressed body could expand past the size caps within one chunk.
+        headers = {
+            "User-Agent": f"sovtui/{__version__}",
+            "Accept": "application/json",
+            "Accept-Encoding": "identity",
+        }
         if self.token.token:
             headers["Authorization"] = f"Bearer {self.token.token}"
         return httpx.AsyncClient(
@@ -126,16 +176,26 @@ class DashboardClient:
 
     # -- transport and error mapping -------------------------------------------------------
 
-    async def request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
-        """Send one request; connection failures and auth refusals become DashboardErrors."""
+    async def request(
+        self, method: str, path: str, *, limit: int | None = None, **kwargs: Any
+    ) -> httpx.Response:
+        """Send one request and read its body (at most `limit` bytes, default `max_bytes`; 0:
+        the body is not wanted). The whole exchange, body included, has one deadline: the
+        request timeout, or `timeout=` for this request. Connection failures, time-outs, bodies
+        too large and auth refusals become DashboardErrors."""
         http = await self.http()
         import httpx  # loaded by now
 
         url = f"{self.address}{path}"
+        seconds = float(kwargs.get("timeout") or self._timeout)
+        limit = self.max_bytes if limit is None else limit
         try:
-            response = await http.request(method, path, **kwargs)
-        except httpx.TimeoutException:
-            raise DashboardUnreachable(f"{url} timed out after {self._timeout:g} s") from None
+            # httpx's timeouts are per read: a server dripping a byte a second never trips them.
+            response = await asyncio.wait_for(
+                self._exchange(http, method, path, limit, kwargs), seconds
+            )
+        except (asyncio.TimeoutError, httpx.TimeoutException):
+            raise DashboardTimeout(f"{url} did not answer within {seconds:g} s") from None
         except httpx.TransportError as exc:
             reason = str(exc) or type(exc).__name__
             raise DashboardUnreachable(f"cannot reach {self.address}: {reason}") from None
@@ -143,6 +203,34 @@ class DashboardClient:
             status = response.status_code
             raise DashboardUnauthorized(self.token.refusal(self.address, status), status)
         return response
+
+    async def _exchange(
+        self, http: httpx.AsyncClient, method: str, path: str, limit: int, kwargs: dict[str, Any]
+    ) -> httpx.Response:
+        """Send, then stream the body into memory within its size cap."""
+        import httpx
+
+        response = await http.send(http.build_request(method, path, **kwargs), stream=True)
+        url = f"{self.address}{path}"
+        try:
+            encoding = response.headers.get("content-encoding", "identity").strip().lower()
+            if encoding not in ("", "identity"):
+                raise DashboardBadResponse(
+                    f"{url} answered with a {encoding}-compressed body although sovtui asked "
+                    "for none"
+                )
+            if response.status_code >= 400:  # keep the start of an error body, drop the rest
+                body = await read_capped(response, ERROR_BODY_BYTES, truncate=True)
+            elif limit <= 0:
+                body = b""
+            else:
+                body = await read_capped(response, limit, url=url)
+        finally:
+            await response.aclose()
+        # Headers stay as sent (content-encoding was refused above, so nothing decodes again).
+        return httpx.Response(
+            response.status_code, headers=response.headers, content=body, request=response.request
+        )
 
     async def get_json(self, path: str, adapter: TypeAdapter[ModelT], **params: Any) -> ModelT:
         content = await self.get_bytes(path, **params)
@@ -155,7 +243,7 @@ class DashboardClient:
         if response.status_code == 404:
             raise DashboardBadResponse(f"{url} answered 404 Not Found: is this a Ray dashboard?")
         if response.status_code >= 400:
-            body = response.text[:300]
+            body = " ".join(response.text.split())[:300]  # one line, however the body is laid out
             raise DashboardRejected(
                 f"{url} answered HTTP {response.status_code}: {body}", response.status_code, body
             )

@@ -15,6 +15,12 @@ class DashboardUnreachable(DashboardError):
     state = "disconnected"
 
 
+class DashboardTimeout(DashboardUnreachable):
+    """Something answered, but the whole request did not finish within its deadline."""
+
+    state = "timed out"
+
+
 class DashboardUnauthorized(DashboardError):
     """HTTP 401 (token missing) or 403 (token wrong)."""
 
@@ -29,6 +35,10 @@ class DashboardBadResponse(DashboardError):
     """Something answered, but not like a Ray dashboard (HTML, 404, garbage JSON)."""
 
     state = "bad response"
+
+
+class DashboardTooLarge(DashboardBadResponse):
+    """The answer's body went past the size allowed for its kind of request."""
 
 
 class DashboardRejected(DashboardError):

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import TypeAdapter, ValidationError
 
-from sovtui.ray_api.client import DashboardClient
+from sovtui.ray_api.client import LOG_MAX_BYTES, DashboardClient
 from sovtui.ray_api.errors import DashboardBadResponse, DashboardRejected, rejected
 from sovtui.ray_api.models import JobDetails
 
@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 NO_AGENT = "No available agent to submit job"
 DUPLICATE = "already exists"
 SUBMIT_TIMEOUT_S = 60.0
+LOGS_TIMEOUT_S = 60.0  # a whole log of up to LOG_MAX_BYTES must fit within its one deadline
 
 _JOB = TypeAdapter(JobDetails)
 
@@ -124,9 +125,11 @@ class JobsApi:
                 continue
             raise rejected(f"submitting job {submission_id}", response.status_code, text)
 
-    async def _job_request(self, method: str, path: str, job_id: str, action: str) -> Response:
+    async def _job_request(
+        self, method: str, path: str, job_id: str, action: str, **options: Any
+    ) -> Response:
         """One request about one job; 404 and other refusals become clear errors."""
-        response = await self.client.request(method, path)
+        response = await self.client.request(method, path, **options)
         if response.status_code == 404:
             raise JobNotFound(f"no job {job_id!r} on {self.client.address}", 404, response.text)
         if response.status_code >= 400:
@@ -158,7 +161,9 @@ class JobsApi:
     async def logs(self, job_id: str) -> str:
         """The whole driver log so far."""
         path = f"/api/jobs/{job_id}/logs"
-        response = await self._job_request("GET", path, job_id, "reading logs of")
+        response = await self._job_request(
+            "GET", path, job_id, "reading logs of", limit=LOG_MAX_BYTES, timeout=LOGS_TIMEOUT_S
+        )
         try:
             return str(response.json().get("logs") or "")
         except (ValueError, AttributeError):

@@ -78,7 +78,8 @@ def build_package(root: Path | None = None, include: Iterable[str] = DEFAULT_INC
 
 async def package_exists(client: DashboardClient, package: Package) -> bool:
     # The GET also pins the package in the GCS for a while, so it survives until the submit.
-    response = await client.request("GET", f"/api/packages/gcs/{package.name}")
+    # Only the status matters: the package's bytes (limit=0) are not read.
+    response = await client.request("GET", f"/api/packages/gcs/{package.name}", limit=0)
     if response.status_code == 200:
         return True
     if response.status_code == 404:
