@@ -121,8 +121,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("sovtui: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        return _reader_went_away()
     except Exception as error:
         return _crashed(error)
+
+
+def _reader_went_away() -> int:
+    """`sovtui status | head`: the reader closed the pipe; end quietly, as `cat` does."""
+    import os
+
+    # Python would report the failed flush of stdout at exit: point it at /dev/null first.
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    return 141  # 128 + SIGPIPE, what a shell reports for a writer killed by the signal
 
 
 def _crashed(error: BaseException) -> int:

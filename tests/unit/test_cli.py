@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -98,3 +99,21 @@ def test_unknown_subcommand_with_nothing_close_lists_the_commands(
     err = capsys.readouterr().err
     assert "unknown command 'xyzzy'" in err and "did you mean" not in err
     assert "status" in err and "up" in err and "bench" in err
+
+
+def test_a_reader_that_closes_the_pipe_gets_no_traceback() -> None:
+    """`sovtui ... | head`: the reader is gone before sovtui writes."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # nobody will ever read: the first write fails with EPIPE
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "sovtui", "completion", "bash"],
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=60,
+        )
+    finally:
+        os.close(write_end)
+    assert "Traceback" not in result.stderr and "BrokenPipe" not in result.stderr, result.stderr
+    assert result.returncode == 141
