@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
+from sovtui.cluster.connect import MODE_ATTACHED, MODE_EMBEDDED, Connection
 from sovtui.cluster.embedded_head import EmbeddedHead, EmbeddedHeadError, start_embedded_head
-from sovtui.config import EmbeddedHeadSettings, Settings
-from sovtui.connect import MODE_ATTACHED, MODE_EMBEDDED, Connection
 from sovtui.ray_api.auth import TokenLookup, explicit_token
 from sovtui.ray_api.client import DashboardClient
+from sovtui.settings.model import EmbeddedHeadSettings, Settings
 from tests.recorded import RAY_260, RecordedRay
 
 IN_CI = os.environ.get("CI", "").lower() == "true"

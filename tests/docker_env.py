@@ -10,10 +10,10 @@ from pathlib import Path
 import docker
 import pytest
 
-from sovtui.cluster import container_spec as cs
-from sovtui.cluster.docker_client import connect
+from sovtui.cluster.compose import container_spec as cs
+from sovtui.cluster.compose.docker_client import connect
+from sovtui.cluster.compose.image_build import LATEST
 from sovtui.cluster.errors import DockerUnavailable
-from sovtui.cluster.image_build import LATEST
 from sovtui.cluster.ports import free_port
 
 COMPOSE_FILES = Path(__file__).resolve().parents[1] / "deployments" / "compose"

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from sovtui.cluster.compose.events import ContainerInfo, Progress, ProgressEvent
+from sovtui.cluster.compose.store import ClusterRecord
 from sovtui.cluster.driver_api import compose_folder
 from sovtui.cluster.errors import ClusterError
-from sovtui.cluster.events import ContainerInfo, Progress, ProgressEvent
-from sovtui.cluster.store import ClusterRecord
 
 GIB = 2**30
 

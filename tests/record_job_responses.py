@@ -18,12 +18,12 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sovtui.cluster.embedded_head import start_embedded_head
-from sovtui.config import EmbeddedHeadSettings
 from sovtui.presets.launch import launch
 from sovtui.presets.loader import load_file
 from sovtui.ray_api.auth import explicit_token
 from sovtui.ray_api.client import DashboardClient
 from sovtui.ray_api.jobs import JobsApi
+from sovtui.settings.model import EmbeddedHeadSettings
 
 HERE = Path(__file__).resolve().parent
 PRESET = HERE / "data" / "tui_presets" / "tick.yaml"

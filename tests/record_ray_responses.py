@@ -21,7 +21,7 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sovtui.cluster.embedded_head import ray_executable, start_embedded_head
-from sovtui.config import EmbeddedHeadSettings
+from sovtui.settings.model import EmbeddedHeadSettings
 
 ENDPOINTS = {
     "version": "/api/version",

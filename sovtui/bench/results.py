@@ -13,7 +13,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from sovtui import locations
+from sovtui.support import locations
 
 CSV_FIELDS = (
     "method",

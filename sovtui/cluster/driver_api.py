@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Protocol
 
-from sovtui import locations
-from sovtui.cluster.events import ContainerInfo, Progress
-from sovtui.cluster.store import ClusterRecord
+from sovtui.cluster.compose.events import ContainerInfo, Progress
+from sovtui.cluster.compose.store import ClusterRecord
+from sovtui.support import locations
 
 COMPOSE_SUFFIXES = (".yaml", ".yml")
 

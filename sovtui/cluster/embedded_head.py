@@ -21,10 +21,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from sovtui import locations
 from sovtui.cluster.ports import free_ports
-from sovtui.config import EmbeddedHeadSettings
-from sovtui.extras import missing_extra_message
+from sovtui.settings.model import EmbeddedHeadSettings
+from sovtui.support import locations
+from sovtui.support.extras import missing_extra_message
 
 Progress = Callable[[str], None]
 

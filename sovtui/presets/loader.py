@@ -16,9 +16,9 @@ import yaml
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
-from sovtui import input_files, locations
 from sovtui.presets.models import Preset, model_fields_at
-from sovtui.yaml_fast import YamlProblem, compose_and_load
+from sovtui.support import input_files, locations
+from sovtui.support.yaml_io import YamlProblem, compose_and_load
 
 SUFFIXES = (".yaml", ".yml")
 

@@ -11,7 +11,6 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from sovtui import __version__
-from sovtui.lazy_import import import_off_loop
 from sovtui.ray_api.auth import TokenLookup
 from sovtui.ray_api.errors import (
     DashboardBadResponse,
@@ -22,6 +21,7 @@ from sovtui.ray_api.errors import (
     DashboardUnreachable,
 )
 from sovtui.ray_api.snapshot import ClusterSnapshot, build_snapshot
+from sovtui.support.background_import import import_off_loop
 
 if TYPE_CHECKING:
     import httpx

@@ -20,7 +20,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from sovtui.cluster import readiness
-from sovtui.cluster.docker_driver import ComposeDriver
+from sovtui.cluster.compose.docker_driver import ComposeDriver
 from sovtui.cluster.ports import free_port
 
 DEFAULT_FILE = Path(__file__).resolve().parents[2] / "deployments/compose/cpu-ray-cluster.yaml"

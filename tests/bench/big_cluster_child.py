@@ -14,8 +14,8 @@ import time
 import httpx
 import psutil
 
-from sovtui.app import SovtuiApp
-from sovtui.config import Settings
+from sovtui.settings.model import Settings
+from sovtui.tui.app import SovtuiApp
 from tests.conftest import recorded_connection
 from tests.recorded import RAY_260, RecordedRay, replicated_summary
 

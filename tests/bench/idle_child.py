@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import sys
 
-from sovtui.app import SovtuiApp
-from sovtui.config import Settings
-from sovtui.connect import open_connection
+from sovtui.cluster.connect import open_connection
 from sovtui.ray_api.auth import explicit_token
+from sovtui.settings.model import Settings
+from sovtui.tui.app import SovtuiApp
 
 if __name__ == "__main__":
     address, token = sys.argv[1], sys.argv[2]

@@ -70,12 +70,12 @@ def rss_mb() -> tuple[float, float]:
 async def measure(port: int, opens: int) -> None:
     from textual.widgets import Log
 
-    from sovtui.app import SovtuiApp
-    from sovtui.config import Settings
-    from sovtui.connect import MODE_ATTACHED, Connection
+    from sovtui.cluster.connect import MODE_ATTACHED, Connection
     from sovtui.ray_api.auth import TokenLookup
     from sovtui.ray_api.client import DashboardClient
-    from sovtui.screens.job import JobScreen
+    from sovtui.settings.model import Settings
+    from sovtui.tui.app import SovtuiApp
+    from sovtui.tui.screens.job import JobScreen
 
     token = TokenLookup(None, None, ())
     client = DashboardClient(f"http://127.0.0.1:{port}", token, timeout=120)

@@ -22,7 +22,7 @@ import psutil
 
 from sovtui.cluster.embedded_head import ray_executable, start_embedded_head
 from sovtui.cluster.ports import free_port
-from sovtui.config import EmbeddedHeadSettings
+from sovtui.settings.model import EmbeddedHeadSettings
 from tests.bench.terminal_frame import frame_seconds, running_in_terminal
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -9,15 +9,15 @@ from pathlib import Path
 
 import pytest
 
-from sovtui.app import SovtuiApp
 from sovtui.bench import results as store
-from sovtui.config import Settings
-from sovtui.connect import Connection
+from sovtui.cluster.connect import Connection
 from sovtui.presets.launch import launch
 from sovtui.presets.loader import load_presets
-from sovtui.screens.bench import BenchScreen
-from sovtui.screens.bench_pick import PickBenchJob
-from sovtui.widgets.bench_tables import PhaseBars, ResultsTable
+from sovtui.settings.model import Settings
+from sovtui.tui.app import SovtuiApp
+from sovtui.tui.screens.bench import BenchScreen
+from sovtui.tui.screens.bench_pick import PickBenchJob
+from sovtui.tui.widgets.bench_tables import PhaseBars, ResultsTable
 from tests.pilot_helpers import wait_for
 
 pytestmark = pytest.mark.ray
@@ -42,7 +42,7 @@ async def test_sort_run_by_key_fills_the_bench_screen(
     ray_connection: Connection, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
-    monkeypatch.setattr("sovtui.screens.bench.quick_values", lambda name, cpus: SMALL_SORT)
+    monkeypatch.setattr("sovtui.tui.screens.bench.quick_values", lambda name, cpus: SMALL_SORT)
     app = bench_app(ray_connection)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("4")

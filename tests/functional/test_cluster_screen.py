@@ -15,15 +15,15 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import Log, OptionList
 
-from sovtui.app import SovtuiApp
-from sovtui.cluster.docker_driver import ComposeDriver
-from sovtui.config import Settings
-from sovtui.connect import MODE_ATTACHED, MODE_COMPOSE, Connection
+from sovtui.cluster.compose.docker_driver import ComposeDriver
+from sovtui.cluster.connect import MODE_ATTACHED, MODE_COMPOSE, Connection
 from sovtui.ray_api.client import DashboardClient
-from sovtui.screens.cluster import ClusterScreen
-from sovtui.screens.cluster_modals import LogsScreen, UpScreen
-from sovtui.screens.dashboard import DashboardScreen
-from sovtui.widgets.container_table import ContainerTable
+from sovtui.settings.model import Settings
+from sovtui.tui.app import SovtuiApp
+from sovtui.tui.screens.cluster import ClusterScreen
+from sovtui.tui.screens.cluster_modals import LogsScreen, UpScreen
+from sovtui.tui.screens.dashboard import DashboardScreen
+from sovtui.tui.widgets.container_table import ContainerTable
 from tests.conftest import no_token
 from tests.docker_env import (
     CPU_FILE,

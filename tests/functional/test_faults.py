@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import httpx
 
-from sovtui.app import SovtuiApp
-from sovtui.config import Settings
-from sovtui.widgets.connection_banner import ConnectionBanner
-from sovtui.widgets.node_table import NodeTable
+from sovtui.settings.model import Settings
+from sovtui.tui.app import SovtuiApp
+from sovtui.tui.widgets.connection_banner import ConnectionBanner
+from sovtui.tui.widgets.node_table import NodeTable
 from tests.conftest import FROZEN_NOW, recorded_connection
 from tests.recorded import RecordedRay
 

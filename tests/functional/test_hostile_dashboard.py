@@ -3,11 +3,11 @@ never a hang at "connecting..." or a crash (issue 9: defects 6 and 7)."""
 
 from __future__ import annotations
 
-from sovtui.app import SovtuiApp
-from sovtui.config import Settings
-from sovtui.connect import MODE_ATTACHED, Connection
+from sovtui.cluster.connect import MODE_ATTACHED, Connection
 from sovtui.ray_api.client import MIB, DashboardClient
-from sovtui.widgets.connection_banner import ConnectionBanner
+from sovtui.settings.model import Settings
+from sovtui.tui.app import SovtuiApp
+from sovtui.tui.widgets.connection_banner import ConnectionBanner
 from tests.conftest import FROZEN_NOW, no_token
 from tests.hostile_http import Behaviour, HostileServer
 

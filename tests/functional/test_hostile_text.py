@@ -12,11 +12,11 @@ import httpx
 import pytest
 from textual.pilot import Pilot
 
-from sovtui.app import SovtuiApp
-from sovtui.config import Settings
-from sovtui.screens.job import JobScreen, tail_of
-from sovtui.widgets.jobs_table import JobsTable
-from sovtui.widgets.search_log import SearchLog
+from sovtui.settings.model import Settings
+from sovtui.tui.app import SovtuiApp
+from sovtui.tui.screens.job import JobScreen, tail_of
+from sovtui.tui.widgets.jobs_table import JobsTable
+from sovtui.tui.widgets.search_log import SearchLog
 from tests.conftest import FROZEN_NOW, recorded_connection
 from tests.pilot_helpers import wait_for
 from tests.recorded import RAY_260_JOBS, RecordedRay
@@ -161,7 +161,7 @@ async def test_the_job_log_keeps_the_most_recent_lines(recorded_ray: RecordedRay
 
 
 def _data_dir() -> Path:
-    from sovtui import locations
+    from sovtui.support import locations
 
     return locations.data_dir()
 

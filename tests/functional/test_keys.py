@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from sovtui.app import SovtuiApp
-from sovtui.config import Settings
-from sovtui.screens.dashboard import DashboardScreen
-from sovtui.screens.help import HelpScreen
-from sovtui.widgets.jobs_table import JobsTable
-from sovtui.widgets.node_table import NodeTable
+from sovtui.settings.model import Settings
+from sovtui.tui.app import SovtuiApp
+from sovtui.tui.screens.dashboard import DashboardScreen
+from sovtui.tui.screens.help import HelpScreen
+from sovtui.tui.widgets.jobs_table import JobsTable
+from sovtui.tui.widgets.node_table import NodeTable
 from tests.conftest import FROZEN_NOW, recorded_connection
 from tests.pilot_helpers import wait_for
 from tests.recorded import RecordedRay
@@ -86,7 +86,7 @@ async def test_footer_shows_bindings(recorded_ray: RecordedRay) -> None:
 
 
 async def test_every_action_is_in_the_command_palette(recorded_ray: RecordedRay) -> None:
-    from sovtui.commands_palette import APP_ACTIONS, SovtuiCommands
+    from sovtui.tui.palette import APP_ACTIONS, SovtuiCommands
 
     app = make_app(recorded_ray)
     async with app.run_test() as pilot:
@@ -118,7 +118,7 @@ async def test_unknown_configured_theme_falls_back(recorded_ray: RecordedRay) ->
 
 
 async def test_broken_theme_is_reported_in_the_app(recorded_ray: RecordedRay, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    from sovtui.themes import load_themes
+    from sovtui.tui.themes import load_themes
 
     (tmp_path / "bad.yaml").write_text("name: bad\nprimary: nope\n")
     app = SovtuiApp(
@@ -150,8 +150,8 @@ async def test_digits_switch_modes_and_1_returns_to_the_same_dashboard(
 
 
 async def test_plots_are_drawn_once_the_first_frame_is_out(recorded_ray: RecordedRay) -> None:
-    from sovtui.widgets.history_canvas import HistoryCanvas
-    from sovtui.widgets.history_plot import HistoryPlot
+    from sovtui.tui.widgets.history_canvas import HistoryCanvas
+    from sovtui.tui.widgets.history_plot import HistoryPlot
 
     app = make_app(recorded_ray)
     async with app.run_test(size=(120, 40)) as pilot:
@@ -167,7 +167,7 @@ async def test_footer_follows_focus_and_keeps_its_keys_when_nothing_changed(
 ) -> None:
     from textual.widgets._footer import FooterKey
 
-    from sovtui.widgets.footer import SteadyFooter
+    from sovtui.tui.widgets.footer import SteadyFooter
 
     app = make_app(recorded_ray)
     async with app.run_test(size=(120, 30)) as pilot:

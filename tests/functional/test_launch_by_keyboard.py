@@ -10,18 +10,18 @@ import pytest
 from rich.console import Console
 from textual.widgets import Static
 
-from sovtui.app import SovtuiApp
-from sovtui.config import Settings
-from sovtui.connect import Connection
+from sovtui.cluster.connect import Connection
 from sovtui.presets.loader import load_presets
 from sovtui.ray_api.jobs import JobNotFound, JobsApi
-from sovtui.screens.confirm import ConfirmScreen
-from sovtui.screens.dashboard import DashboardScreen
-from sovtui.screens.job import JobScreen
-from sovtui.screens.launch_form import LaunchForm
-from sovtui.screens.presets import PresetsScreen
-from sovtui.widgets.jobs_table import JobsTable
-from sovtui.widgets.search_log import SearchLog
+from sovtui.settings.model import Settings
+from sovtui.tui.app import SovtuiApp
+from sovtui.tui.screens.confirm import ConfirmScreen
+from sovtui.tui.screens.dashboard import DashboardScreen
+from sovtui.tui.screens.job import JobScreen
+from sovtui.tui.screens.launch_form import LaunchForm
+from sovtui.tui.screens.presets import PresetsScreen
+from sovtui.tui.widgets.jobs_table import JobsTable
+from sovtui.tui.widgets.search_log import SearchLog
 from tests.pilot_helpers import wait_for
 
 pytestmark = pytest.mark.ray

@@ -8,12 +8,12 @@ from pathlib import Path
 import httpx
 from textual.widgets import Input, OptionList, Select, Static, Switch
 
-from sovtui.app import SovtuiApp
-from sovtui.config import Settings
 from sovtui.presets.loader import load_presets
-from sovtui.screens.dashboard import DashboardScreen
-from sovtui.screens.launch_form import LaunchForm
-from sovtui.screens.presets import PresetsScreen
+from sovtui.settings.model import Settings
+from sovtui.tui.app import SovtuiApp
+from sovtui.tui.screens.dashboard import DashboardScreen
+from sovtui.tui.screens.launch_form import LaunchForm
+from sovtui.tui.screens.presets import PresetsScreen
 from tests.conftest import FROZEN_NOW, recorded_connection
 from tests.recorded import RecordedRay
 
@@ -151,8 +151,8 @@ async def test_ray_refusal_is_shown_on_the_form(tmp_path: Path) -> None:
 
 
 async def test_screen_actions_are_in_the_palette_and_footer(tmp_path: Path) -> None:
-    from sovtui.commands_palette import SovtuiCommands
-    from sovtui.screens.job import JobScreen
+    from sovtui.tui.palette import SovtuiCommands
+    from sovtui.tui.screens.job import JobScreen
 
     recorded = RecordedRay()
     app = make_app(recorded, tmp_path)
@@ -177,8 +177,8 @@ async def test_screen_actions_are_in_the_palette_and_footer(tmp_path: Path) -> N
 
 
 async def test_job_search_highlights_and_jumps(tmp_path: Path) -> None:
-    from sovtui.screens.job import JobScreen
-    from sovtui.widgets.search_log import SearchLog
+    from sovtui.tui.screens.job import JobScreen
+    from sovtui.tui.widgets.search_log import SearchLog
 
     recorded = RecordedRay()
     app = make_app(recorded, tmp_path)

@@ -21,10 +21,10 @@ from typing import Any
 import pytest
 
 from sovtui.bench.jobs import META_BENCH
+from sovtui.cli import bench
+from sovtui.cli.common import UserError
 from sovtui.cluster.embedded_head import EmbeddedHead
 from sovtui.cluster.ports import free_port
-from sovtui.commands import bench
-from sovtui.commands.common import UserError
 from sovtui.presets.launch import launch_info
 from sovtui.ray_api.auth import explicit_token
 from sovtui.ray_api.client import DashboardClient

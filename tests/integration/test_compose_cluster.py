@@ -18,9 +18,10 @@ import docker
 import httpx
 import pytest
 
-from sovtui.cluster import readiness, store
-from sovtui.cluster.docker_client import connect
-from sovtui.cluster.docker_driver import ComposeDriver
+from sovtui.cluster import readiness
+from sovtui.cluster.compose import store
+from sovtui.cluster.compose.docker_client import connect
+from sovtui.cluster.compose.docker_driver import ComposeDriver
 from sovtui.cluster.errors import DockerUnavailable, PortInUse
 from tests.docker_env import (
     COMPOSE_FILES,

@@ -13,15 +13,15 @@ from typing import Any
 
 import pytest
 
-from sovtui.app import SovtuiApp
 from sovtui.cli import main
+from sovtui.cluster.connect import MODE_EMBEDDED, Connection, open_connection
 from sovtui.cluster.embedded_head import EmbeddedHead, ray_executable, start_embedded_head
 from sovtui.cluster.ports import free_port
-from sovtui.config import EmbeddedHeadSettings, Settings
-from sovtui.connect import MODE_EMBEDDED, Connection, open_connection
-from sovtui.widgets.connection_banner import ConnectionBanner
-from sovtui.widgets.jobs_table import JobsTable
-from sovtui.widgets.node_table import NodeTable
+from sovtui.settings.model import EmbeddedHeadSettings, Settings
+from sovtui.tui.app import SovtuiApp
+from sovtui.tui.widgets.connection_banner import ConnectionBanner
+from sovtui.tui.widgets.jobs_table import JobsTable
+from sovtui.tui.widgets.node_table import NodeTable
 
 pytestmark = pytest.mark.ray
 

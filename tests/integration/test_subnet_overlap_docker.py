@@ -20,10 +20,10 @@ import docker
 import docker.errors
 import pytest
 
-from sovtui.cluster.docker_client import connect
+from sovtui.cluster.compose.docker_client import connect
+from sovtui.cluster.compose.subnets import free_subnet
 from sovtui.cluster.errors import DockerUnavailable
 from sovtui.cluster.ports import free_port
-from sovtui.cluster.subnets import free_subnet
 from tests.docker_env import CPU_FILE, leftovers, purge, unavailable
 
 pytestmark = pytest.mark.docker

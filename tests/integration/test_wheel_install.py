@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from sovtui.cluster.embedded_head import EmbeddedHead
-from sovtui.locations import project_root
+from sovtui.support.locations import project_root
 
 pytestmark = pytest.mark.ray
 
@@ -103,8 +103,8 @@ def test_shipped_themes_and_compose_files_are_installed(installed: Installed) ->
     probe = textwrap.dedent(
         """
         import json
-        from sovtui import locations
-        from sovtui.themes import load_themes
+        from sovtui.support import locations
+        from sovtui.tui.themes import load_themes
 
         loaded = load_themes()
         deployments = locations.deployments_dir()

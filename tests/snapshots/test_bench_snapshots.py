@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 from textual.pilot import Pilot
 
-from sovtui.app import SovtuiApp
-from sovtui.config import Settings
-from sovtui.screens.bench import BenchScreen
+from sovtui.settings.model import Settings
+from sovtui.tui.app import SovtuiApp
+from sovtui.tui.screens.bench import BenchScreen
 from tests.conftest import FROZEN_NOW, recorded_connection
 from tests.pilot_helpers import settle
 from tests.recorded import RAY_260_BENCH, RecordedRay

@@ -7,9 +7,9 @@ from typing import Any
 import pytest
 from textual.pilot import Pilot
 
-from sovtui.app import SovtuiApp
-from sovtui.config import Settings
-from sovtui.screens.cluster import ClusterScreen
+from sovtui.settings.model import Settings
+from sovtui.tui.app import SovtuiApp
+from sovtui.tui.screens.cluster import ClusterScreen
 from tests.conftest import FROZEN_NOW, recorded_connection
 from tests.fake_driver import FixedDriver
 from tests.pilot_helpers import settle

@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 from textual.pilot import Pilot
 
-from sovtui.app import SovtuiApp
-from sovtui.config import Settings
+from sovtui.settings.model import Settings
+from sovtui.tui.app import SovtuiApp
 from tests.conftest import FROZEN_NOW, recorded_connection
 from tests.pilot_helpers import settle
 from tests.recorded import RAY_260, RAY_260_V2, RecordedRay

@@ -12,11 +12,11 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input
 
-from sovtui.app import SovtuiApp
-from sovtui.config import Settings
 from sovtui.presets.loader import load_presets
-from sovtui.screens.dashboard import DashboardScreen
-from sovtui.screens.job import JobScreen
+from sovtui.settings.model import Settings
+from sovtui.tui.app import SovtuiApp
+from sovtui.tui.screens.dashboard import DashboardScreen
+from sovtui.tui.screens.job import JobScreen
 from tests import pilot_helpers
 from tests.conftest import FROZEN_NOW, recorded_connection
 from tests.recorded import RecordedRay

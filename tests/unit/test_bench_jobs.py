@@ -14,7 +14,7 @@ import pytest
 from sovtui import __version__
 from sovtui.bench import jobs, runner
 from sovtui.bench.metrics import parse_line
-from sovtui.commands import bench
+from sovtui.cli import bench
 from sovtui.presets.launch import META_PACKAGE, META_PARAMS, META_VERSION, launch_info
 from sovtui.ray_api.client import DashboardClient
 from sovtui.ray_api.packages import build_package

@@ -8,8 +8,8 @@ import sys
 import pytest
 
 from sovtui.bench import runner
-from sovtui.commands import bench
-from sovtui.commands.common import UserError
+from sovtui.cli import bench
+from sovtui.cli.common import UserError
 
 
 def test_workload_command_and_env(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from sovtui.cluster import store
+from sovtui.cluster.compose import store
 
 
 @pytest.fixture(autouse=True)

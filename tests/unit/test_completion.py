@@ -8,7 +8,7 @@ import sys
 import pytest
 
 from sovtui.cli import build_parser, main
-from sovtui.commands.completion import bash_script, completion_table
+from sovtui.cli.completion import bash_script, completion_table
 
 
 def _complete(script: str, *words: str) -> list[str]:

@@ -8,9 +8,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from sovtui.cluster import store
-from sovtui.config import Settings
-from sovtui.connect import MODE_COMPOSE, recorded_compose_connection
+from sovtui.cluster.compose import store
+from sovtui.cluster.connect import MODE_COMPOSE, recorded_compose_connection
+from sovtui.settings.model import Settings
 
 
 class _Healthy(BaseHTTPRequestHandler):

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from sovtui.commands import compose
-from sovtui.commands.common import EXIT_BAD_INPUT, EXIT_FAILURE, UserError
+from sovtui.cli import compose
+from sovtui.cli.common import EXIT_BAD_INPUT, EXIT_FAILURE, UserError
 
 SHIPPED = Path(__file__).resolve().parents[2] / "deployments" / "compose" / "cpu-ray-cluster.yaml"
 

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from sovtui.cluster.compose_model import load_compose, parse_compose
+from sovtui.cluster.compose.compose_model import load_compose, parse_compose
+from sovtui.cluster.compose.interpolate import interpolate_string, referenced_variables
+from sovtui.cluster.compose.units import parse_port, parse_size
 from sovtui.cluster.errors import ComposeError
-from sovtui.cluster.interpolate import interpolate_string, referenced_variables
-from sovtui.cluster.units import parse_port, parse_size
 
 SHIPPED = Path(__file__).resolve().parents[2] / "deployments" / "compose"
 

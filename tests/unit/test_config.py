@@ -5,7 +5,8 @@ from pathlib import Path
 import pytest
 
 from sovtui.cli import main
-from sovtui.config import ConfigError, load_settings
+from sovtui.settings.model import ConfigError
+from sovtui.settings.sources import load_settings
 
 
 def test_shipped_defaults_load() -> None:
@@ -80,7 +81,7 @@ def test_cli_exits_2_on_invalid_config(tmp_path: Path, capsys: pytest.CaptureFix
 
 def test_validated_settings_round_trip_into_the_dataclasses() -> None:
     """The shipped file spells out the defaults: validated and rebuilt, they equal Settings()."""
-    from sovtui.config import EmbeddedHeadSettings, Settings
+    from sovtui.settings.model import EmbeddedHeadSettings, Settings
 
     settings = load_settings(environ={})
     assert settings == Settings()

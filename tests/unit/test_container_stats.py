@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sovtui.cluster.stats import cpu_percent, memory_usage
+from sovtui.cluster.compose.stats import cpu_percent, memory_usage
 
 
 def test_cpu_percent() -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from sovtui.cluster.docker_client import connect, engine_location
+from sovtui.cluster.compose.docker_client import connect, engine_location
 from sovtui.cluster.errors import DockerUnavailable
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sovtui.history import History
+from sovtui.monitor.history import History
 from sovtui.ray_api.snapshot import ClusterSnapshot, Usage
 
 

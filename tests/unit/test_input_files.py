@@ -14,13 +14,14 @@ from typing import Any
 
 import pytest
 
-from sovtui import input_files
 from sovtui.cli import main
-from sovtui.cluster.compose_model import load_compose
+from sovtui.cluster.compose.compose_model import load_compose
 from sovtui.cluster.errors import ComposeError
-from sovtui.config import ConfigError, load_settings
 from sovtui.presets.loader import load_folder
-from sovtui.themes import load_themes
+from sovtui.settings.model import ConfigError
+from sovtui.settings.sources import load_settings
+from sovtui.support import input_files
+from sovtui.tui.themes import load_themes
 
 ROOT = Path(__file__).resolve().parents[2]
 PRESET = (

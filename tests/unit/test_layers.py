@@ -18,7 +18,9 @@ def imported_after(statement: str) -> set[str]:
 
 
 def test_app_and_cli_do_not_import_ray() -> None:
-    modules = imported_after("import sovtui.cli, sovtui.app, sovtui.commands.tui, sovtui.connect")
+    modules = imported_after(
+        "import sovtui.cli, sovtui.tui.app, sovtui.cli.run_tui, sovtui.cluster.connect"
+    )
     assert "textual" in modules  # the app really was imported
     assert "ray" not in modules
     assert not any(name.startswith("ray.") for name in modules)
@@ -26,7 +28,8 @@ def test_app_and_cli_do_not_import_ray() -> None:
 
 def test_core_does_not_import_textual() -> None:
     modules = imported_after(
-        "import sovtui.ray_api.client, sovtui.connect, sovtui.config, sovtui.cluster.embedded_head"
+        "import sovtui.ray_api.client, sovtui.cluster.connect, sovtui.settings.sources, "
+        "sovtui.cluster.embedded_head"
     )
     assert "textual" not in modules
     assert "ray" not in modules

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from sovtui.lazy_import import import_off_loop
+from sovtui.support.background_import import import_off_loop
 
 
 def test_concurrent_callers_never_see_a_half_imported_module(

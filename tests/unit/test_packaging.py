@@ -8,8 +8,8 @@ from pathlib import Path
 
 import tomllib
 
-from sovtui.extras import EXTRA_FOR_MODULE, missing_extra_message
-from sovtui.locations import project_root
+from sovtui.support.extras import EXTRA_FOR_MODULE, missing_extra_message
+from sovtui.support.locations import project_root
 
 ROOT = project_root()
 SETUPTOOLS = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]

@@ -12,9 +12,9 @@ MODULES = (
     "sovtui.ray_api.jobs",
     "sovtui.ray_api.logs",
     "sovtui.ray_api.packages",
-    "sovtui.commands.presets_cmd",
-    "sovtui.commands.submit_cmd",
-    "sovtui.commands.jobs_cmd",
+    "sovtui.cli.presets",
+    "sovtui.cli.submit",
+    "sovtui.cli.jobs",
 )
 
 

@@ -11,14 +11,14 @@ from pathlib import Path
 
 import pytest
 
-from sovtui import connect
-from sovtui.cluster import ray_address
+from sovtui.cli import bench
+from sovtui.cli.common import settings_from_args
+from sovtui.cluster import connect, ray_address
+from sovtui.cluster.connect import MODE_ATTACHED, Connection, NoCluster, open_connection
 from sovtui.cluster.ports import free_port
-from sovtui.commands import bench
-from sovtui.commands.common import settings_from_args
-from sovtui.config import Settings, load_settings
-from sovtui.connect import MODE_ATTACHED, Connection, NoCluster, open_connection
 from sovtui.ray_api.client import DashboardClient
+from sovtui.settings.model import Settings
+from sovtui.settings.sources import load_settings
 from tests.conftest import no_token
 
 

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
-from sovtui.config import Settings
-from sovtui.connect import resolve_address
+from sovtui.cluster.connect import resolve_address
+from sovtui.settings.model import Settings
 
 
 def test_cli_address_wins() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from sovtui.safe_text import log_line, log_lines, log_text, strip_escapes, visible
+from sovtui.support.safe_text import log_line, log_lines, log_text, strip_escapes, visible
 
 OSC52 = "\x1b]52;c;aGVsbG8=\x07"
 OSC0 = "\x1b]0;pwned\x07"

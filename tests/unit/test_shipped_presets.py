@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from sovtui import locations
 from sovtui.presets.loader import load_presets
 from sovtui.presets.models import MODULE_PREFIX, Preset, default_workloads_dir
+from sovtui.support import locations
 
 EXPECTED = {
     "hello-tasks",

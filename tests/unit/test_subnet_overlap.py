@@ -9,11 +9,11 @@ from unittest import mock
 import docker.errors
 import pytest
 
-from sovtui.cluster.compose_model import load_compose
-from sovtui.cluster.docker_driver import ComposeDriver
+from sovtui.cluster.compose.compose_model import load_compose
+from sovtui.cluster.compose.docker_driver import ComposeDriver
+from sovtui.cluster.compose.subnets import free_subnet, is_overlap_error, overlap_hint
 from sovtui.cluster.errors import ClusterError
 from sovtui.cluster.ports import free_port
-from sovtui.cluster.subnets import free_subnet, is_overlap_error, overlap_hint
 
 SHIPPED = Path(__file__).resolve().parents[2] / "deployments" / "compose" / "cpu-ray-cluster.yaml"
 DOCKER_SAYS = "Pool overlaps with other one on this address space"

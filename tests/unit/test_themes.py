@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sovtui.themes import load_themes
+from sovtui.tui.themes import load_themes
 
 
 def test_shipped_themes_load_dark_light_and_16_colour() -> None:
@@ -29,7 +29,7 @@ def test_broken_theme_files_are_reported_and_skipped(tmp_path: Path) -> None:
 
 
 def test_user_theme_overrides_shipped_by_name(tmp_path: Path) -> None:
-    from sovtui import locations
+    from sovtui.support import locations
 
     (tmp_path / "sovtui-dark.yaml").write_text("name: sovtui-dark\nprimary: '#ff0000'\n")
     loaded = load_themes([locations.shipped_themes_dir(), tmp_path])

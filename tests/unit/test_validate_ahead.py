@@ -10,9 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from sovtui.config import ConfigError, load_settings
-from sovtui.themes import load_themes
-from sovtui.validate_ahead import validate_ahead
+from sovtui.cli.validate_ahead import validate_ahead
+from sovtui.settings.model import ConfigError
+from sovtui.settings.sources import load_settings
+from sovtui.tui.themes import load_themes
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -23,9 +24,9 @@ def test_a_changed_config_is_validated_by_the_child_not_the_parent(tmp_path: Pat
     code = (
         "import sys\n"
         "from pathlib import Path\n"
-        "from sovtui.config import load_settings, settings_cached\n"
-        "from sovtui.themes import load_themes, themes_cached\n"
-        "from sovtui.validate_ahead import validate_ahead\n"
+        "from sovtui.settings.sources import load_settings, settings_cached\n"
+        "from sovtui.tui.themes import load_themes, themes_cached\n"
+        "from sovtui.cli.validate_ahead import validate_ahead\n"
         f"user = Path({str(user)!r})\n"
         "wait = validate_ahead(user, {})\n"
         "wait()\n"

@@ -10,9 +10,10 @@ from pathlib import Path
 
 import pytest
 
-import sovtui.config_schema
-from sovtui.config import ConfigError, load_settings
-from sovtui.themes import load_themes
+import sovtui.settings.validation
+from sovtui.settings.model import ConfigError
+from sovtui.settings.sources import load_settings
+from sovtui.tui.themes import load_themes
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -27,13 +28,13 @@ def cache_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def validations(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """Counts the real pydantic validations load_settings asks for."""
     calls: list[int] = []
-    real = sovtui.config_schema.validate_sources
+    real = sovtui.settings.validation.validate_sources
 
-    def counting(sources: list[sovtui.config.Source]) -> dict[str, object]:
+    def counting(sources: list[sovtui.settings.sources.Source]) -> dict[str, object]:
         calls.append(len(sources))
         return real(sources)
 
-    monkeypatch.setattr(sovtui.config_schema, "validate_sources", counting)
+    monkeypatch.setattr(sovtui.settings.validation, "validate_sources", counting)
     return calls
 
 
@@ -105,8 +106,8 @@ def test_an_unchanged_start_does_not_import_pydantic_or_yaml(tmp_path: Path) -> 
     env = dict(os.environ, XDG_CACHE_HOME=str(tmp_path / "cache"))
     code = (
         "import sys\n"
-        "from sovtui.config import load_settings\n"
-        "from sovtui.themes import load_themes\n"
+        "from sovtui.settings.sources import load_settings\n"
+        "from sovtui.tui.themes import load_themes\n"
         "assert load_themes().themes and not load_themes().failures\n"
         "load_settings()\n"
         "print(sorted({'pydantic', 'yaml'} & set(sys.modules)))\n"
@@ -140,7 +141,7 @@ def test_the_cache_is_keyed_by_a_digest_and_does_not_grow_with_the_config(
 
 
 def test_the_cache_keeps_only_the_newest_entries(tmp_path: Path, cache_home: Path) -> None:
-    from sovtui.validation_cache import ENTRY_LIMIT
+    from sovtui.settings.validation_cache import ENTRY_LIMIT
 
     user = tmp_path / "sovtui.yaml"
     for history in range(10, 10 + ENTRY_LIMIT + 5):
@@ -152,7 +153,7 @@ def test_the_cache_keeps_only_the_newest_entries(tmp_path: Path, cache_home: Pat
 
 
 def test_an_oversized_cache_file_is_ignored_and_replaced(tmp_path: Path, cache_home: Path) -> None:
-    from sovtui.validation_cache import MAX_FILE_BYTES
+    from sovtui.settings.validation_cache import MAX_FILE_BYTES
 
     cache_home.mkdir(parents=True)
     cache = cache_home / "validated-settings.json"

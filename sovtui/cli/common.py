@@ -1,0 +1,70 @@
+"""What every subcommand shares: exit codes, user errors, connection flags and settings loading."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from sovtui.settings.model import ConfigError, Settings
+from sovtui.settings.sources import load_settings
+
+EXIT_OK = 0
+EXIT_FAILURE = 1
+EXIT_BAD_INPUT = 2
+
+
+class UserError(Exception):
+    """A problem the user can fix; printed as one line, never as a traceback."""
+
+    def __init__(self, message: str, exit_code: int = EXIT_BAD_INPUT) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+def add_connection_options(
+    parser: argparse.ArgumentParser, *, suppress_defaults: bool = False
+) -> None:
+    """Flags that pick the cluster. Subparsers suppress defaults so top-level values survive."""
+    default = argparse.SUPPRESS if suppress_defaults else None
+    parser.add_argument(
+        "--address",
+        default=default,
+        help="Ray dashboard URL (overrides RAY_API_SERVER_ADDRESS, RAY_ADDRESS and the config)",
+    )
+    parser.add_argument(
+        "--interval", type=float, default=default, help="seconds between polls (default 2)"
+    )
+    parser.add_argument(
+        "--config", type=Path, default=default, help="settings file (default: XDG config dir)"
+    )
+    parser.add_argument(
+        "--keep",
+        action="store_true",
+        default=argparse.SUPPRESS if suppress_defaults else False,
+        help="leave an embedded Ray head running on exit",
+    )
+    parser.add_argument(
+        "--no-embed",
+        action="store_true",
+        default=argparse.SUPPRESS if suppress_defaults else False,
+        help="never start an embedded Ray head (login nodes); also: embed: false, SOVTUI_EMBED",
+    )
+
+
+def settings_inputs(args: argparse.Namespace) -> tuple[Path | None, dict[str, Any]]:
+    """The settings file and the flag overrides the command line asks for."""
+    overrides = {
+        "interval": getattr(args, "interval", None),
+        "theme": getattr(args, "theme", None),
+        "embed": False if getattr(args, "no_embed", False) else None,
+    }
+    return getattr(args, "config", None), overrides
+
+
+def settings_from_args(args: argparse.Namespace) -> Settings:
+    user_file, overrides = settings_inputs(args)
+    try:
+        return load_settings(user_file=user_file, overrides=overrides)
+    except ConfigError as error:
+        raise UserError(str(error), EXIT_BAD_INPUT) from None

@@ -1,0 +1,174 @@
+"""Headless Compose-on-Docker commands: up, scale, down, ps, image build.
+
+Exit codes: 0 ok, 1 runtime failure (engine, build, timeout), 2 bad input (file, flags).
+The cluster token is never printed; it lives in the state folder (see sovtui.cluster.compose.store).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from sovtui.cli.common import EXIT_FAILURE, EXIT_OK, UserError
+from sovtui.cluster.compose.docker_driver import DEFAULT_PROJECT, ComposeDriver, ProgressEvent
+from sovtui.cluster.compose.store import project_name_problem, token_path
+from sovtui.cluster.errors import ClusterError, ComposeError
+from sovtui.support import input_files
+from sovtui.support.safe_text import log_line, visible
+
+
+def _project(value: str) -> str:
+    problem = project_name_problem(value)
+    if problem:
+        raise argparse.ArgumentTypeError(problem)
+    return value
+
+
+def _count(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {value!r}") from None
+    if number < 0:
+        raise argparse.ArgumentTypeError("must be 0 or more")
+    return number
+
+
+def _add_project(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--project",
+        "-p",
+        type=_project,
+        default=DEFAULT_PROJECT,
+        help=f"Compose project name (default {DEFAULT_PROJECT})",
+    )
+
+
+def register(subparsers: Any) -> None:
+    up = subparsers.add_parser("up", help="start a Ray cluster from a Compose file on Docker")
+    up.add_argument(
+        "file", type=Path, help="Compose file, e.g. deployments/compose/cpu-ray-cluster.yaml"
+    )
+    up.add_argument("--workers", "-n", type=_count, default=1, help="worker containers (default 1)")
+    up.add_argument(
+        "--no-wait",
+        action="store_true",
+        help="return once workers are started, without waiting for ALIVE nodes",
+    )
+    _add_project(up)
+    up.set_defaults(handler=run_up)
+
+    scale = subparsers.add_parser("scale", help="set the number of worker containers")
+    scale.add_argument("workers", type=_count, metavar="N")
+    scale.add_argument("--no-wait", action="store_true")
+    _add_project(scale)
+    scale.set_defaults(handler=run_scale)
+
+    down = subparsers.add_parser("down", help="remove the cluster's containers and networks")
+    _add_project(down)
+    down.set_defaults(handler=run_down)
+
+    ps = subparsers.add_parser("ps", help="list the cluster's containers with CPU and memory")
+    ps.add_argument("--json", action="store_true", help="machine-readable output")
+    ps.add_argument("--no-stats", action="store_true", help="skip CPU/memory (faster)")
+    _add_project(ps)
+    ps.set_defaults(handler=run_ps)
+
+    image = subparsers.add_parser("image", help="the cluster image")
+    image_sub = image.add_subparsers(dest="image_command", metavar="ACTION", required=True)
+    build = image_sub.add_parser("build", help="build sovtui/ray (skipped when unchanged)")
+    build.add_argument("--force", action="store_true", help="rebuild even when the tag exists")
+    build.add_argument("--quiet", "-q", action="store_true", help="hide build log lines")
+    build.set_defaults(handler=run_image_build)
+
+
+def _print_progress(event: ProgressEvent) -> None:
+    counter = f" [{event.done}/{event.total}]" if event.total else ""
+    print(visible(f"{event.stage:>7}{counter} {event.message}"), file=sys.stderr, flush=True)
+
+
+def _driver(args: argparse.Namespace, quiet: bool = False) -> ComposeDriver:
+    def silent(_: ProgressEvent) -> None:
+        return None
+
+    return ComposeDriver(args.project, progress=silent if quiet else _print_progress)
+
+
+def _guard(action: Any) -> int:
+    """ComposeError is bad input (2); other ClusterErrors are run-time failures (1)."""
+    try:
+        result = action()
+    except ComposeError as error:
+        raise UserError(str(error)) from None
+    except ClusterError as error:
+        raise UserError(str(error), EXIT_FAILURE) from None
+    return int(result) if isinstance(result, int) else EXIT_OK
+
+
+def run_up(args: argparse.Namespace) -> int:
+    problem = input_files.problem(args.file)
+    if problem is not None:
+        raise UserError(f"Compose file {args.file}: {problem}")
+
+    def action() -> int:
+        record = _driver(args).up(args.file, args.workers, wait=not args.no_wait)
+        print(f"dashboard: {record.dashboard_url}")
+        print(f"token file: {token_path(args.project)}")
+        return EXIT_OK
+
+    return _guard(action)
+
+
+def run_scale(args: argparse.Namespace) -> int:
+    def action() -> int:
+        _driver(args).scale(args.workers, wait=not args.no_wait)
+        return EXIT_OK
+
+    return _guard(action)
+
+
+def run_down(args: argparse.Namespace) -> int:
+    def action() -> int:
+        _driver(args).down()
+        return EXIT_OK
+
+    return _guard(action)
+
+
+def _mib(value: int | None) -> str:
+    return "-" if value is None else f"{value / 2**20:.0f}MiB"
+
+
+def run_ps(args: argparse.Namespace) -> int:
+    def action() -> int:
+        rows = _driver(args, quiet=True).ps(stats=not args.no_stats)
+        if args.json:
+            print(json.dumps([asdict(row) for row in rows], indent=2))
+            return EXIT_OK
+        print(f"{'NAME':<28} {'SERVICE':<12} {'STATE':<9} {'CPU%':>6} {'MEMORY':>18}")
+        for row in rows:
+            cpu = "-" if row.cpu_percent is None else f"{row.cpu_percent:.1f}"
+            memory = f"{_mib(row.memory_bytes)}/{_mib(row.memory_limit)}"
+            print(f"{row.name:<28} {row.service:<12} {row.state:<9} {cpu:>6} {memory:>18}")
+        return EXIT_OK
+
+    return _guard(action)
+
+
+def run_image_build(args: argparse.Namespace) -> int:
+    from sovtui.cluster.compose.image_build import build_image
+
+    def log(line: str) -> None:
+        if not args.quiet or not line.startswith("build:"):
+            print(log_line(line), file=sys.stderr, flush=True)  # Docker's build output
+
+    def action() -> int:
+        result = build_image(log, force=args.force)
+        print(result.tag)
+        return EXIT_OK
+
+    return _guard(action)

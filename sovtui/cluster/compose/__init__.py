@@ -1,0 +1,1 @@
+"""Ray clusters as Compose projects on Docker, through the Docker SDK."""

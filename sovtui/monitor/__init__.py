@@ -1,0 +1,1 @@
+"""Polling models and history, without Textual: what the TUI renders."""

@@ -1,0 +1,1 @@
+"""Settings: the model (no heavy imports), its sources and their validation."""

@@ -1,0 +1,1 @@
+"""Small helpers every layer may use: paths, YAML, text safety, formatting."""

@@ -1,0 +1,343 @@
+"""The Textual App: owns the poller, the snapshot reactive and the history; screens watch them."""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import importlib
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
+
+from textual import on, work
+from textual.app import App
+from textual.binding import Binding
+from textual.notifications import SeverityLevel
+from textual.reactive import reactive
+from textual.screen import Screen
+from textual.worker import Worker, WorkerState
+
+from sovtui.cluster.compose.events import DEFAULT_PROJECT
+from sovtui.cluster.connect import MODE_COMPOSE, Connection
+from sovtui.cluster.driver_api import ClusterDriver
+from sovtui.monitor.history import History
+from sovtui.monitor.link_state import LinkState, backoff_delay
+from sovtui.ray_api.auth import TokenLookup, explicit_token
+from sovtui.ray_api.errors import DashboardError
+from sovtui.ray_api.snapshot import ClusterSnapshot
+from sovtui.settings.model import Settings
+from sovtui.support.crash_report import save_crash_report
+from sovtui.support.safe_text import visible
+from sovtui.tui.messages import PollFailed, SnapshotReady
+from sovtui.tui.palette import SovtuiCommands
+from sovtui.tui.screens.dashboard import DashboardScreen
+from sovtui.tui.screens.help import HelpScreen
+from sovtui.tui.themes import ThemeLoad, load_themes
+
+if TYPE_CHECKING:
+    from sovtui.presets.loader import LoadResult
+
+FALLBACK_THEME = "sovtui-dark"
+
+ClusterDriverFactory = Callable[[str], ClusterDriver]  # project name -> e.g. ComposeDriver
+
+
+async def until_quiet(
+    slice_s: float = 0.02, busy_cpu_s: float = 0.002, limit_s: float = 0.25
+) -> None:
+    """Wait until this process spends (almost) no CPU for a slice, or limit_s at most."""
+    deadline = time.monotonic() + limit_s
+    while time.monotonic() < deadline:
+        cpu = time.process_time()
+        await asyncio.sleep(slice_s)
+        if time.process_time() - cpu < busy_cpu_s:
+            return
+
+
+def _load_presets() -> LoadResult:
+    from sovtui.presets.loader import load_presets  # with the Presets screen, not at start-up
+
+    return load_presets()
+
+
+def _screen(module: str, name: str) -> Screen[Any]:
+    screen_class = getattr(importlib.import_module(module), name)
+    return cast("Screen[Any]", screen_class())
+
+
+class SovtuiApp(App[None]):
+    CSS_PATH = Path(__file__).with_name("sovtui.tcss")  # absolute: subclasses live elsewhere
+    TITLE = "sovtui"
+    COMMANDS = App.COMMANDS | {SovtuiCommands}
+    # One mode per capability, k9s-style; digits switch between them from anywhere.
+    # The other screens (and the Docker, WebSocket and plotting code behind them) load the
+    # first time they are opened, so they never delay the dashboard's first frame.
+    # The dashboard is the default screen (get_default_screen), built the way a plain Textual
+    # app builds its first screen: a MODES entry would cost a CSS refresh and several footer
+    # rebuilds before the first frame. on_mount then registers it as a mode for `1`.
+    DEFAULT_MODE = "dashboard"
+    MODES = {
+        "cluster": lambda: _screen("sovtui.tui.screens.cluster", "ClusterScreen"),
+        "presets": lambda: _screen("sovtui.tui.screens.presets", "PresetsScreen"),
+        "bench": lambda: _screen("sovtui.tui.screens.bench", "BenchScreen"),
+    }
+    BINDINGS = [
+        Binding("q", "quit", "Quit"),
+        Binding("r", "refresh", "Refresh"),
+        Binding("question_mark", "help", "Help", key_display="?"),
+        Binding("1", "switch_mode('dashboard')", "Dashboard", show=False),
+        Binding("2", "switch_mode('cluster')", "Cluster", show=False),
+        Binding("3", "switch_mode('presets')", "Presets", show=False),
+        Binding("4", "switch_mode('bench')", "Bench", show=False),
+    ]
+
+    # repaint=False: the widgets that watch these repaint themselves; an App repaint would
+    # redraw every cell of the screen on every poll (the idle dashboard's biggest cost).
+    snapshot: reactive[ClusterSnapshot | None] = reactive(None, always_update=True, repaint=False)
+    link: reactive[LinkState] = reactive(LinkState("connecting"), repaint=False)
+    # True once the first frame is on screen: what is not needed for that frame (the plotting
+    # library, httpx and the first poll) waits for it.
+    painted: reactive[bool] = reactive(False, repaint=False)
+
+    def __init__(
+        self,
+        connection: Connection,
+        settings: Settings,
+        *,
+        themes: ThemeLoad | None = None,
+        cluster_driver: ClusterDriverFactory | None = None,
+        compose_project: str | None = None,
+        clock: Callable[[], float] = time.time,
+        monotonic: Callable[[], float] = time.monotonic,
+        ascii_only: bool = False,
+        poll: bool = True,
+        preset_source: Callable[[], LoadResult] | None = None,
+    ) -> None:
+        super().__init__()
+        self.connection = connection
+        self.settings = settings
+        # Builds the Docker driver for a project on demand (None: Compose features unavailable).
+        self.cluster_driver = cluster_driver
+        # The Compose project the Cluster screen manages: the one watched, else the given one.
+        self.compose_project = connection.project or compose_project or DEFAULT_PROJECT
+        # What the dashboard watched before it switched to a Compose cluster: (address, token,
+        # mode, source), restored after that cluster's `down`.
+        self._before_compose: tuple[str, TokenLookup, str, str] | None = None
+        self.clock = clock
+        self.monotonic = monotonic
+        self.ascii_only = ascii_only
+        self.history = History(settings.history_points)
+        # The plots show the ring buffer's whole span at a fixed scale.
+        self.history_window = settings.history_points * settings.interval
+        self._themes = themes if themes is not None else load_themes()
+        self._poll_enabled = poll
+        # Reads the preset folders (blocking file I/O: called from a thread worker).
+        self.preset_source = preset_source or _load_presets
+        self.sub_title = visible(connection.label)
+        # An unexpected exception, kept for run_tui's exit code and its one line on stderr.
+        self.crash: BaseException | None = None
+        self.crash_report: Path | None = None
+        # Before the first frame: one CSS refresh at start-up, where choosing the theme on
+        # mount cost a refresh of its own on top of the default theme's.
+        self._theme_warnings = self._install_themes()
+
+    # -- themes -----------------------------------------------------------------------------
+
+    @property
+    def sovtui_theme_names(self) -> list[str]:
+        return list(self._themes.themes)
+
+    def use_theme(self, name: str) -> None:
+        if name in self.available_themes:
+            self.theme = name
+        else:
+            self.notify(f"unknown theme {name!r}", severity="warning")
+
+    def _install_themes(self) -> list[str]:
+        """Register the loaded themes and pick the configured one; returns what to warn about."""
+        for theme in self._themes.themes.values():
+            self.register_theme(theme)
+        warnings = [f"theme skipped: {failure}" for failure in self._themes.failures]
+        wanted = self.settings.theme
+        if wanted not in self.available_themes:
+            warnings.append(f"theme {wanted!r} not found; using {FALLBACK_THEME}")
+            wanted = FALLBACK_THEME if FALLBACK_THEME in self.available_themes else "textual-dark"
+        self.theme = wanted
+        return warnings
+
+    # -- lifecycle --------------------------------------------------------------------------
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """Every notification (screens' and widgets' too) ends here: they quote cluster text
+        (ids, error bodies), so never markup and never a terminal control."""
+        super().notify(
+            visible(message, multiline=True),
+            title=visible(title),
+            severity=severity,
+            timeout=timeout,
+            markup=False,
+        )
+
+    def _handle_exception(self, error: Exception) -> None:
+        """Textual's (private) hook for an exception nothing handled; the app then exits.
+
+        Textual prints a Rich traceback with locals on exit (long, and it can quote cluster text
+        raw): the traceback goes to a private file instead, and run_tui says where, exit 1.
+        """
+        if self.crash is None:
+            self.crash = error
+            self.crash_report = save_crash_report(error)
+        super()._handle_exception(error)
+        self._exit_renderables.clear()
+
+    def get_default_screen(self) -> Screen[Any]:
+        return DashboardScreen()
+
+    def on_mount(self) -> None:
+        self.add_mode("dashboard", DashboardScreen)  # its screen exists: this only names it
+        for warning in self._theme_warnings:
+            self.notify(warning, severity="warning", timeout=10)
+        if self._poll_enabled:
+            self.set_interval(self.settings.interval, self._tick)
+
+    def on_ready(self) -> None:
+        self.call_after_refresh(self._after_first_frame)
+
+    @work(group="start-up", exit_on_error=False)
+    async def _after_first_frame(self) -> None:
+        # The first frame is out; let the frames that finish it (the footer's keys) through
+        # before loading the plotting library, httpx and pydantic, which compete for the GIL.
+        await until_quiet()
+        self.painted = True
+        if self._poll_enabled:
+            self.poll_now()
+
+    async def on_unmount(self) -> None:
+        await self.connection.client.aclose()
+
+    # -- polling: timer -> exclusive worker -> message -> reactive ----------------------------
+
+    def _tick(self) -> None:
+        retry_at = self.link.retry_at
+        if retry_at is not None and self.monotonic() < retry_at:
+            return  # backing off
+        self.poll_now()
+
+    def poll_now(self) -> None:
+        self._fetch_snapshot()
+
+    @work(exclusive=True, group="poll", exit_on_error=False)
+    async def _fetch_snapshot(self) -> None:
+        try:
+            snapshot = await self.connection.client.snapshot()
+        except DashboardError as error:
+            self.post_message(PollFailed(error))
+            return
+        self.post_message(SnapshotReady(snapshot))
+
+    @on(SnapshotReady)
+    def _snapshot_ready(self, message: SnapshotReady) -> None:
+        if self.snapshot is None:
+            # Everything built so far (widgets, styles, the first tables) lives as long as the
+            # app: keep it out of the cyclic GC's full passes, which otherwise stall a frame
+            # for 40-60 ms on a 1000-node cluster. Refcounting still frees what dies.
+            self.call_after_refresh(gc.freeze)
+        self.history.add(message.snapshot)
+        if not self.link.healthy:
+            self.link = LinkState("connected")
+        self.snapshot = message.snapshot
+
+    @on(PollFailed)
+    def _poll_failed(self, message: PollFailed) -> None:
+        failures = self.link.failures + 1
+        delay = backoff_delay(failures, self.settings.interval, self.settings.max_backoff)
+        self.link = LinkState(
+            message.error.state, str(message.error), failures, self.monotonic() + delay
+        )
+
+    @on(Worker.StateChanged)
+    def _worker_failed(self, event: Worker.StateChanged) -> None:
+        """An unexpected error in a worker is shown, never a crash."""
+        if event.state == WorkerState.ERROR and event.worker.error is not None:
+            error = event.worker.error
+            self.notify(f"{type(error).__name__}: {error}", severity="error", timeout=10)
+
+    # -- which cluster the dashboard watches ------------------------------------------------
+
+    async def _retarget(self, address: str, token: TokenLookup) -> None:
+        await self.connection.client.retarget(address, token)
+        self.history = History(self.settings.history_points)
+        self.link = LinkState("connecting")
+        self.sub_title = visible(self.connection.label)
+        self.poll_now()
+
+    async def watch_compose(self, project: str, address: str, token: str) -> None:
+        """Point the dashboard at a Compose cluster sovtui just brought up."""
+        connection = self.connection
+        if connection.mode != MODE_COMPOSE:
+            connection_token = connection.client.token
+            self._before_compose = (
+                connection.address,
+                connection_token,
+                connection.mode,
+                connection.source,
+            )
+        connection.mode = MODE_COMPOSE
+        connection.project = project
+        connection.source = f"compose project {project}"
+        self.compose_project = project
+        await self._retarget(address, explicit_token(token, f"compose project {project}"))
+
+    async def compose_gone(self, project: str) -> None:
+        """After `down`: back to what was watched before, else keep the (now dead) address."""
+        connection = self.connection
+        if connection.mode != MODE_COMPOSE or connection.project != project:
+            return
+        if self._before_compose is None:
+            self.poll_now()  # shows "disconnected" with the address it had
+            return
+        address, token, mode, source = self._before_compose
+        self._before_compose = None
+        connection.mode, connection.source, connection.project = mode, source, None
+        await self._retarget(address, token)
+
+    # -- actions ----------------------------------------------------------------------------
+
+    async def action_cluster(self, action: str) -> None:
+        """Palette entries for Cluster-screen actions: go there, then run the action."""
+        if self.current_mode != "cluster":
+            await self.switch_mode("cluster")
+        await self.screen.run_action(action)
+
+    def action_refresh(self) -> None:
+        if not self.link.healthy:
+            self.link = LinkState(self.link.state, self.link.message, self.link.failures, None)
+        self.poll_now()
+
+    def action_help(self) -> None:
+        if isinstance(self.screen, HelpScreen):
+            return
+        self.push_screen(HelpScreen(self.screen))
+
+    def show_new_job(self, submission_id: str) -> None:
+        """After a launch: the dashboard, polled now, with the new job selected once it shows."""
+        self.switch_mode("dashboard")
+        while len(self.screen_stack) > 1 and not isinstance(self.screen, DashboardScreen):
+            self.pop_screen()  # e.g. another job's screen
+        if isinstance(self.screen, DashboardScreen):
+            self.screen.select_job(submission_id)
+        self.poll_now()
+
+    def action_focus_pane(self, pane: str) -> None:
+        screen = self.screen
+        if isinstance(screen, DashboardScreen):
+            screen.action_focus_jobs() if pane == "jobs" else screen.action_focus_nodes()

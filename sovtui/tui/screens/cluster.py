@@ -1,0 +1,434 @@
+"""The Cluster screen (2): Compose files, the project's containers, up / scale / down / logs.
+
+Docker calls block, so each runs in a thread worker that posts messages; the screen turns
+them into reactives the widgets watch. No engine is a state shown on screen, never a crash.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, cast
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.message import Message
+from textual.reactive import reactive
+from textual.screen import Screen
+from textual.widgets import Header, RichLog, Static
+from textual.worker import Worker
+
+from sovtui.cluster.compose import store
+from sovtui.cluster.compose.events import ContainerInfo, ProgressEvent
+from sovtui.cluster.compose.store import ClusterRecord
+from sovtui.cluster.connect import MODE_COMPOSE
+from sovtui.cluster.driver_api import ClusterDriver, compose_files, compose_folder
+from sovtui.cluster.errors import ClusterError, DockerUnavailable
+from sovtui.support.extras import MissingExtra
+from sovtui.support.safe_text import visible
+from sovtui.tui.screens.cluster_modals import LogsScreen, UpRequest, UpScreen
+from sovtui.tui.screens.confirm import ConfirmScreen
+from sovtui.tui.widgets.container_table import ContainerTable
+from sovtui.tui.widgets.footer import SteadyFooter
+from sovtui.tui.widgets.plain import plain
+
+if TYPE_CHECKING:
+    from sovtui.tui.app import SovtuiApp
+
+NO_DRIVER = "this sovtui was started without a Docker driver; Compose clusters are off"
+UNAVAILABLE_SLOWDOWN = 5  # poll a missing engine this many times less often
+LOG_TAIL = 200
+
+
+@dataclass(frozen=True)
+class OpResult:
+    message: str
+    record: ClusterRecord | None = None
+    token: str | None = None
+
+
+class ClusterPolled(Message):
+    def __init__(self, record: ClusterRecord | None, containers: list[ContainerInfo]) -> None:
+        super().__init__()
+        self.record = record
+        self.containers = tuple(containers)
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, ClusterPolled)
+
+
+class ClusterUnavailable(Message):
+    def __init__(self, reason: str) -> None:
+        super().__init__()
+        self.reason = reason
+
+
+class OpProgress(Message):
+    def __init__(self, op: str, event: ProgressEvent) -> None:
+        super().__init__()
+        self.op = op
+        self.event = event
+
+
+class OpFinished(Message):
+    def __init__(self, op: str, result: OpResult) -> None:
+        super().__init__()
+        self.op = op
+        self.result = result
+
+
+class OpFailed(Message):
+    def __init__(self, op: str, error: BaseException) -> None:
+        super().__init__()
+        self.op = op
+        self.reason = describe(error)
+        self.unavailable = isinstance(error, DockerUnavailable)
+
+
+def describe(error: BaseException) -> str:
+    if isinstance(error, ClusterError | ValueError):
+        return str(error)
+    return f"{type(error).__name__}: {error}"
+
+
+def progress_line(event: ProgressEvent) -> str:
+    # Docker's and the cluster's words: literal (the log has markup off), controls made visible.
+    return visible(f"{event.stage}: {event.message}")
+
+
+def _up(request: UpRequest) -> Callable[[ClusterDriver], OpResult]:
+    def run(driver: ClusterDriver) -> OpResult:
+        record = driver.up(request.file, request.workers)
+        token = store.read_token(driver.project)
+        return OpResult(f"{driver.project} is up at {record.dashboard_url}", record, token)
+
+    return run
+
+
+def _scale(delta: int) -> Callable[[ClusterDriver], OpResult]:
+    def run(driver: ClusterDriver) -> OpResult:
+        record = driver.record()
+        if record is None:
+            raise ClusterError(f"no cluster '{driver.project}' here yet: press u to start one")
+        wanted = record.workers + delta
+        if wanted < 0:
+            raise ClusterError(f"{driver.project} has no worker to remove")
+        driver.scale(wanted)
+        return OpResult(f"{driver.project}: {wanted} worker(s)")
+
+    return run
+
+
+def _down(driver: ClusterDriver) -> OpResult:
+    containers, networks = driver.down()
+    return OpResult(f"{driver.project}: removed {containers} container(s), {networks} network(s)")
+
+
+class ClusterScreen(Screen[None]):
+    CSS_PATH = "cluster.tcss"  # this screen's styles load with it, not at start-up
+    BINDINGS = [
+        Binding("u", "up", "Up"),
+        Binding("plus,equals_sign", "scale(1)", "+1 worker", key_display="+"),
+        Binding("minus", "scale(-1)", "-1 worker", key_display="-"),
+        Binding("d", "down", "Down"),
+        Binding("l", "logs", "Logs"),
+        Binding("r", "refresh_containers", "Refresh"),
+    ]
+
+    problem: reactive[str | None] = reactive(None)  # why Compose features are off
+    record: reactive[ClusterRecord | None] = reactive(None)
+    operation: reactive[str | None] = reactive(None)  # up / scale / down while one runs
+    polled: reactive[bool] = reactive(False)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._driver: ClusterDriver | None = None
+        self._poller: Worker[None] | None = None
+        self._skipped = 0
+        self._last_stage = ""
+
+    @property
+    def sovtui(self) -> SovtuiApp:
+        return cast("SovtuiApp", self.app)
+
+    @property
+    def project(self) -> str:
+        return self.sovtui.compose_project
+
+    def compose(self) -> ComposeResult:
+        yield Header(show_clock=False, icon="◆")
+        yield Static(id="cluster-status")
+        with Horizontal(id="cluster-top"):
+            yield Static(id="compose-files")
+            yield RichLog(
+                id="cluster-progress", wrap=True, markup=False, max_lines=500, min_width=20
+            )
+        yield ContainerTable(id="containers")
+        yield SteadyFooter()
+
+    def on_mount(self) -> None:
+        self.query_one("#compose-files", Static).border_title = "Compose files"
+        progress = self._progress_log()
+        progress.border_title = "Progress"
+        progress.write("Nothing run yet: up, scale and down report here as they go.")
+        table = self.query_one(ContainerTable)
+        table.project = self.project
+        table.focus()
+        self._show_files()
+        self._show_status()
+        self.set_interval(self.sovtui.settings.interval, self._tick)
+        self.poll_now()
+
+    def _progress_log(self) -> RichLog:
+        return self.query_one("#cluster-progress", RichLog)
+
+    # -- the driver --------------------------------------------------------------------------
+
+    def _driver_or_problem(self) -> ClusterDriver | None:
+        """The project's driver; None (and `problem` set) when there is none to be had."""
+        if self._driver is not None and self._driver.project == self.project:
+            return self._driver
+        factory = self.sovtui.cluster_driver
+        if factory is None:
+            self.problem = NO_DRIVER
+            return None
+        try:
+            self._driver = factory(self.project)
+        except (ValueError, MissingExtra) as error:  # a bad project name; no Docker SDK
+            self.problem = str(error)
+            return None
+        return self._driver
+
+    def _ready(self, what: str) -> ClusterDriver | None:
+        """The driver for an action that needs Docker, or a notification saying why not."""
+        driver = self._driver_or_problem()
+        if driver is None or self.problem:
+            self.notify(f"{what} needs Docker: {self.problem}", severity="warning", timeout=8)
+            return None
+        if self.operation:
+            self.notify(f"wait: {self.operation} is still running", severity="warning")
+            return None
+        return driver
+
+    # -- polling: timer -> thread worker -> message -> reactive ---------------------------
+
+    def _tick(self) -> None:
+        if self.app.screen is not self and self.operation is None:
+            return  # another mode or a modal is in front: nothing to refresh for
+        if self.problem:
+            self._skipped += 1
+            if self._skipped < UNAVAILABLE_SLOWDOWN:
+                return
+        self.poll_now()
+
+    def on_screen_resume(self) -> None:
+        self.poll_now()
+
+    def poll_now(self) -> None:
+        self._skipped = 0
+        if self._poller is not None and self._poller.is_running:
+            return  # a Docker stats round takes about a second; never stack them
+        driver = self._driver_or_problem()
+        if driver is not None:
+            self._poller = self._poll(driver)
+
+    @work(thread=True, exclusive=True, group="cluster-poll", exit_on_error=False)
+    def _poll(self, driver: ClusterDriver) -> None:
+        try:
+            containers = driver.ps()
+            record = driver.record()
+        except Exception as error:  # any engine trouble is a state on screen
+            self.post_message(ClusterUnavailable(describe(error)))
+            return
+        self.post_message(ClusterPolled(record, containers))
+
+    @on(ClusterPolled)
+    def _polled(self, message: ClusterPolled) -> None:
+        self.problem = None
+        self.record = message.record
+        self.polled = True
+        self.query_one(ContainerTable).containers = message.containers
+
+    @on(ClusterUnavailable)
+    def _unavailable(self, message: ClusterUnavailable) -> None:
+        self.problem = message.reason
+        self.polled = True
+        self.query_one(ContainerTable).containers = ()
+
+    # -- status and files ------------------------------------------------------------------
+
+    def watch_problem(self) -> None:
+        self._show_status()
+
+    def watch_record(self) -> None:
+        self._show_status()
+        self._show_files()
+
+    def watch_polled(self) -> None:
+        self._show_status()
+
+    def watch_operation(self, operation: str | None) -> None:
+        progress = self._progress_log()
+        progress.set_class(operation is not None, "-busy")
+        progress.border_title = f"Progress: {operation}…" if operation else "Progress"
+        self._show_status()
+
+    def _show_status(self) -> None:
+        status = self.query_one("#cluster-status", Static)
+        status.set_class(bool(self.problem), "-problem")
+        project = plain(self.project, "bold")
+        if self.problem:
+            text = Text.assemble(("Docker unavailable: ", "bold"), plain(self.problem))
+        elif not self.polled:
+            text = Text.assemble("Project ", project, ": asking Docker…")
+        elif self.record is None and self.operation:
+            text = Text.assemble("Project ", project, ": ")
+        elif self.record is None:
+            text = Text.assemble("Project ", project, ": no cluster here · u starts one")
+        else:
+            record = self.record
+            connection = self.sovtui.connection
+            watched = connection.mode == MODE_COMPOSE and connection.project == self.project
+            text = Text.assemble(
+                "Project ",
+                project,
+                plain(f" · {Path(record.compose_file).name} · {record.workers} worker(s) · "),
+                plain(record.dashboard_url, "underline"),
+                " · on the dashboard (1)" if watched else "",
+            )
+        if self.operation:
+            text.append(f"{' · ' if self.record else ''}{self.operation} running…", style="bold")
+        status.update(text)
+
+    def _show_files(self) -> None:
+        files = compose_files()
+        box = self.query_one("#compose-files", Static)
+        if not files:
+            box.update(plain(f"none in {compose_folder()}"))
+            return
+        used = Path(self.record.compose_file).name if self.record else None
+        lines = Text()
+        for index, path in enumerate(files):
+            if index:
+                lines.append("\n")
+            if path.name == used:
+                lines.append(plain(f"● {path.name}", "bold"))
+            else:
+                lines.append(plain(f"  {path.name}"))
+        box.update(lines)
+
+    # -- operations: thread worker, ProgressEvents as messages -----------------------------
+
+    def _start(
+        self, op: str, driver: ClusterDriver, run: Callable[[ClusterDriver], OpResult]
+    ) -> None:
+        self.operation = op
+        self._last_stage = ""
+        self._progress_log().write(visible(f"── {op} {self.project} ──"))
+        self._operate(op, driver, run)
+
+    @work(thread=True, group="cluster-op", exit_on_error=False)
+    def _operate(
+        self, op: str, driver: ClusterDriver, run: Callable[[ClusterDriver], OpResult]
+    ) -> None:
+        previous = driver.progress
+
+        def report(event: ProgressEvent) -> None:
+            self.post_message(OpProgress(op, event))  # thread-safe
+
+        driver.progress = report
+        try:
+            result = run(driver)
+        except Exception as error:  # ComposeError, PortInUse, engine errors: shown, not raised
+            self.post_message(OpFailed(op, error))
+            return
+        finally:
+            driver.progress = previous
+        self.post_message(OpFinished(op, result))
+
+    @on(OpProgress)
+    def _progress(self, message: OpProgress) -> None:
+        self._last_stage = message.event.stage
+        self._progress_log().write(progress_line(message.event))
+        self.poll_now()  # containers appear and go while it works
+
+    @on(OpFailed)
+    def _failed(self, message: OpFailed) -> None:
+        self.operation = None
+        self._progress_log().write(visible(f"failed: {message.reason}"))
+        self.notify(message.reason, title=f"{message.op} failed", severity="error", timeout=15)
+        if message.unavailable:
+            self.problem = message.reason
+        self.poll_now()
+
+    @on(OpFinished)
+    async def _finished(self, message: OpFinished) -> None:
+        result = message.result
+        if self._last_stage != "done":  # the driver said nothing final itself
+            self._progress_log().write(visible(f"done: {result.message}"))
+        self.notify(result.message, title=f"{message.op} done")
+        if message.op == "up" and result.record is not None and result.token:
+            record = result.record
+            await self.sovtui.watch_compose(record.project, record.dashboard_url, result.token)
+        elif message.op == "down":
+            await self.sovtui.compose_gone(self.project)
+        self.operation = None
+        self._show_status()
+        self.poll_now()
+
+    # -- actions -----------------------------------------------------------------------------
+
+    def action_refresh_containers(self) -> None:
+        self.poll_now()
+
+    def action_up(self) -> None:
+        if self._ready("up") is None:
+            return
+        files = compose_files()
+        if not files:
+            self.notify(f"no Compose files in {compose_folder()}", severity="warning")
+            return
+        chosen = Path(self.record.compose_file) if self.record else None
+        workers = self.record.workers if self.record else 1
+
+        def start(request: UpRequest | None) -> None:
+            driver = self._ready("up")
+            if request is not None and driver is not None:
+                self._start("up", driver, _up(request))
+
+        self.app.push_screen(UpScreen(self.project, files, chosen, workers), start)
+
+    def action_scale(self, delta: int) -> None:
+        driver = self._ready("scale")
+        if driver is not None:
+            self._start("scale", driver, _scale(delta))
+
+    def action_down(self) -> None:
+        if self._ready("down") is None:
+            return
+
+        def answer(yes: bool | None) -> None:
+            driver = self._ready("down")
+            if yes and driver is not None:
+                self._start("down", driver, _down)
+
+        question = (
+            f"Remove every container and network of project {self.project}?\n"
+            "The cluster's jobs and object store go with them."
+        )
+        self.app.push_screen(ConfirmScreen(question), answer)
+
+    def action_logs(self) -> None:
+        driver = self._driver_or_problem()
+        if driver is None or self.problem:
+            self.notify(f"logs need Docker: {self.problem}", severity="warning", timeout=8)
+            return
+        name = self.query_one(ContainerTable).selected_name
+        if name is None:
+            self.notify("no container selected", severity="warning")
+            return
+        self.app.push_screen(LogsScreen(driver, name, LOG_TAIL))

@@ -1,0 +1,146 @@
+"""The dashboard: totals, history plots, nodes and jobs, refreshed from the App's snapshot."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, cast
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.screen import Screen
+from textual.widgets import Header
+
+from sovtui.monitor.link_state import LinkState
+from sovtui.ray_api.snapshot import ClusterSnapshot
+from sovtui.tui.widgets.connection_banner import ConnectionBanner
+from sovtui.tui.widgets.footer import SteadyFooter
+from sovtui.tui.widgets.history_plot import HistoryPlot
+from sovtui.tui.widgets.jobs_table import JobsTable
+from sovtui.tui.widgets.node_table import NodeTable
+from sovtui.tui.widgets.resource_bars import ResourceBars
+
+if TYPE_CHECKING:
+    from sovtui.tui.app import SovtuiApp
+
+
+class DashboardScreen(Screen[None]):
+    BINDINGS = [
+        Binding("tab", "next_pane", "Next pane"),
+        Binding("shift+tab", "previous_pane", "Prev pane", show=False),
+        Binding("n", "focus_nodes", "Nodes", show=False),
+        Binding("j", "focus_jobs", "Jobs", show=False),
+    ]
+    PALETTE_ACTIONS = (
+        ("Open the selected job", "Status, live log, stop and delete (enter on a job)", "open_job"),
+    )
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._select_pending: str | None = None
+
+    @property
+    def sovtui(self) -> SovtuiApp:
+        return cast("SovtuiApp", self.app)
+
+    def compose(self) -> ComposeResult:
+        app = self.sovtui
+        yield Header(show_clock=False, icon="◆")
+        yield ConnectionBanner(id="banner")
+        with Horizontal(id="top"):
+            yield ResourceBars(id="totals")
+            yield HistoryPlot(
+                "CPU %",
+                {"Ray CPUs": "cpu_logical_pct", "host": "cpu_physical_pct"},
+                window_seconds=app.history_window,
+                ascii_only=app.ascii_only,
+                id="cpu-plot",
+            )
+            yield HistoryPlot(
+                "Object store %",
+                {"used": "object_store_pct"},
+                window_seconds=app.history_window,
+                ascii_only=app.ascii_only,
+                id="store-plot",
+            )
+        yield NodeTable(id="nodes")
+        yield JobsTable(app.clock, id="jobs")
+        yield SteadyFooter()
+
+    def on_mount(self) -> None:
+        self.query_one("#totals", ResourceBars).border_title = "Cluster"
+        self.query_one("#totals", ResourceBars).ascii_only = self.sovtui.ascii_only
+        self.watch(self.app, "snapshot", self._show_snapshot)
+        self.watch(self.app, "link", self._show_link)
+        self.query_one(NodeTable).focus()
+
+    def _show_snapshot(self, snapshot: ClusterSnapshot | None) -> None:
+        if snapshot is None:
+            return
+        bars = self.query_one("#totals", ResourceBars)
+        if bars.totals != snapshot.totals:
+            bars.totals = dict(snapshot.totals)
+        self.query_one(NodeTable).show_nodes(snapshot.nodes)
+        self.query_one(JobsTable).show_jobs(snapshot.jobs)
+        if self._select_pending is not None:
+            self.select_job(self._select_pending)
+        history = self.sovtui.history
+        for plot in self.query(HistoryPlot):
+            plot.show(history)
+
+    def _show_link(self, link: LinkState) -> None:
+        self.query_one(ConnectionBanner).show_link(link)
+
+    def _panes(self) -> list[NodeTable | JobsTable]:
+        return [self.query_one(NodeTable), self.query_one(JobsTable)]
+
+    def _cycle(self, step: int) -> None:
+        panes = self._panes()
+        focused = self.focused
+        index = panes.index(focused) if focused in panes else -1
+        panes[(index + step) % len(panes)].focus()
+
+    def action_next_pane(self) -> None:
+        self._cycle(1)
+
+    def action_previous_pane(self) -> None:
+        self._cycle(-1)
+
+    def action_focus_nodes(self) -> None:
+        self.query_one(NodeTable).focus()
+
+    def action_focus_jobs(self) -> None:
+        self.query_one(JobsTable).focus()
+
+    # -- jobs ---------------------------------------------------------------------------------
+
+    def select_job(self, job_id: str) -> bool:
+        """Put the cursor on a job; if the table does not show it yet, do so when it does."""
+        table = self.query_one(JobsTable)
+        table.focus()
+        if table.select_key(job_id):
+            self._select_pending = None
+            return True
+        self._select_pending = job_id
+        return False
+
+    @on(JobsTable.RowSelected)
+    def _job_chosen(self, event: JobsTable.RowSelected) -> None:
+        if event.data_table is self.query_one(JobsTable) and event.row_key.value is not None:
+            self._open(event.row_key.value)
+
+    def action_open_job(self) -> None:
+        job_id = self.query_one(JobsTable).cursor_key()
+        if job_id is None:
+            self.notify("no job selected", severity="warning")
+            return
+        self._open(job_id)
+
+    def _open(self, job_id: str) -> None:
+        snapshot = self.sovtui.snapshot
+        details = None
+        if snapshot is not None:
+            details = next((j for j in snapshot.jobs if j.display_id == job_id), None)
+        from sovtui.tui.screens.job import JobScreen  # loads the log-tail client when first needed
+
+        self.app.push_screen(JobScreen(job_id, details))

@@ -1,0 +1,364 @@
+"""One job (Enter on the jobs table): status, launch metadata, the live log, stop and delete."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, cast
+
+from rich.table import Table
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Header, Input, Static
+
+from sovtui.presets.launch import launch_info
+from sovtui.ray_api.errors import DashboardError
+from sovtui.ray_api.job_report import failure_headline, last_lines
+from sovtui.ray_api.jobs import JobsApi
+from sovtui.ray_api.logs import LogTail
+from sovtui.ray_api.models import JobDetails
+from sovtui.ray_api.snapshot import ClusterSnapshot
+from sovtui.support import locations
+from sovtui.support.formatting import job_duration, job_start
+from sovtui.support.safe_text import visible
+from sovtui.tui.screens.confirm import ConfirmScreen
+from sovtui.tui.widgets.footer import SteadyFooter
+from sovtui.tui.widgets.jobs_table import STATUS_STYLES
+from sovtui.tui.widgets.plain import plain
+from sovtui.tui.widgets.search_log import DEFAULT_MAX_LINES, SearchLog
+
+if TYPE_CHECKING:
+    from sovtui.tui.app import SovtuiApp
+
+
+class JobLoaded(Message):
+    def __init__(self, details: JobDetails) -> None:
+        super().__init__()
+        self.details = details
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, JobLoaded)
+
+
+class LogEnded(Message):
+    """The log has been read to its end (the job finished)."""
+
+
+def details_table(details: JobDetails, now: float) -> Table:
+    table = Table.grid(padding=(0, 1))
+    table.add_column(style="bold", no_wrap=True)
+    table.add_column(overflow="fold")
+    # Every value is the cluster's text: Text (a str cell of a Rich table is parsed as markup).
+    status = plain(details.status, STATUS_STYLES.get(details.status, "bold"))
+    if details.error_type:
+        status.append(plain(f"  {details.error_type}", "bold red"))
+    table.add_row("Status", status)
+    info = launch_info(details.metadata)
+    if info.preset:
+        table.add_row("Preset", plain(info.preset))
+        params = " ".join(f"{k}={json.dumps(v)}" for k, v in sorted(info.params.items()))
+        table.add_row("Params", plain(params or "(none)"))
+    runtime = job_duration(details.start_time, details.end_time, now)
+    table.add_row(
+        "Runtime",
+        f"{runtime}  (started {job_start(details.start_time)})" if details.start_time else runtime,
+    )
+    # One line: the full command is the log's first line ("Running entrypoint for job ...").
+    entrypoint = plain(details.entrypoint)
+    entrypoint.no_wrap, entrypoint.overflow = True, "ellipsis"
+    table.add_row("Entrypoint", entrypoint)
+    if details.message and details.status != "FAILED":
+        table.add_row("Message", plain(details.message.strip(), multiline=True))
+    return table
+
+
+def failure_text(details: JobDetails, log_lines: list[str]) -> Text:
+    text = plain(failure_headline(details), "bold")
+    if details.message:
+        # Ray's message repeats the log's end after its first line; the tail below shows that.
+        text.append(plain("\n" + details.message.strip().splitlines()[0], multiline=True))
+    tail = last_lines("\n".join(log_lines))  # lines from the SearchLog: already made safe
+    if tail:
+        text.append(f"\nlast {len(tail)} log lines:", style="bold")
+        for line in tail:
+            text.append(plain("\n  " + line, multiline=True))
+    return text
+
+
+def tail_of(text: str, keep: int) -> tuple[int, list[str]]:
+    """(lines left out, the last `keep` lines) of a log, without splitting all of it:
+    a million-line log would cost a million small strings (and their RSS) for nothing."""
+    text = text.rstrip("\n")
+    if not text:
+        return 0, []
+    cut = len(text)
+    for _ in range(keep):
+        cut = text.rfind("\n", 0, cut)
+        if cut < 0:
+            return 0, text.split("\n")
+    return text.count("\n", 0, cut) + 1, text[cut + 1 :].split("\n")
+
+
+def log_file_name(job_id: str, now: float) -> str:
+    safe_id = re.sub(r"[^A-Za-z0-9._-]", "_", job_id)[:80] or "job"
+    return f"{safe_id}-{time.strftime('%Y%m%d-%H%M%S', time.localtime(now))}.log"
+
+
+def save_log(text: str, folder: Path, name: str) -> Path:
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    path = folder / name
+    # Job logs can hold secrets: readable by the operator only.
+    with open(path, "x", encoding="utf-8", errors="surrogateescape") as file:
+        path.chmod(0o600)
+        file.write(text)
+    return path
+
+
+class JobScreen(Screen[None]):
+    CSS_PATH = "job.tcss"  # this screen's styles load with it, not at start-up
+    BINDINGS = [
+        Binding("escape", "back", "Back"),
+        Binding("slash", "search", "Search", key_display="/"),
+        Binding("n", "next_match", "Next"),
+        Binding("N", "previous_match", "Prev", show=False),
+        Binding("s", "stop", "Stop"),
+        Binding("x", "delete", "Delete"),
+        Binding("end", "follow", "Follow", show=False),
+        Binding("w", "save_log", "Save log"),
+    ]
+    PALETTE_ACTIONS = (
+        ("Job: search the log", "Highlight matches and jump to the first (/)", "search"),
+        ("Job: next match", "Jump to the next line that matches (n)", "next_match"),
+        ("Job: previous match", "Jump to the previous line that matches (N)", "previous_match"),
+        ("Job: stop", "Ask Ray to stop this job, after a confirmation (s)", "stop"),
+        ("Job: delete", "Delete this finished job and its log, after a confirmation (x)", "delete"),
+        ("Job: follow the log end", "Clear the search and follow new lines (end)", "follow"),
+        ("Job: save the whole log", "Write the whole log to a file (w)", "save_log"),
+        ("Job: back", "Return to the dashboard (escape)", "back"),
+    )
+
+    def __init__(self, job_id: str, details: JobDetails | None = None) -> None:
+        super().__init__()
+        self.job_id = job_id
+        self.details = details
+        self.log_ended = False
+
+    @property
+    def sovtui(self) -> SovtuiApp:
+        return cast("SovtuiApp", self.app)
+
+    @property
+    def jobs(self) -> JobsApi:
+        return JobsApi(self.sovtui.connection.client)
+
+    def compose(self) -> ComposeResult:
+        yield Header(show_clock=False, icon="◆")
+        yield Static(id="job-details")
+        with VerticalScroll(id="job-failure"):
+            yield Static(id="job-failure-text")
+        yield SearchLog(id="job-log", max_lines=self._max_log_lines())
+        yield Input(placeholder="search the log (enter: find, esc: close)", id="job-search")
+        yield SteadyFooter()
+
+    def _max_log_lines(self) -> int:
+        settings = getattr(self.app, "settings", None)
+        return int(getattr(settings, "log_lines", DEFAULT_MAX_LINES))
+
+    def on_mount(self) -> None:
+        self.sub_title = visible(self.job_id)
+        self.query_one("#job-failure").display = False
+        self.query_one("#job-search").display = False
+        log = self.query_one(SearchLog)
+        log.border_title = "Log"
+        log.focus()
+        if self.details is not None:
+            self._show_details(self.details)
+        self.watch(self.app, "snapshot", self._from_snapshot)
+        self._load_details()
+        self._follow_log()
+
+    # -- details ----------------------------------------------------------------------------
+
+    @work(exclusive=True, group="job-details", exit_on_error=False)
+    async def _load_details(self) -> None:
+        try:
+            self.post_message(JobLoaded(await self.jobs.job(self.job_id)))
+        except DashboardError as error:
+            self.notify(str(error), severity="error", timeout=10)
+
+    def _from_snapshot(self, snapshot: ClusterSnapshot | None) -> None:
+        if snapshot is None:
+            return
+        for job in snapshot.jobs:
+            if self.job_id in (job.submission_id, job.job_id):
+                self._show_details(job)
+
+    @on(JobLoaded)
+    def _loaded(self, message: JobLoaded) -> None:
+        self._show_details(message.details)
+
+    def _show_details(self, details: JobDetails) -> None:
+        self.details = details
+        self.query_one("#job-details", Static).update(details_table(details, self.sovtui.clock()))
+        self.refresh_bindings()
+        self._show_failure()
+
+    def _show_failure(self) -> None:
+        details = self.details
+        panel = self.query_one("#job-failure")
+        failed = details is not None and details.status == "FAILED" and self.log_ended
+        panel.display = failed
+        if failed and details is not None:
+            panel.border_title = plain(failure_headline(details))
+            lines = self.query_one(SearchLog).tail(40)
+            self.query_one("#job-failure-text", Static).update(failure_text(details, lines))
+            # The end of the tail (the exception, the exit) is what matters most.
+            panel.call_after_refresh(panel.scroll_end, animate=False)
+
+    # -- the log ----------------------------------------------------------------------------
+
+    @work(exclusive=True, group="job-log", exit_on_error=False)
+    async def _follow_log(self) -> None:
+        log = self.query_one(SearchLog)
+        try:
+            details = self.details or await self.jobs.job(self.job_id)
+            if details.is_terminal:
+                # A finished job's log is complete: one read, no socket.
+                skipped, lines = tail_of(await self.jobs.logs(self.job_id), log.keep)
+                log.add_lines(lines, skipped=skipped)
+                log.call_after_refresh(log.scroll_end, animate=False)
+            else:
+                await LogTail(self.sovtui.connection.client, self.job_id).follow(log.add_lines)
+        except DashboardError as error:
+            log.border_subtitle = plain(f"log unavailable: {error}")
+            return
+        self.post_message(LogEnded())
+
+    @on(LogEnded)
+    def _log_ended(self) -> None:
+        self.log_ended = True
+        self.query_one(SearchLog).border_subtitle = "end of log"
+        self._load_details()
+        self._show_failure()
+
+    # -- search -----------------------------------------------------------------------------
+
+    def action_search(self) -> None:
+        search = self.query_one("#job-search", Input)
+        search.display = True
+        search.focus()
+
+    @on(Input.Submitted, "#job-search")
+    def _search_submitted(self, event: Input.Submitted) -> None:
+        log = self.query_one(SearchLog)
+        found = log.search(event.value)
+        log.focus()
+        event.input.display = False
+        if not event.value:
+            log.border_title = "Log"
+            return
+        log.border_title = plain(f"Log · {event.value!r}: {found} line{'s' * (found != 1)}")
+        self.action_next_match()
+
+    def action_next_match(self, step: int = 1) -> None:
+        log = self.query_one(SearchLog)
+        line = log.jump(step)
+        if line is None:
+            if log.highlighter is not None and log.matches == [] and log.all_lines:
+                self.notify("no match", severity="warning", timeout=2)
+            return
+        log.border_subtitle = f"match {log.current + 1}/{len(log.matches)} · line {line + 1}"
+
+    # -- saving the whole log ---------------------------------------------------------------
+
+    def action_save_log(self) -> None:
+        self._save_log()
+
+    @work(exclusive=True, group="job-save", exit_on_error=False)
+    async def _save_log(self) -> None:
+        """The whole log (the screen keeps only the end) from the dashboard, to a 0600 file."""
+        self.app.notify("saving the whole log…", timeout=3)
+        try:
+            text = await self.jobs.logs(self.job_id)
+        except DashboardError as error:
+            self.app.notify(f"log not saved: {error}", severity="error", timeout=10)
+            return
+        name = log_file_name(self.job_id, self.sovtui.clock())
+        try:
+            path = await asyncio.to_thread(save_log, text, locations.data_dir() / "logs", name)
+        except OSError as error:
+            self.app.notify(f"log not saved: {error}", severity="error", timeout=10)
+            return
+        lines = text.count("\n") + (not text.endswith("\n") and bool(text))
+        self.app.notify(f"{lines:,} lines saved to {path}", timeout=10)
+
+    def action_previous_match(self) -> None:
+        self.action_next_match(-1)
+
+    def action_follow(self) -> None:
+        log = self.query_one(SearchLog)
+        log.search("")
+        log.border_title = "Log"
+
+    def action_back(self) -> None:
+        search = self.query_one("#job-search", Input)
+        if search.display:
+            search.display = False
+            self.query_one(SearchLog).focus()
+            return
+        self.app.pop_screen()
+
+    # -- stop and delete --------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        terminal = self.details is not None and self.details.is_terminal
+        if action == "stop":
+            return True if not terminal else None
+        if action == "delete":
+            return True if terminal else None
+        return True
+
+    def action_stop(self) -> None:
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._stop()
+
+        self.app.push_screen(ConfirmScreen(f"Stop job {self.job_id}?"), answered)
+
+    def action_delete(self) -> None:
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._delete()
+
+        question = f"Delete job {self.job_id}?"
+        self.app.push_screen(ConfirmScreen(question, "Its record and log are removed."), answered)
+
+    @work(exclusive=True, group="job-action", exit_on_error=False)
+    async def _stop(self) -> None:
+        try:
+            stopped = await self.jobs.stop(self.job_id)
+        except DashboardError as error:
+            self.notify(str(error), severity="error", timeout=10)
+            return
+        self.notify(f"{self.job_id}: {'stop requested' if stopped else 'already finished'}")
+        self._load_details()
+        self.sovtui.poll_now()
+
+    @work(exclusive=True, group="job-action", exit_on_error=False)
+    async def _delete(self) -> None:
+        try:
+            await self.jobs.delete(self.job_id)
+        except DashboardError as error:
+            self.notify(str(error), severity="error", timeout=10)
+            return
+        self.notify(f"{self.job_id} deleted")
+        self.sovtui.poll_now()
+        self.dismiss()

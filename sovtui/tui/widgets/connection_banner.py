@@ -1,0 +1,40 @@
+"""A one-line banner under the header: hidden while healthy, loud while not."""
+
+from __future__ import annotations
+
+import time
+
+from textual.widgets import Static
+
+from sovtui.monitor.link_state import LinkState
+from sovtui.tui.widgets.plain import plain
+
+
+class ConnectionBanner(Static):
+    def on_mount(self) -> None:
+        self._link = LinkState("connecting")
+        # The countdown needs a tick only while failing; the timer is cheap and paused otherwise.
+        self._ticker = self.set_interval(1.0, self._redraw, pause=True)
+        self.show_link(self._link)
+
+    def show_link(self, link: LinkState) -> None:
+        self._link = link
+        failing = not link.healthy and link.state != "connecting"
+        self.set_class(failing, "-failing")
+        self.set_class(link.state == "connecting", "-connecting")
+        self.display = not link.healthy
+        if failing:
+            self._ticker.resume()
+        else:
+            self._ticker.pause()
+        self._redraw()
+
+    def _redraw(self) -> None:
+        if self._link.state == "connecting":
+            self.update("connecting…")
+        else:
+            clock = getattr(
+                self.app, "monotonic", time.monotonic
+            )  # the App's, so tests can freeze it
+            # The reason can quote a server's error body: shown literally, never as markup.
+            self.update(plain(self._link.describe(clock())))

@@ -1,0 +1,111 @@
+"""The node table: one row per Ray node, updated in place so the cursor stays put."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from textual import events
+from textual.widgets import DataTable
+
+from sovtui.ray_api.snapshot import NodeView
+from sovtui.support.formatting import human_bytes, percent
+from sovtui.tui.widgets.plain import cell
+
+COLUMNS = ("Node", "IP", "Role", "State", "CPUs", "CPU%", "Memory", "Obj store", "GPUs")
+
+
+def node_row(node: NodeView) -> tuple[str, ...]:
+    memory = f"{human_bytes(node.memory_used)}/{human_bytes(node.memory_total)}"
+    store = f"{human_bytes(node.object_store_used)}/{human_bytes(node.object_store_total)}"
+    gpus = f"{node.gpus:g}" if node.gpus else "—"
+    if node.gpus and node.gpu_utilization is not None:
+        gpus += f" ({node.gpu_utilization:.0f}%)"
+    return (
+        node.short_id,
+        node.ip,
+        "head" if node.is_head else "worker",
+        node.state,
+        f"{node.cpus:g}",
+        percent(node.cpu_percent),
+        memory,
+        store,
+        gpus,
+    )
+
+
+class LiveTable(DataTable[Any]):
+    """A DataTable whose rows are replaced every poll.
+
+    DataTable measures new rows on idle but keeps rows rendered before that in its line
+    cache, so an unfocused table kept header-wide columns. Drop the cache once measured.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.shown_rows: dict[str, tuple[Any, ...]] = {}
+        self._shown_title: str | None = None
+
+    def show_title(self, title: str) -> None:
+        """Set the border title; setting it repaints the whole table, even when unchanged."""
+        if title != self._shown_title:
+            self._shown_title = title
+            self.border_title = title
+
+    async def _on_idle(self, event: events.Idle) -> None:
+        measuring = bool(self._require_update_dimensions or self._updated_cells)
+        widths = [column.content_width for column in self.columns.values()]
+        await super()._on_idle(event)
+        # Only a change of column widths makes cached lines wrong; changed cells refresh
+        # themselves. Redrawing the whole table every poll was the idle dashboard's top cost.
+        if measuring and widths != [column.content_width for column in self.columns.values()]:
+            self._clear_caches()
+            self.refresh()
+
+
+class NodeTable(LiveTable):
+    BORDER_TITLE = "Nodes"
+
+    def on_mount(self) -> None:
+        self.cursor_type = "row"
+        self.zebra_stripes = True
+        for column in COLUMNS:
+            self.add_column(column, key=column)
+
+    def show_nodes(self, nodes: tuple[NodeView, ...]) -> None:
+        rows = [(node.node_id, node_row(node)) for node in nodes]
+        replace_rows(self, rows)
+        alive = sum(1 for node in nodes if node.alive)
+        self.show_title(f"Nodes ({alive} alive / {len(nodes)})")
+
+
+def replace_rows(table: LiveTable, rows: Sequence[tuple[str, Sequence[Any]]]) -> None:
+    """Show exactly `rows`, keeping the cursor on the same key when it is still there.
+
+    When the keys are unchanged only the cells that differ are updated, which keeps a
+    1000-node poll cheap; the last shown values are kept to compare against. Every value is
+    cluster text: `cell` shows it literally (a `str` would be parsed as markup).
+    """
+    current_key: str | None = None
+    if table.row_count and 0 <= table.cursor_row < table.row_count:
+        current_key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+    shown = table.shown_rows
+    wanted = [key for key, _ in rows]
+    if list(shown) == wanted:
+        columns = list(table.columns)
+        for key, values in rows:
+            previous = shown[key]
+            if previous == tuple(values):
+                continue
+            for column, value, old in zip(columns, values, previous, strict=False):
+                if value != old:
+                    table.update_cell(key, column, cell(value), update_width=True)
+            shown[key] = tuple(values)
+        return
+    table.clear()
+    shown.clear()
+    for key, values in rows:
+        table.add_row(*(cell(value) for value in values), key=key)
+        shown[key] = tuple(values)
+    if current_key is not None and current_key in shown:
+        table.move_cursor(row=wanted.index(current_key), animate=False)

@@ -1,0 +1,142 @@
+"""A Log that keeps the most recent lines, highlights every match of a search and jumps
+between the lines holding one.
+
+Memory stays bounded whatever a job prints: past `max_lines` the oldest lines go, and the
+first line says how many ("N earlier lines not shown"). Lines are cluster text: escape
+sequences are dropped and controls made visible before they are stored (Textual's Log only
+replaces U+0000-U+0014, and passes ESC through to the terminal).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from rich.highlighter import Highlighter
+from rich.text import Text
+from textual.geometry import Size
+from textual.widgets import Log
+
+from sovtui.support.safe_text import log_lines
+
+DEFAULT_MAX_LINES = 50_000
+
+
+class MatchHighlighter(Highlighter):
+    def __init__(self, pattern: re.Pattern[str] | None) -> None:
+        self.pattern = pattern
+
+    def highlight(self, text: Text) -> None:
+        if self.pattern is not None:
+            text.highlight_regex(self.pattern, style="black on yellow")
+
+
+def hidden_line(count: int) -> str:
+    return f"… {count:,} earlier line{'s' * (count != 1)} not shown (w saves the whole log)"
+
+
+class SearchLog(Log):
+    """Follows the end while nothing is searched; a search stops the following.
+
+    Line numbers (`matches`, `jump`) count the lines on screen, the "not shown" line included.
+    """
+
+    def __init__(self, *, max_lines: int = DEFAULT_MAX_LINES, **kwargs: object) -> None:
+        super().__init__(highlight=True, **kwargs)  # type: ignore[arg-type]
+        self.highlighter = MatchHighlighter(None)
+        self.keep = max(1, max_lines)
+        self.hidden = 0  # lines dropped from the top (or never kept)
+        self.total = 0  # lines received
+        self.matches: list[int] = []
+        self.current = -1
+
+    @property
+    def _first_kept(self) -> int:
+        return 1 if self.hidden else 0
+
+    @property
+    def all_lines(self) -> Sequence[str]:
+        """The log lines kept (the "not shown" line excluded)."""
+        return self._lines[self._first_kept :]
+
+    def tail(self, count: int) -> list[str]:
+        return list(self._lines[max(self._first_kept, len(self._lines) - count) :])
+
+    def add_lines(self, lines: list[str], *, skipped: int = 0) -> None:
+        """Append `lines`; `skipped` earlier lines were left out by the caller."""
+        self.total += skipped + len(lines)
+        if len(lines) > self.keep:
+            skipped += len(lines) - self.keep
+            lines = lines[-self.keep :]
+        lines = log_lines(lines)
+        start = len(self._lines)
+        pattern = self._pattern
+        if pattern is not None:
+            self.matches.extend(start + i for i, line in enumerate(lines) if pattern.search(line))
+        self.write_lines(lines)
+        excess = len(self._lines) - self._first_kept - self.keep
+        if excess > 0 or skipped:
+            self._drop_oldest(max(0, excess), skipped)
+
+    def _drop_oldest(self, count: int, skipped: int) -> None:
+        had_line = bool(self.hidden)
+        start = self._first_kept
+        del self._lines[start : start + count]
+        self.hidden += count + skipped
+        if had_line:
+            self._lines[0] = hidden_line(self.hidden)
+            shift = count
+        else:
+            self._lines.insert(0, hidden_line(self.hidden))
+            shift = count - 1
+        if shift:
+            before = len(self.matches)
+            self.matches = [y - shift for y in self.matches if y - shift >= 1]
+            self.current = max(-1, self.current - (before - len(self.matches)))
+            if not self.auto_scroll:  # keep the lines being read in place
+                self.scroll_to(y=max(0, self.scroll_y - shift), animate=False)
+        self._render_line_cache.clear()
+        self.virtual_size = Size(self.virtual_size.width, len(self._lines))
+        self.refresh()
+
+    def release(self) -> None:
+        """Free the lines now (a dismissed screen may live on until the cyclic GC runs)."""
+        self._lines = []
+        self._render_line_cache.clear()
+        self.matches = []
+        self.hidden = self.total = 0
+
+    def on_unmount(self) -> None:
+        self.release()
+
+    @property
+    def _pattern(self) -> re.Pattern[str] | None:
+        highlighter = self.highlighter
+        return highlighter.pattern if isinstance(highlighter, MatchHighlighter) else None
+
+    def search(self, query: str) -> int:
+        """Highlight `query` (case-insensitive, literal); returns how many lines match."""
+        pattern = re.compile(re.escape(query), re.IGNORECASE) if query else None
+        self.highlighter = MatchHighlighter(pattern)
+        first = self._first_kept
+        self.matches = (
+            [y for y in range(first, len(self._lines)) if pattern.search(self._lines[y])]
+            if pattern
+            else []
+        )
+        self.current = -1
+        self.auto_scroll = pattern is None
+        self._render_line_cache.clear()
+        self.refresh()
+        if pattern is None:
+            self.scroll_end(animate=False)
+        return len(self.matches)
+
+    def jump(self, step: int = 1) -> int | None:
+        """Go to the next (step 1) or previous (-1) matching line; returns its index."""
+        if not self.matches:
+            return None
+        self.current = (self.current + step) % len(self.matches)
+        line = self.matches[self.current]
+        self.scroll_to(y=max(0, line - self.scrollable_content_region.height // 2), animate=False)
+        return line
