@@ -2,7 +2,9 @@
 
 Order: --address > $RAY_API_SERVER_ADDRESS > $RAY_ADDRESS (http URLs only) > config `address` >
 a Compose cluster sovtui brought up (recorded here, dashboard answering; watched with its own
-token) > a dashboard already answering at `default_address` > an embedded local head started here.
+token) > an embedded head an earlier sovtui kept (`--keep`; recorded, guard alive, dashboard
+taking its token) > a dashboard already answering at `default_address` > an embedded local head
+started here.
 Used by the CLI, the TUI and the tests alike.
 """
 
@@ -14,6 +16,7 @@ from dataclasses import dataclass
 
 from sovtui.cluster import store
 from sovtui.cluster.embedded_head import EmbeddedHead, start_embedded_head
+from sovtui.cluster.kept_heads import reachable_kept_head
 from sovtui.config import Settings
 from sovtui.ray_api.auth import TokenLookup, explicit_token, find_token
 from sovtui.ray_api.client import DashboardClient, normalise_address
@@ -75,8 +78,11 @@ class Connection:
 
     async def close(self, keep_head: bool = False) -> None:
         await self.client.aclose()
-        if self.head is not None and not keep_head:
-            self.head.stop()
+        if self.head is not None:
+            if keep_head:
+                self.head.keep()  # else its guard stops it when this process ends
+            else:
+                self.head.stop()
 
 
 def recorded_compose_connection(settings: Settings) -> Connection | None:
@@ -92,6 +98,23 @@ def recorded_compose_connection(settings: Settings) -> Connection | None:
             )
             return Connection(client, MODE_COMPOSE, source, project=record.project)
     return None
+
+
+def recorded_embedded_connection(settings: Settings) -> Connection | None:
+    """An embedded head kept running by an earlier sovtui, if one answers with its token.
+
+    Not ours to stop: `head` stays None, so closing this connection leaves it running."""
+    found = reachable_kept_head(timeout=1.0)
+    if found is None:
+        return None
+    record, head_token = found
+    source = f"embedded head kept earlier (pid {record.pid})"
+    client = DashboardClient(
+        record.dashboard_url,
+        explicit_token(head_token, source),
+        timeout=settings.request_timeout,
+    )
+    return Connection(client, MODE_EMBEDDED, source)
 
 
 def _attached(settings: Settings, address: str, token: TokenLookup, source: str) -> Connection:
@@ -117,6 +140,9 @@ def attach_connection(
         compose = recorded_compose_connection(settings)
         if compose is not None:
             return compose
+        kept = recorded_embedded_connection(settings)
+        if kept is not None:
+            return kept
     default = normalise_address(settings.default_address)
     if dashboard_answers(default):
         return _attached(settings, default, token, f"found at {default}")
