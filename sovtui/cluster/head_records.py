@@ -17,7 +17,7 @@ from pathlib import Path
 from sovtui import locations
 from sovtui.cluster.private_dir import inside_private_base
 
-GUARD_SCRIPT = b"head_guard.py"  # in the guard's command line: `python -I .../head_guard.py`
+GUARD_SCRIPT = b"/cluster/head_guard.py"  # the guard runs as `python -I .../head_guard.py FD --`
 
 
 @dataclass(frozen=True)
@@ -83,7 +83,9 @@ def guard_alive(pid: int) -> bool:
     except OSError:
         return False
     state = status.rpartition(")")[2].split()[:1]
-    return GUARD_SCRIPT in command and state != ["Z"]
+    words = command.split(b"\0")
+    is_guard = len(words) > 4 and words[2].endswith(GUARD_SCRIPT) and words[4] == b"--"
+    return is_guard and state != ["Z"]
 
 
 def _reap(path: Path, record: HeadRecord | None) -> None:
