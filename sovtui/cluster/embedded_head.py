@@ -82,9 +82,22 @@ class EmbeddedHead:
         try:
             head_records.save(dataclasses.replace(self.record(), kept=True))
         except OSError:
+            self.recorded = False  # an earlier note, if any, says "not kept": not reusable
             return False
         self.recorded = True
         return True
+
+    def kept_advice(self) -> str:
+        """What to tell the user who kept the head: how to reach it again and stop it."""
+        again = (
+            "`sovtui` attaches to it again, `sovtui status` shows it"
+            if self.recorded
+            else "it could not be recorded, so `sovtui` will not find it"
+        )
+        return (
+            f"embedded Ray head left running at {self.dashboard_url} (pid {self.pid}); "
+            f"{again}; stop it with: kill {self.pid}"
+        )
 
     def _cut_lifeline(self) -> None:
         if self.lifeline is not None:

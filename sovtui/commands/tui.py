@@ -11,7 +11,7 @@ import asyncio
 import sys
 from typing import TYPE_CHECKING, Any
 
-from sovtui.cluster.embedded_head import EmbeddedHead, EmbeddedHeadError
+from sovtui.cluster.embedded_head import EmbeddedHeadError
 from sovtui.commands.common import (
     EXIT_FAILURE,
     EXIT_OK,
@@ -54,25 +54,13 @@ class _Ending:
         return EXIT_OK if self.signum is None else 128 + self.signum
 
 
-def _kept_message(head: EmbeddedHead, recorded: bool) -> str:
-    again = (
-        "`sovtui` attaches to it again, `sovtui status` shows it"
-        if recorded
-        else "it could not be recorded, so `sovtui` will not find it"
-    )
-    return (
-        f"embedded Ray head left running at {head.dashboard_url} (pid {head.pid}); {again}; "
-        f"stop it with: kill {head.pid}"
-    )
-
-
 def _close(connection: Connection, keep: bool) -> None:
     head = connection.head
     if head is not None and not keep:
         _progress("stopping the embedded Ray head")
     asyncio.run(connection.close(keep_head=keep))
     if head is not None and keep:
-        _progress(_kept_message(head, head.recorded))
+        _progress(head.kept_advice())
 
 
 def _compose_driver(project: str) -> ComposeDriver:
