@@ -279,8 +279,11 @@ def start_embedded_head(
     try:
         _remember(head, report)
         _wait_ready(head, settings.start_timeout, report)
-    except BaseException:
+    except EmbeddedHeadError:
         head.stop(timeout=10, keep_files=True)  # the log explains the failure
+        raise
+    except BaseException:  # interrupted (Ctrl-C, SIGHUP): nothing worth keeping
+        head.stop(timeout=10)
         raise
     report(f"embedded Ray head ready at {dashboard_url}")
     return head

@@ -15,7 +15,9 @@ from pathlib import Path
 
 import pytest
 
+from sovtui.cluster.embedded_head import EmbeddedHeadError, ray_executable
 from sovtui.cluster.ports import free_port
+from tests.conftest import need_real
 from tests.integration.head_processes import alive, process_tree, processes_of, wait_gone
 from tests.integration.sovtui_terminal import FOOTER_MARK, SovtuiTerminal
 
@@ -29,6 +31,10 @@ GONE_S = 45.0
 @pytest.fixture
 def home(tmp_path: Path) -> Path:
     """XDG dirs of one user, with a config that never finds another cluster."""
+    try:
+        ray_executable()
+    except EmbeddedHeadError as error:
+        need_real(str(error))
     config = tmp_path / "config" / "sovtui"
     config.mkdir(parents=True)
     (config / "sovtui.yaml").write_text(
@@ -177,3 +183,20 @@ def test_a_state_dir_that_cannot_be_written_is_a_warning(
     os.write(terminal.master, b"q")
     assert terminal.wait_exit(60) == 0, terminal.output[-1500:]
     assert not wait_gone(head, Path("/nonexistent"), GONE_S)
+
+
+def test_a_hangup_while_the_head_starts_stops_it(
+    home: Path, terminals: list[SovtuiTerminal]
+) -> None:
+    terminal = SovtuiTerminal((), sovtui_env(home), REPO)
+    terminals.append(terminal)
+    terminal.wait_for(b"starting an embedded Ray head", START_S)
+    record = head_record(home)
+    head_dir = Path(str(record["temp_dir"]))
+    time.sleep(2)  # Ray's processes are coming up
+    head = process_tree(terminal.pid) | processes_of(head_dir)
+    terminal.signal(signal.SIGHUP)
+    assert not wait_gone(head, head_dir, GONE_S)
+    assert terminal.wait_exit(GONE_S) == 129, terminal.output[-1500:]
+    assert not list((home / "state" / "sovtui" / "embedded").glob("*.json"))
+    assert not head_dir.exists()
