@@ -6,6 +6,7 @@ import os
 import stat
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -96,6 +97,10 @@ def test_a_running_guard_is_live(base: Path) -> None:
     )
     os.close(watch)
     try:
+        # Until the child has exec'd, /proc shows the parent's command line: wait for the guard.
+        deadline = time.monotonic() + 10
+        while not head_records.guard_alive(guard.pid) and time.monotonic() < deadline:
+            time.sleep(0.01)
         head_records.save(note(guard.pid, base / "h1", kept=True))
         (live,) = head_records.live_records()
         assert live.pid == guard.pid and live.kept
