@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from sovtui.cli.common import EXIT_FAILURE, EXIT_OK, UserError
+from sovtui.cli.hangup import Hangup, hangup_signals, quietly, raise_hangup
 from sovtui.cluster.compose.docker_driver import DEFAULT_PROJECT, ComposeDriver, ProgressEvent
 from sovtui.cluster.compose.store import project_name_problem, token_path
 from sovtui.cluster.errors import ClusterError, ComposeError
@@ -88,7 +89,9 @@ def register(subparsers: Any) -> None:
 
 def _print_progress(event: ProgressEvent) -> None:
     counter = f" [{event.done}/{event.total}]" if event.total else ""
-    print(visible(f"{event.stage:>7}{counter} {event.message}"), file=sys.stderr, flush=True)
+    # After an SSH drop the terminal is gone: the rollback that follows must not fail on it.
+    line = visible(f"{event.stage:>7}{counter} {event.message}")
+    quietly(lambda: print(line, file=sys.stderr, flush=True))
 
 
 def _driver(args: argparse.Namespace, quiet: bool = False) -> ComposeDriver:
@@ -115,12 +118,19 @@ def run_up(args: argparse.Namespace) -> int:
         raise UserError(f"Compose file {args.file}: {problem}")
 
     def action() -> int:
-        record = _driver(args).up(args.file, args.workers, wait=not args.no_wait)
+        # SIGHUP (SSH drop) and SIGTERM unwind like Ctrl-C: `up` rolls back what it created.
+        with hangup_signals(raise_hangup):
+            record = _driver(args).up(args.file, args.workers, wait=not args.no_wait)
         print(f"dashboard: {record.dashboard_url}")
         print(f"token file: {token_path(args.project)}")
         return EXIT_OK
 
-    return _guard(action)
+    try:
+        return _guard(action)
+    except Hangup as hangup:
+        message = f"sovtui: {hangup}: what `up` had created was removed"
+        quietly(lambda: print(message, file=sys.stderr, flush=True))
+        return hangup.exit_code
 
 
 def run_scale(args: argparse.Namespace) -> int:

@@ -1,11 +1,15 @@
-"""`sovtui` / `sovtui run`: open the dashboard; stop an embedded head on exit unless --keep."""
+"""`sovtui` / `sovtui run`: open the dashboard; stop an embedded head on exit unless --keep.
+
+`q`, Ctrl-C, SIGHUP (SSH drop, closed pane) and SIGTERM all end it the same way: the head is
+stopped. SIGKILL cannot be caught: the head's guard process stops it then.
+"""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import sys
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sovtui.cli.common import (
     EXIT_FAILURE,
@@ -22,10 +26,47 @@ from sovtui.support.extras import MissingExtra, extra_for_import_error, missing_
 
 if TYPE_CHECKING:
     from sovtui.cluster.compose.docker_driver import ComposeDriver
+from sovtui.cli.hangup import Hangup, hangup_signals, quietly
+from sovtui.cluster.connect import Connection
+
+if TYPE_CHECKING:
+    from textual.app import App
+
+    from sovtui.cluster.compose.docker_driver import ComposeDriver
 
 
 def _progress(message: str) -> None:
-    print(f"sovtui: {message}", file=sys.stderr, flush=True)
+    quietly(lambda: print(f"sovtui: {message}", file=sys.stderr, flush=True))
+
+
+class _Ending:
+    """How a SIGHUP or SIGTERM ends the TUI: before the app's loop runs, by unwinding (the
+    head's clean-up runs on the way out); while it runs, by asking the app to exit, as `q`."""
+
+    def __init__(self) -> None:
+        self.app: App[Any] | None = None
+        self.signum: int | None = None
+
+    def on_signal(self, signum: int) -> None:
+        self.signum = signum
+        try:
+            loop = asyncio.get_running_loop()  # the handler runs on the main thread, in the loop
+        except RuntimeError:
+            raise Hangup(signum) from None
+        if self.app is not None:
+            loop.call_soon_threadsafe(self.app.exit)
+
+    def exit_code(self) -> int:
+        return EXIT_OK if self.signum is None else 128 + self.signum
+
+
+def _close(connection: Connection, keep: bool) -> None:
+    head = connection.head
+    if head is not None and not keep:
+        _progress("stopping the embedded Ray head")
+    asyncio.run(connection.close(keep_head=keep))
+    if head is not None and keep:
+        _progress(head.kept_advice())
 
 
 def _compose_driver(project: str) -> ComposeDriver:
@@ -47,32 +88,34 @@ def run_tui(args: argparse.Namespace) -> int:
 
     validated()
     settings = settings_from_args(args)
-    try:
-        connection = open_connection(
-            settings, cli_address=getattr(args, "address", None), progress=_progress
-        )
-    except EmbeddedHeadError as error:
-        raise UserError(str(error), EXIT_FAILURE) from None
     keep = bool(getattr(args, "keep", False))
-    app = SovtuiApp(
-        connection,
-        settings,
-        cluster_driver=_compose_driver,
-        ascii_only=bool(getattr(args, "ascii", False)),
-    )
-    try:
-        app.run()
-    finally:
-        if connection.head is not None:
-            if keep:
-                _progress(
-                    f"embedded Ray head left running at {connection.head.dashboard_url} "
-                    f"(pid {connection.head.pid}; stop it with: kill {connection.head.pid})"
-                )
-            else:
-                _progress("stopping the embedded Ray head")
-        asyncio.run(connection.close(keep_head=keep))
-    if app.crash is not None:  # the head is stopped above; the traceback is in a file
+    app: SovtuiApp | None = None
+    ending = _Ending()
+    with hangup_signals(ending.on_signal):
+        try:
+            connection = open_connection(
+                settings, cli_address=getattr(args, "address", None), progress=_progress
+            )
+        except EmbeddedHeadError as error:
+            raise UserError(str(error), EXIT_FAILURE) from None
+        except Hangup as hangup:
+            return hangup.exit_code  # a head being started was stopped on the way out
+        try:
+            app = SovtuiApp(
+                connection,
+                settings,
+                cluster_driver=_compose_driver,
+                ascii_only=bool(getattr(args, "ascii", False)),
+            )
+            ending.app = app
+            app.run()
+        except Hangup:
+            pass  # before the app's loop ran: nothing to exit, only the clean-up below
+        finally:
+            _close(connection, keep)
+    if app is not None and app.crash is not None:  # the head is stopped; traceback in a file
         print(crash_line(app.crash, app.crash_report), file=sys.stderr, flush=True)
         return EXIT_FAILURE
-    return EXIT_FAILURE if app.return_code else EXIT_OK
+    if ending.signum is None and app is not None and app.return_code:
+        return EXIT_FAILURE
+    return ending.exit_code()

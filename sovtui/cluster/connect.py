@@ -1,12 +1,13 @@
 """The one factory that decides which cluster sovtui watches and builds its dashboard client.
 
 Order: --address > $RAY_API_SERVER_ADDRESS > $RAY_ADDRESS > config `address` > a Compose cluster
-sovtui brought up (recorded here, dashboard answering; watched with its own token) > a dashboard
-already answering at `default_address` > an embedded local head started here (unless the `embed`
-setting or --no-embed forbids it). A $RAY_ADDRESS that names a Ray cluster (`host:6379`, `auto`,
-`ray://`) is turned into its dashboard as Ray's job CLI does (see cluster.ray_address), and while
-it is set no head is ever started: unreachable is an error naming it. Used by the CLI, the TUI and
-the tests alike.
+sovtui brought up (recorded here, dashboard answering; watched with its own token) > an embedded
+head an earlier sovtui kept (`--keep`; recorded, guard alive, dashboard taking its token) > a
+dashboard already answering at `default_address` > an embedded local head started here (unless
+the `embed` setting or --no-embed forbids it). A $RAY_ADDRESS that names a Ray cluster
+(`host:6379`, `auto`, `ray://`) is turned into its dashboard as Ray's job CLI does (see
+cluster.ray_address), and while it is set no head is ever started: unreachable is an error naming
+it. Used by the CLI, the TUI and the tests alike.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from dataclasses import dataclass
 
 from sovtui.cluster.compose import store
 from sovtui.cluster.embedded_head import EmbeddedHead, start_embedded_head
+from sovtui.cluster.kept_heads import reachable_kept_head
 from sovtui.cluster.ray_address import RayAddressError, derive_dashboard
 from sovtui.ray_api.auth import TokenLookup, explicit_token, find_token
 from sovtui.ray_api.client import MIB, DashboardClient, normalise_address
@@ -88,8 +90,11 @@ class Connection:
 
     async def close(self, keep_head: bool = False) -> None:
         await self.client.aclose()
-        if self.head is not None and not keep_head:
-            self.head.stop()
+        if self.head is not None:
+            if keep_head:
+                self.head.keep()  # else its guard stops it when this process ends
+            else:
+                self.head.stop()
 
 
 def recorded_compose_connection(settings: Settings) -> Connection | None:
@@ -110,6 +115,19 @@ def new_client(settings: Settings, address: str, token: TokenLookup) -> Dashboar
         timeout=settings.request_timeout,
         max_bytes=settings.max_response_mb * MIB,
     )
+
+
+def recorded_embedded_connection(settings: Settings) -> Connection | None:
+    """An embedded head kept running by an earlier sovtui, if one answers with its token.
+
+    Not ours to stop: `head` stays None, so closing this connection leaves it running."""
+    found = reachable_kept_head(timeout=1.0)
+    if found is None:
+        return None
+    record, head_token = found
+    source = f"embedded head kept earlier (pid {record.pid})"
+    client = new_client(settings, record.dashboard_url, explicit_token(head_token, source))
+    return Connection(client, MODE_EMBEDDED, source)
 
 
 def _attached(settings: Settings, address: str, token: TokenLookup, source: str) -> Connection:
@@ -155,6 +173,9 @@ def attach_connection(
         compose = recorded_compose_connection(settings)
         if compose is not None:
             return compose
+        kept = recorded_embedded_connection(settings)
+        if kept is not None:
+            return kept
     default = normalise_address(settings.default_address)
     if dashboard_answers(default):
         return _attached(settings, default, token, f"found at {default}")

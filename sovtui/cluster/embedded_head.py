@@ -1,32 +1,36 @@
 """An embedded local Ray head: `ray start --head --block` as a child process sovtui owns.
 
-The TUI process never imports ray; it runs Ray's own CLI from the same environment. `--block`
-ties the head's processes to that child: SIGTERM to it shuts the whole head down, and Ray's
-reaper cleans up if the child dies hard. Nothing else on the machine is touched (no `ray stop`).
+The TUI process never imports ray; it runs Ray's own CLI from the same environment, under a
+small guard process (head_guard) that stops the head when sovtui dies, SIGKILL included.
+`--block` ties the head's processes to `ray start`: SIGTERM to it shuts the whole head down.
+Nothing else on the machine is touched (no `ray stop`). Everything of the head (temp dir, logs,
+sockets, token file) lives in a 0700 directory (private_dir) and every port is on 127.0.0.1.
 """
 
 from __future__ import annotations
 
 import contextlib
-import json
+import dataclasses
 import os
 import secrets
 import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from sovtui.cluster import head_guard, head_records
 from sovtui.cluster.ports import free_ports
+from sovtui.cluster.private_dir import PrivateDirError, new_head_dir, write_token
 from sovtui.settings.model import EmbeddedHeadSettings
-from sovtui.support import locations
 from sovtui.support.extras import missing_extra_message
 
 Progress = Callable[[str], None]
+KEEP = head_guard.KEEP
+LOOPBACK_SWITCH = "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"
 
 
 class EmbeddedHeadError(Exception):
@@ -46,12 +50,18 @@ def ray_executable() -> str:
 
 @dataclass
 class EmbeddedHead:
+    """A head this process started. `process` is its guard (see head_guard): SIGTERM to it
+    stops the head, and the head also stops when this process dies, unless `keep()` was called."""
+
     process: subprocess.Popen[bytes]
     dashboard_url: str
     gcs_address: str
     temp_dir: Path
     log_path: Path
     token: str = ""
+    token_path: Path | None = None
+    lifeline: int | None = None  # write end of the guard's pipe; closing it stops the head
+    recorded: bool = False
 
     def __repr__(self) -> str:  # the token stays out of logs and tracebacks
         return f"EmbeddedHead(pid={self.pid}, dashboard_url={self.dashboard_url!r})"
@@ -63,47 +73,77 @@ class EmbeddedHead:
     def running(self) -> bool:
         return self.process.poll() is None
 
+    def keep(self) -> bool:
+        """Leave the head running after this process exits (`--keep`); False when it could not
+        be recorded as kept (a later sovtui will then not find it)."""
+        if self.lifeline is not None:
+            with contextlib.suppress(OSError):
+                os.write(self.lifeline, KEEP)
+            self._cut_lifeline()
+        try:
+            head_records.save(dataclasses.replace(self.record(), kept=True))
+        except OSError:
+            self.recorded = False  # an earlier note, if any, says "not kept": not reusable
+            return False
+        self.recorded = True
+        return True
+
+    def kept_advice(self) -> str:
+        """What to tell the user who kept the head: how to reach it again and stop it."""
+        again = (
+            "`sovtui` attaches to it again, `sovtui status` shows it"
+            if self.recorded
+            else "it could not be recorded, so `sovtui` will not find it"
+        )
+        return (
+            f"embedded Ray head left running at {self.dashboard_url} (pid {self.pid}); "
+            f"{again}; stop it with: kill {self.pid}"
+        )
+
+    def _cut_lifeline(self) -> None:
+        if self.lifeline is not None:
+            with contextlib.suppress(OSError):
+                os.close(self.lifeline)
+            self.lifeline = None
+
     def stop(self, timeout: float = 20.0, keep_files: bool = False) -> None:
-        """SIGTERM the `ray start --block` child (it stops its processes), then kill its group."""
+        """SIGTERM the guard (it stops `ray start --block`, which stops its processes), then
+        kill whatever is left in the head's process group."""
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
             with contextlib.suppress(subprocess.TimeoutExpired):
-                self.process.wait(timeout=timeout)
+                self.process.wait(timeout=timeout + 5)
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(self.process.pid, signal.SIGKILL)  # anything left in its process group
         if self.process.poll() is None:
             self.process.wait(timeout=5)
-        _forget(self)
+        self._cut_lifeline()
+        head_records.forget(self.pid)
         if not keep_files:
             shutil.rmtree(self.temp_dir, ignore_errors=True)
 
-    def record(self) -> dict[str, object]:
-        return {
-            "pid": self.pid,
-            "dashboard_url": self.dashboard_url,
-            "gcs_address": self.gcs_address,
-            "temp_dir": str(self.temp_dir),
-            "log": str(self.log_path),
-            "token": self.token,
-        }
+    def record(self) -> head_records.HeadRecord:
+        return head_records.HeadRecord(
+            pid=self.pid,
+            dashboard_url=self.dashboard_url,
+            gcs_address=self.gcs_address,
+            temp_dir=str(self.temp_dir),
+            log=str(self.log_path),
+            token_path=str(self.token_path or ""),
+        )
 
 
-def _record_path(head: EmbeddedHead) -> Path:
-    return locations.state_dir() / "embedded" / f"{head.pid}.json"
-
-
-def _remember(head: EmbeddedHead) -> None:
-    """Leave a note for `--keep` users: which pid to stop, where the logs are."""
-    path = _record_path(head)
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    # The record holds the head's token: owner-only from the moment it exists.
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-        json.dump(head.record(), handle, indent=2)
-
-
-def _forget(head: EmbeddedHead) -> None:
-    _record_path(head).unlink(missing_ok=True)
+def _remember(head: EmbeddedHead, report: Progress) -> None:
+    """A note for later sovtui runs (reuse after `--keep`, reaping). Failing to write it costs
+    only that: the head still stops with this process."""
+    try:
+        head_records.save(head.record())
+        head.recorded = True
+    except OSError as error:
+        report(
+            f"warning: cannot record the embedded head in {head_records.records_dir()} "
+            f"({error.strerror or error}); a later sovtui will not find it"
+        )
 
 
 def head_command(settings: EmbeddedHeadSettings, temp_dir: Path) -> tuple[list[str], str, str]:
@@ -168,40 +208,83 @@ def _log_tail(path: Path, lines: int = 15) -> str:
         return ""
 
 
-def start_embedded_head(
-    settings: EmbeddedHeadSettings | None = None, progress: Progress | None = None
-) -> EmbeddedHead:
-    """Start a head on free 127.0.0.1 ports with its own temp dir; return once it answers."""
-    settings = settings or EmbeddedHeadSettings()
-    report = progress or (lambda _message: None)
-    # Short path: Ray's unix sockets live under the temp dir and must stay under ~100 chars.
-    temp_dir = Path(tempfile.mkdtemp(prefix="sovtui-ray-", dir="/tmp"))
-    command, dashboard_url, gcs_address = head_command(settings, temp_dir)
-    log_path = temp_dir / "ray-start.log"
+def _head_env(token_path: Path) -> dict[str, str]:
+    env = dict(os.environ, RAY_USAGE_STATS_ENABLED="0")
     # Its own token, always: Ray 2.60 otherwise picks token mode from whatever ~/.ray holds.
-    token = secrets.token_hex(32)
-    env = dict(os.environ, RAY_USAGE_STATS_ENABLED="0", RAY_AUTH_MODE="token", RAY_AUTH_TOKEN=token)
-    env.pop("RAY_AUTH_TOKEN_PATH", None)
+    # By path, not value: the head's environment is every job's, and jobs print theirs.
+    env.update(RAY_AUTH_MODE="token", RAY_AUTH_TOKEN_PATH=str(token_path))
+    env.pop("RAY_AUTH_TOKEN", None)
     env.pop("RAY_ADDRESS", None)  # would make `ray start --head` think it joins a cluster
+    # Ray replaces --node-ip-address=127.0.0.1 by the host's LAN address and then listens on
+    # every interface; with "no multi-node clusters" it keeps 127.0.0.1 and binds GCS, raylet,
+    # agents, client server and metrics export to loopback. An embedded head is one node.
+    env[LOOPBACK_SWITCH] = "0"
     # Job entrypoints say `python`: on this head that must be the interpreter that has Ray.
     here = str(Path(sys.executable).parent)
     env["PATH"] = os.pathsep.join(p for p in (here, env.get("PATH")) if p)
-    report(f"starting an embedded Ray head (dashboard {dashboard_url})")
-    with open(log_path, "wb") as log:
-        process = subprocess.Popen(
-            command,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            env=env,
-            start_new_session=True,  # Ctrl-C in the TUI must not reach Ray; we stop it ourselves
-        )
-    head = EmbeddedHead(process, dashboard_url, gcs_address, temp_dir, log_path, token)
-    _remember(head)
+    return env
+
+
+def _spawn_guarded(
+    command: list[str], env: dict[str, str], log_path: Path
+) -> tuple[subprocess.Popen[bytes], int]:
+    """Start `command` under head_guard; returns the guard and our end of its lifeline."""
+    watch, lifeline = os.pipe()
+    guard = [sys.executable, "-I", head_guard.__file__, str(watch), "--", *command]
     try:
-        _wait_ready(head, settings.start_timeout, report)
+        with open(log_path, "wb") as log:
+            process = subprocess.Popen(
+                guard,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                env=env,
+                pass_fds=(watch,),
+                start_new_session=True,  # Ctrl-C and SIGHUP of the TUI must not reach Ray
+            )
     except BaseException:
+        os.close(lifeline)
+        raise
+    finally:
+        os.close(watch)
+    return process, lifeline
+
+
+def start_embedded_head(
+    settings: EmbeddedHeadSettings | None = None, progress: Progress | None = None
+) -> EmbeddedHead:
+    """Start a head on free 127.0.0.1 ports in a private temp dir; return once it answers.
+
+    The head stops when this process ends, however it ends, unless `keep()` is called.
+    """
+    settings = settings or EmbeddedHeadSettings()
+    report = progress or (lambda _message: None)
+    head_records.live_records()  # reaps notes (and dirs) of heads that died meanwhile
+    try:
+        temp_dir = new_head_dir()
+    except (PrivateDirError, OSError) as error:
+        raise EmbeddedHeadError(f"no private directory for the embedded head: {error}") from None
+    command, dashboard_url, gcs_address = head_command(settings, temp_dir)
+    log_path = temp_dir / "ray-start.log"
+    token = secrets.token_hex(32)
+    token_path = write_token(temp_dir, token)
+    report(f"starting an embedded Ray head (dashboard {dashboard_url})")
+    try:
+        process, lifeline = _spawn_guarded(command, _head_env(token_path), log_path)
+    except BaseException:
+        shutil.rmtree(temp_dir, ignore_errors=True)
+        raise
+    head = EmbeddedHead(
+        process, dashboard_url, gcs_address, temp_dir, log_path, token, token_path, lifeline
+    )
+    try:
+        _remember(head, report)
+        _wait_ready(head, settings.start_timeout, report)
+    except EmbeddedHeadError:
         head.stop(timeout=10, keep_files=True)  # the log explains the failure
+        raise
+    except BaseException:  # interrupted (Ctrl-C, SIGHUP): nothing worth keeping
+        head.stop(timeout=10)
         raise
     report(f"embedded Ray head ready at {dashboard_url}")
     return head
