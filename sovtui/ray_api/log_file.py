@@ -54,7 +54,9 @@ class SavedLog:
 
 
 def _size(limit: int) -> str:
-    return f"{limit / GIB:g} GiB" if limit >= GIB else f"{limit / MIB:g} MiB"
+    if limit >= GIB:
+        return f"{limit / GIB:g} GiB"
+    return f"{limit / MIB:g} MiB" if limit % MIB == 0 else f"{limit:,} bytes"
 
 
 def _create_private(path: Path) -> int:
