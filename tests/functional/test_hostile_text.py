@@ -65,6 +65,10 @@ def serve_hostile(recorded: RecordedRay, log_text: str) -> None:
     recorded.override[f"/api/jobs/{EVIL_ID}/logs"] = lambda request: json_response(
         {"logs": log_text}
     )
+    # `w` streams the raw driver log file, as Ray 2.60 serves it.
+    recorded.override["/api/v0/logs/file"] = lambda request: httpx.Response(
+        200, content=log_text.encode(), headers={"content-type": "text/plain"}
+    )
 
 
 def frame(app: SovtuiApp) -> str:

@@ -6,7 +6,6 @@ import asyncio
 import json
 import re
 import time
-from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
 from rich.table import Table
@@ -23,6 +22,7 @@ from sovtui.presets.launch import launch_info
 from sovtui.ray_api.errors import DashboardError
 from sovtui.ray_api.job_report import failure_headline, last_lines
 from sovtui.ray_api.jobs import JobsApi
+from sovtui.ray_api.log_file import LOG_SAVE_MAX_BYTES, save_driver_log
 from sovtui.ray_api.logs import LogTail
 from sovtui.ray_api.models import JobDetails
 from sovtui.ray_api.snapshot import ClusterSnapshot
@@ -112,16 +112,6 @@ def log_file_name(job_id: str, now: float) -> str:
     return f"{safe_id}-{time.strftime('%Y%m%d-%H%M%S', time.localtime(now))}.log"
 
 
-def save_log(text: str, folder: Path, name: str) -> Path:
-    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-    path = folder / name
-    # Job logs can hold secrets: readable by the operator only.
-    with open(path, "x", encoding="utf-8", errors="surrogateescape") as file:
-        path.chmod(0o600)
-        file.write(text)
-    return path
-
-
 class JobScreen(Screen[None]):
     CSS_PATH = "job.tcss"  # this screen's styles load with it, not at start-up
     BINDINGS = [
@@ -144,6 +134,8 @@ class JobScreen(Screen[None]):
         ("Job: save the whole log", "Write the whole log to a file (w)", "save_log"),
         ("Job: back", "Return to the dashboard (escape)", "back"),
     )
+    # `w` writes whatever size the log has up to this; past it, nothing is kept and it says so.
+    save_max_bytes = LOG_SAVE_MAX_BYTES
 
     def __init__(self, job_id: str, details: JobDetails | None = None) -> None:
         super().__init__()
@@ -284,21 +276,24 @@ class JobScreen(Screen[None]):
 
     @work(exclusive=True, group="job-save", exit_on_error=False)
     async def _save_log(self) -> None:
-        """The whole log (the screen keeps only the end) from the dashboard, to a 0600 file."""
+        """The whole log (the screen keeps only the end), streamed from the dashboard into a
+        0600 file byte for byte; never held in memory. Leaving the screen cancels it."""
         self.app.notify("saving the whole log…", timeout=3)
-        try:
-            text = await self.jobs.logs(self.job_id)
-        except DashboardError as error:
-            self.app.notify(f"log not saved: {error}", severity="error", timeout=10)
-            return
         name = log_file_name(self.job_id, self.sovtui.clock())
+        path = locations.data_dir() / "logs" / name
         try:
-            path = await asyncio.to_thread(save_log, text, locations.data_dir() / "logs", name)
-        except OSError as error:
+            saved = await save_driver_log(
+                self.sovtui.connection.client, self.job_id, path, max_bytes=self.save_max_bytes
+            )
+        except (DashboardError, OSError) as error:
             self.app.notify(f"log not saved: {error}", severity="error", timeout=10)
             return
-        lines = text.count("\n") + (not text.endswith("\n") and bool(text))
-        self.app.notify(f"{lines:,} lines saved to {path}", timeout=10)
+        except asyncio.CancelledError:
+            self.app.notify("log not saved: the job screen was closed", severity="warning")
+            raise
+        self.app.notify(
+            f"{saved.lines:,} lines ({saved.size:,} bytes) saved to {saved.path}", timeout=10
+        )
 
     def action_previous_match(self) -> None:
         self.action_next_match(-1)
