@@ -107,7 +107,7 @@ def test_hostile_job_text_never_reaches_the_terminal(
 
 CRASH_SCRIPT = """
 import sys
-from sovtui.widgets.jobs_table import JobsTable
+from sovtui.tui.widgets.jobs_table import JobsTable
 
 def show_jobs(self, jobs):  # a bug in a screen, hit by the first real answer from the cluster
     raise RuntimeError("injected bug " + chr(27) + "]52;c;aGVsbG8=" + chr(7) + " [/x]")

@@ -14,18 +14,18 @@ from pathlib import Path
 
 import pytest
 
-from sovtui import locations
-from sovtui.app import SovtuiApp
+from sovtui.cluster.connect import Connection
 from sovtui.cluster.embedded_head import EmbeddedHead
-from sovtui.config import Settings
-from sovtui.connect import Connection
 from sovtui.ray_api.auth import explicit_token
 from sovtui.ray_api.client import DashboardClient
 from sovtui.ray_api.errors import DashboardTooLarge
 from sovtui.ray_api.jobs import JobNotFound, JobsApi, JobSpec
 from sovtui.ray_api.log_file import save_driver_log
-from sovtui.screens.dashboard import DashboardScreen
-from sovtui.screens.job import JobScreen
+from sovtui.settings.model import Settings
+from sovtui.support import locations
+from sovtui.tui.app import SovtuiApp
+from sovtui.tui.screens.dashboard import DashboardScreen
+from sovtui.tui.screens.job import JobScreen
 from tests.integration.test_pty_hostile import driver_log_file
 from tests.pilot_helpers import wait_for
 
