@@ -54,7 +54,8 @@ class DashboardRejected(DashboardError):
 
 def ray_reason(text: str) -> str:
     """Ray answers errors with a bare traceback: its last line is the reason worth showing."""
-    lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
+    # A line of punctuation alone (Ray's 500 bodies sometimes end with ".") says nothing.
+    lines = [line.strip() for line in text.splitlines() if any(c.isalnum() for c in line)]
     if not lines:
         return "(no reason given)"
     return lines[-1][:500]

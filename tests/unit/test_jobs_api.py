@@ -107,6 +107,8 @@ def test_submission_ids_are_readable() -> None:
 
 def test_ray_reason_is_the_last_line() -> None:
     assert ray_reason("Traceback\n  x\nValueError: bad\n\n") == "ValueError: bad"
+    assert ray_reason("OSError: cannot decode the log\n.\n") == "OSError: cannot decode the log"
+    assert ray_reason(" . \n") == "(no reason given)"
     assert ray_reason("") == "(no reason given)"
 
 
