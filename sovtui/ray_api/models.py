@@ -69,6 +69,11 @@ class StateSnapshot(_Camel):
     idle_duration_ms: str | None = None
 
 
+class CoreWorkerBrief(_Camel):
+    job_id: str | None = None
+    worker_type: str | None = None
+
+
 class RayletInfo(_Camel):
     node_id: str
     node_manager_address: str | None = None
@@ -83,6 +88,10 @@ class RayletInfo(_Camel):
     end_time_ms: int | None = None
     state_snapshot: StateSnapshot | None = None
     labels: dict[str, str] = Field(default_factory=dict)
+    # The session's directory: its name is the cluster's identity, fresh on every poll.
+    session_dir: str | None = None
+    # Each worker and driver with its job's hex id (which nodes a job ran on).
+    core_workers_stats: list[CoreWorkerBrief] | None = None
 
 
 class GpuInfo(_Camel):
@@ -101,6 +110,11 @@ class NodeSummary(_Camel):
     mem: list[float] = Field(default_factory=list, description="[total, available, percent, used]")
     gpus: list[GpuInfo] = Field(default_factory=list)
     raylet: RayletInfo
+    # Loosely typed: what the recorder keeps; a surprise here blanks a value, never the node.
+    load_avg: Any = Field(default=None, description="[[1, 5, 15 min], [per CPU]]")
+    disk: Any = Field(default=None, description="mount -> {total, used, free, percent}")
+    disk_io_speed: Any = Field(default=None, description="[read B/s, write B/s, reads/s, ...]")
+    network_speed: Any = Field(default=None, description="[sent B/s, received B/s]")
 
 
 class NodeSummaryData(_Camel):

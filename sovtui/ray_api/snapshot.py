@@ -27,6 +27,52 @@ class Usage:
         return min(1.0, max(0.0, self.used / self.total))
 
 
+_NIL_JOB = "ffffffff"  # the job id of idle pooled workers
+
+
+@dataclass(frozen=True)
+class GpuView:
+    index: int
+    name: str
+    utilization: float | None  # percent
+    memory_used_mb: float | None
+    memory_total_mb: float | None
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    return float(value)
+
+
+def _item(values: Any, index: int) -> float | None:
+    if isinstance(values, list) and len(values) > index:
+        return _number(values[index])
+    return None
+
+
+def _root_disk(disk: Any) -> tuple[float | None, float | None]:
+    """(used, total) bytes of `/`, else of the first mount the agent reports."""
+    if not isinstance(disk, dict) or not disk:
+        return None, None
+    entry = disk.get("/", next(iter(disk.values())))
+    if not isinstance(entry, dict):
+        return None, None
+    return _number(entry.get("used")), _number(entry.get("total"))
+
+
+def _load1(load_avg: Any) -> float | None:
+    if isinstance(load_avg, list) and load_avg:
+        return _item(load_avg[0], 0)
+    return None
+
+
+def _session_name(session_dir: str | None) -> str | None:
+    if not session_dir:
+        return None
+    return session_dir.rstrip("/").rsplit("/", 1)[-1] or None
+
+
 @dataclass(frozen=True)
 class NodeView:
     node_id: str
@@ -43,6 +89,17 @@ class NodeView:
     gpus: float
     gpu_utilization: float | None
     resources_total: dict[str, float]
+    # What the recorder keeps besides (all in /nodes?view=summary; None when not reported).
+    disk_used: float | None = None
+    disk_total: float | None = None
+    disk_read_bps: float | None = None
+    disk_write_bps: float | None = None
+    net_sent_bps: float | None = None
+    net_recv_bps: float | None = None
+    load1: float | None = None
+    gpu_list: tuple[GpuView, ...] = ()
+    job_ids: frozenset[str] = frozenset()  # hex ids of the jobs with a worker or driver here
+    session_name: str | None = None
 
     @property
     def short_id(self) -> str:
@@ -58,6 +115,8 @@ class NodeView:
         total = {_RESOURCE_ALIASES.get(k, k): v for k, v in raylet.resources_total.items()}
         mem = summary.mem
         utilizations = [g.utilization_gpu for g in summary.gpus if g.utilization_gpu is not None]
+        disk_used, disk_total = _root_disk(summary.disk)
+        workers = raylet.core_workers_stats or ()
         return cls(
             node_id=raylet.node_id,
             ip=summary.ip or raylet.node_manager_address or "",
@@ -73,6 +132,27 @@ class NodeView:
             gpus=total.get("GPU", 0.0),
             gpu_utilization=sum(utilizations) / len(utilizations) if utilizations else None,
             resources_total=total,
+            disk_used=disk_used,
+            disk_total=disk_total,
+            disk_read_bps=_item(summary.disk_io_speed, 0),
+            disk_write_bps=_item(summary.disk_io_speed, 1),
+            net_sent_bps=_item(summary.network_speed, 0),
+            net_recv_bps=_item(summary.network_speed, 1),
+            load1=_load1(summary.load_avg),
+            gpu_list=tuple(
+                GpuView(
+                    index=g.index if g.index is not None else position,
+                    name=g.name or "",
+                    utilization=g.utilization_gpu,
+                    memory_used_mb=g.memory_used,
+                    memory_total_mb=g.memory_total,
+                )
+                for position, g in enumerate(summary.gpus)
+            ),
+            job_ids=frozenset(
+                w.job_id for w in workers if w.job_id and w.job_id != _NIL_JOB
+            ),
+            session_name=_session_name(raylet.session_dir),
         )
 
 
@@ -88,6 +168,20 @@ class ClusterSnapshot:
     @property
     def alive_nodes(self) -> tuple[NodeView, ...]:
         return tuple(node for node in self.nodes if node.alive)
+
+    @property
+    def session_name(self) -> str | None:
+        """Ray's session name: one per cluster start (the recorder's cluster identity).
+
+        Read from the head node's session dir on every poll (the client caches /api/version,
+        which would keep an old name across a head restarted at the same address).
+        """
+        for node in self.nodes:
+            if node.is_head and node.session_name:
+                return node.session_name
+        if self.version is not None and self.version.session_name:
+            return self.version.session_name
+        return None
 
     def to_json(self) -> dict[str, Any]:
         """The stable `sovtui status --json` shape."""

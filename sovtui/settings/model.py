@@ -42,6 +42,30 @@ class EmbeddedHeadSettings:
 
 
 @dataclass(frozen=True)
+class HistorySettings:
+    """The flight recorder: every poll to SQLite under the XDG state dir (see sovtui.recorder)."""
+
+    record: bool = field(
+        default=True, metadata=rule(description="false: the dashboard records nothing")
+    )
+    raw_minutes: float = field(
+        default=60.0,
+        metadata=rule(ge=1, le=24 * 60, description="minutes every poll is kept as it came"),
+    )
+    keep_days: float = field(
+        default=7.0,
+        metadata=rule(gt=0, le=3660, description="days the per-minute min/mean/max are kept"),
+    )
+    keep_clusters_days: float = field(
+        default=30.0,
+        metadata=rule(gt=0, le=36600, description="days a cluster's record (jobs) is kept"),
+    )
+    max_mb: int = field(
+        default=1024, metadata=rule(ge=1, le=1_000_000, description="all recordings together")
+    )
+
+
+@dataclass(frozen=True)
 class Settings:
     address: str | None = field(
         default=None, metadata=rule(description="Ray dashboard URL to attach to")
@@ -70,6 +94,7 @@ class Settings:
     )
     theme: str = "sovtui-dark"
     embedded: EmbeddedHeadSettings = field(default_factory=EmbeddedHeadSettings)
+    history: HistorySettings = field(default_factory=HistorySettings)
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,14 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from sovtui.settings.model import ENV_PREFIX, ConfigError, EmbeddedHeadSettings, Settings, Source
+from sovtui.settings.model import (
+    ENV_PREFIX,
+    ConfigError,
+    EmbeddedHeadSettings,
+    HistorySettings,
+    Settings,
+    Source,
+)
 from sovtui.settings.validation_cache import ValidationCache
 from sovtui.support import input_files, locations
 
@@ -29,7 +36,8 @@ _CACHE = ValidationCache(
 def settings_from_dict(data: Mapping[str, Any]) -> Settings:
     """Validated values (config_schema's output) -> Settings."""
     embedded = EmbeddedHeadSettings(**data.get("embedded", {}))
-    return Settings(**{**data, "embedded": embedded})
+    history = HistorySettings(**data.get("history", {}))
+    return Settings(**{**data, "embedded": embedded, "history": history})
 
 
 def _read_text(path: Path) -> str:
