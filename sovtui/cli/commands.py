@@ -18,6 +18,7 @@ COMMANDS: dict[str, str] = {
     "stop": "sovtui.cli.jobs",
     "bench": "sovtui.cli.bench",
     "completion": "sovtui.cli.completion",
+    "history": "sovtui.cli.history",
 }
 
 COMMAND_MODULES: tuple[str, ...] = tuple(dict.fromkeys(COMMANDS.values()))

@@ -59,25 +59,25 @@ class Recorder:
     def path(self) -> Path | None:
         return self.core.path
 
-    def _put(self, item: tuple[Callable[..., None], tuple[Any, ...]]) -> None:
+    def _put(self, action: str, *args: Any) -> None:
         if self._closed:
             return
         try:
-            self._queue.put_nowait(item)
+            self._queue.put_nowait((getattr(self.core, action), args))
         except queue.Full:
             self.dropped += 1
 
     def submit(self, snapshot: ClusterSnapshot) -> None:
-        self._put((self.core.record, (snapshot,)))
+        self._put("record", snapshot)
 
     def submit_failure(self, reason: str) -> None:
-        self._put((self.core.record_failure, (reason,)))
+        self._put("record_failure", reason)
 
     def submit_job_log(self, job_key: str, text: str) -> None:
-        self._put((self.core.record_job_log, (job_key, text)))
+        self._put("record_job_log", job_key, text)
 
     def submit_metrics(self, job_key: str | None, records: Iterable[MetricRecord]) -> None:
-        self._put((self.core.record_metrics, (job_key, list(records))))
+        self._put("record_metrics", job_key, list(records))
 
     def flush(self, timeout: float = 10.0) -> bool:
         """Wait until everything submitted so far is written (tests, `close`)."""

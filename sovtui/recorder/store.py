@@ -22,7 +22,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from sovtui.recorder.schema import migrate
+from sovtui.recorder.schema import SCHEMA_VERSION, NewerSchema, migrate
 from sovtui.support import locations
 
 SUFFIX = ".sqlite"
@@ -167,7 +167,10 @@ def open_writer(db: Path) -> sqlite3.Connection:
     db.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     connection = sqlite3.connect(db, isolation_level=None, check_same_thread=False, timeout=0.5)
     try:
-        if connection.execute("PRAGMA user_version").fetchone()[0] == 0:
+        version = connection.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:  # before anything changes the file
+            raise NewerSchema(f"schema version {version}, this sovtui knows {SCHEMA_VERSION}")
+        if version == 0:
             connection.execute("PRAGMA auto_vacuum = INCREMENTAL")
         mode = connection.execute("PRAGMA journal_mode = WAL").fetchone()[0]
         if str(mode).lower() != "wal":
