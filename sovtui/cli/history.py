@@ -254,9 +254,7 @@ def _render(
             cells = []
             for m in present:
                 b = by_time[m.name].get(t)
-                cell = (
-                    f"{_amount(m, b.min)}/{_amount(m, b.mean)}/{_amount(m, b.max)}" if b else "-"
-                )
+                cell = f"{_amount(m, b.min)}/{_amount(m, b.mean)}/{_amount(m, b.max)}" if b else "-"
                 cells.append(cell[:23].ljust(24))
             stamp = time.strftime("%m-%d %H:%M:%S", time.localtime(t))
             lines.append("  " + stamp.ljust(17) + "".join(cells))

@@ -149,9 +149,7 @@ class NodeView:
                 )
                 for position, g in enumerate(summary.gpus)
             ),
-            job_ids=frozenset(
-                w.job_id for w in workers if w.job_id and w.job_id != _NIL_JOB
-            ),
+            job_ids=frozenset(w.job_id for w in workers if w.job_id and w.job_id != _NIL_JOB),
             session_name=_session_name(raylet.session_dir),
         )
 

@@ -28,12 +28,11 @@ class PruneReport:
 
     def lines(self) -> list[str]:
         mib = 1024 * 1024
-        lines = [f"removed {key} (older than the keep window or over the cap)" for key in self.removed]
+        lines = [f"removed {key} (past keep_clusters_days or over max_mb)" for key in self.removed]
         lines += [f"trimmed {key}" for key in self.trimmed]
         lines += [f"skipped {entry}" for entry in self.skipped]
-        lines.append(
-            f"history: {self.bytes_before / mib:.1f} MiB before, {self.bytes_after / mib:.1f} MiB now"
-        )
+        before, after = self.bytes_before / mib, self.bytes_after / mib
+        lines.append(f"history: {before:.1f} MiB before, {after:.1f} MiB now")
         return lines
 
 

@@ -206,9 +206,7 @@ def find_cluster(name: str, directory: Path | None = None) -> ClusterInfo:
         raise AmbiguousCluster(f"'{name}' matches {len(prefixed)} recordings: {keys}")
     if prefixed:
         return prefixed[0]
-    by_place = [
-        c for c in clusters if name in (c.address, c.project, c.address.split("://")[-1])
-    ]
+    by_place = [c for c in clusters if name in (c.address, c.project, c.address.split("://")[-1])]
     if by_place:
         return by_place[0]  # the most recently seen
     raise LookupError(f"no recorded cluster '{name}' (sovtui history lists them)")
@@ -263,16 +261,30 @@ class Recording:
         since_ms, until_ms = int(since * 1000), int(until * 1000)
         width = max(1, -(-(until_ms - since_ms) // max(1, buckets)))
         if node is None:
-            family, raw, minute, where, args = CLUSTER_METRICS, "cluster_raw", "cluster_minute", "", []
+            family, raw, minute, where, args = (
+                CLUSTER_METRICS,
+                "cluster_raw",
+                "cluster_minute",
+                "",
+                [],
+            )
         elif gpu is None:
             ref = self.node_ref(node)
             family, raw, minute, where, args = (
-                NODE_METRICS, "node_raw", "node_minute", "node = ? AND ", [ref],
+                NODE_METRICS,
+                "node_raw",
+                "node_minute",
+                "node = ? AND ",
+                [ref],
             )
         else:
             ref = self.node_ref(node)
             family, raw, minute, where, args = (
-                GPU_METRICS, "gpu_raw", "gpu_minute", "node = ? AND idx = ? AND ", [ref, gpu],
+                GPU_METRICS,
+                "gpu_raw",
+                "gpu_minute",
+                "node = ? AND idx = ? AND ",
+                [ref, gpu],
             )
         spec = _metric(metric, family)
         rolled = int(self.cluster["rolled_until"])
@@ -293,7 +305,11 @@ class Recording:
                 f"AND {col}_avg IS NOT NULL GROUP BY b"
             )
             params += [
-                since_ms, width, *args, since_ms // MINUTE_MS, -(-raw_from // MINUTE_MS),
+                since_ms,
+                width,
+                *args,
+                since_ms // MINUTE_MS,
+                -(-raw_from // MINUTE_MS),
             ]
         sql = (
             "SELECT b, min(lo), sum(total), sum(n), max(hi) FROM ("
@@ -393,7 +409,7 @@ def _minutes(seconds: float) -> str:
 
 
 def job_note(connection: sqlite3.Connection, key: str, now: float) -> str | None:
-    """"CPU 38% of 8 cores over 41 min; GPUs: 2 of 4 idle throughout; object store peaked at
+    """ "CPU 38% of 8 cores over 41 min; GPUs: 2 of 4 idle throughout; object store peaked at
     92%": from the recorded series over the job's life on the nodes its workers ran on.
 
     A node's CPU figure is the whole machine's (what Ray reports), not the job's own share.

@@ -107,7 +107,7 @@ class Recorder:
             action, args = item
             try:
                 action(*args)
-            except Exception as error:  # noqa: BLE001 (a bug here must not end the dashboard)
+            except Exception as error:
                 self.core.state = RecorderState(
                     "stopped", f"not recording (internal error): {error!r}", self.core.path
                 )
@@ -117,7 +117,7 @@ class Recorder:
 class _NoRecorder(Recorder):
     """`history: record: false`: the same calls, nothing written."""
 
-    def __init__(self) -> None:  # noqa: D107 (no thread, no core)
+    def __init__(self) -> None:
         self.dropped = 0
         self._closed = True
 

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sqlite3
 import time
@@ -89,7 +90,8 @@ def log_tail(text: str, limit: int = LOG_TAIL_BYTES) -> str:
 def _sql_lists() -> dict[str, str]:
     def insert(table: str, keys: list[str], metrics: tuple[Metric, ...]) -> str:
         columns = [*keys, *(m.name for m in metrics)]
-        return f"INSERT OR REPLACE INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
+        marks = ", ".join("?" * len(columns))
+        return f"INSERT OR REPLACE INTO {table} ({', '.join(columns)}) VALUES ({marks})"
 
     def rollup(raw: str, minute: str, keys: list[str], metrics: tuple[Metric, ...]) -> str:
         aggregates = ", ".join(
@@ -261,7 +263,7 @@ class RecordingCore:
             except (sqlite3.Error, OSError) as again:
                 return self._stop(store.classify(again, db), db)
             warning = f"{db.name} was corrupt: moved to {aside.name}; recording in a new file"
-        except Exception as error:  # noqa: BLE001 (a newer schema: never write to it)
+        except Exception as error:
             return self._stop(store.Problem("newer schema", f"{db}: {error}"), db)
         self._connection, self._db, self._key = connection, db, key
         self._load(snapshot)
@@ -302,9 +304,7 @@ class RecordingCore:
         ).fetchone()
         self._max_nodes, self._last_seen_ms = row
         self._node_refs, self._node_states, self._node_static = {}, {}, {}
-        for ref, node_id, state in self._connection.execute(
-            "SELECT id, node_id, state FROM nodes"
-        ):
+        for ref, node_id, state in self._connection.execute("SELECT id, node_id, state FROM nodes"):
             self._node_refs[node_id] = ref
             self._node_states[node_id] = state
         self._jobs = {
@@ -331,10 +331,8 @@ class RecordingCore:
 
     def _release(self) -> None:
         if self._connection is not None:
-            try:
+            with contextlib.suppress(sqlite3.Error):
                 self._connection.close()
-            except sqlite3.Error:
-                pass
         if self._lock is not None:
             self._lock.close()
         self._connection, self._lock, self._key = None, None, None
@@ -356,10 +354,8 @@ class RecordingCore:
         except (sqlite3.Error, OSError) as error:
             db = self._db or Path("?")
             if self._connection is not None and self._connection.in_transaction:
-                try:
+                with contextlib.suppress(sqlite3.Error):
                     self._connection.execute("ROLLBACK")
-                except sqlite3.Error:
-                    pass
             problem = store.classify(error, db)
             if problem.corrupt:
                 self._release()
@@ -400,9 +396,7 @@ class RecordingCore:
             for node in snapshot.nodes:
                 ref = self._node(connection, node, t)
                 if node.alive:
-                    node_rows.append(
-                        (t, ref, *(_scaled(m, m.read(node)) for m in NODE_METRICS))
-                    )
+                    node_rows.append((t, ref, *(_scaled(m, m.read(node)) for m in NODE_METRICS)))
                     for gpu in node.gpu_list:
                         gpu_rows.append(
                             (t, ref, gpu.index, *(_scaled(m, m.read(gpu)) for m in GPU_METRICS))
@@ -578,7 +572,5 @@ class _Transaction:
         if kind is None:
             self.connection.execute("COMMIT")
         elif self.connection.in_transaction:
-            try:
+            with contextlib.suppress(sqlite3.Error):
                 self.connection.execute("ROLLBACK")
-            except sqlite3.Error:
-                pass

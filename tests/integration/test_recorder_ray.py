@@ -14,7 +14,7 @@ import time
 
 import pytest
 
-from sovtui.bench.metrics import parse_line
+from sovtui.bench.metrics import MetricRecord, parse_line
 from sovtui.cli import main
 from sovtui.cluster.connect import Connection
 from sovtui.cluster.ports import free_port
@@ -30,10 +30,10 @@ from tests.conftest import no_token
 pytestmark = pytest.mark.ray
 
 BUSY_JOB = (
-    "python -c \"import ray, time; ray.init(); t = time.time()\n"
+    'python -c "import ray, time; ray.init(); t = time.time()\n'
     "while time.time() - t < 5: sum(range(100000))\n"
-    "print('SOVTUI_METRIC {\\\"workload\\\": \\\"spin\\\", \\\"phase\\\": \\\"done\\\", "
-    "\\\"rate\\\": 1.5}', flush=True)\""
+    'print(\'SOVTUI_METRIC {\\"workload\\": \\"spin\\", \\"phase\\": \\"done\\", '
+    '\\"rate\\": 1.5}\', flush=True)"'
 )
 
 
@@ -124,7 +124,7 @@ def test_a_job_recorded_survives_a_restart_and_shows_in_history(
     assert submission in text and job["efficiency"] in text
 
 
-def _metric(line: str) -> object:
+def _metric(line: str) -> MetricRecord | None:
     try:
         return parse_line(line)
     except ValueError:

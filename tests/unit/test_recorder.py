@@ -14,6 +14,7 @@ import textwrap
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -47,10 +48,8 @@ class Clock:
         return self.now
 
 
-def core_at(directory: Path, clock: Clock, **settings: float) -> RecordingCore:
-    return RecordingCore(
-        TARGET, HistorySettings(**settings), directory=directory, clock=clock  # type: ignore[arg-type]
-    )
+def core_at(directory: Path, clock: Clock, **settings: Any) -> RecordingCore:
+    return RecordingCore(TARGET, HistorySettings(**settings), directory=directory, clock=clock)
 
 
 def poll_for(
@@ -62,7 +61,7 @@ def poll_for(
         clock.now += step
 
 
-def rows(path: Path, sql: str) -> list[tuple[object, ...]]:
+def rows(path: Path, sql: str) -> list[tuple[Any, ...]]:
     connection = sqlite3.connect(path)
     try:
         return connection.execute(sql).fetchall()
@@ -427,7 +426,7 @@ def test_history_settings_from_yaml_and_environment(tmp_path: Path) -> None:
     settings = load_settings(user_file=config, environ={"SOVTUI_HISTORY__RAW_MINUTES": "15"})
     assert settings.history == HistorySettings(raw_minutes=15, keep_days=3, max_mb=200)
     config.write_text("history:\n  keep_days: -1\n")
-    with pytest.raises(Exception, match="history.keep_days"):
+    with pytest.raises(Exception, match=r"history\.keep_days"):
         load_settings(user_file=config, environ={})
 
 
@@ -435,7 +434,7 @@ def test_history_settings_from_yaml_and_environment(tmp_path: Path) -> None:
 
 
 @pytest.fixture
-def recorded_history(isolated_dirs: Path) -> Path:
+def recorded_history(isolated_dirs: Path) -> Iterator[Path]:
     directory = store.history_dir()
     clock = Clock()
     core = RecordingCore(TARGET, HistorySettings(), directory=directory, clock=clock)
@@ -448,7 +447,9 @@ def recorded_history(isolated_dirs: Path) -> Path:
         path.unlink()
 
 
-def test_history_lists_and_shows(recorded_history: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_history_lists_and_shows(
+    recorded_history: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["history"]) == 0
     out = capsys.readouterr().out
     key = TARGET.key(SESSION)
