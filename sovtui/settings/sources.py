@@ -12,7 +12,15 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from sovtui.settings.model import ENV_PREFIX, ConfigError, EmbeddedHeadSettings, Settings, Source
+from sovtui.settings.model import (
+    ENV_PREFIX,
+    ConfigError,
+    ContextSettings,
+    EmbeddedHeadSettings,
+    Settings,
+    Source,
+    SshSettings,
+)
 from sovtui.settings.validation_cache import ValidationCache
 from sovtui.support import input_files, locations
 
@@ -29,7 +37,11 @@ _CACHE = ValidationCache(
 def settings_from_dict(data: Mapping[str, Any]) -> Settings:
     """Validated values (config_schema's output) -> Settings."""
     embedded = EmbeddedHeadSettings(**data.get("embedded", {}))
-    return Settings(**{**data, "embedded": embedded})
+    ssh = SshSettings(**data.get("ssh", {}))
+    contexts = {
+        name: ContextSettings(**values) for name, values in (data.get("contexts") or {}).items()
+    }
+    return Settings(**{**data, "embedded": embedded, "ssh": ssh, "contexts": contexts})
 
 
 def _read_text(path: Path) -> str:
