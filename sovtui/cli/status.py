@@ -41,9 +41,14 @@ def run(args: argparse.Namespace) -> int:
         **connection_target(args),
     )
 
+    tunnel: dict[str, object] | None = None
+
     async def fetch() -> ClusterSnapshot:
+        nonlocal tunnel
         try:
-            return await connection.client.snapshot()
+            snapshot = await connection.client.snapshot()
+            tunnel = connection.tunnel_json()  # as it was while in use
+            return snapshot
         finally:
             await connection.close()
 
@@ -57,7 +62,7 @@ def run(args: argparse.Namespace) -> int:
         document["mode"] = connection.mode
         document["source"] = connection.source  # e.g. "$RAY_ADDRESS=10.0.0.5:6379 via the GCS"
         document["context"] = connection.context
-        document["tunnel"] = connection.tunnel_json()  # null without --via
+        document["tunnel"] = tunnel  # null without --via
         print(json.dumps(document, indent=2))
     else:
         print(render_text(snapshot, connection.label))  # JSON above escapes controls itself

@@ -205,7 +205,8 @@ class SshTunnel:
             return TunnelError(f"the ssh tunnel via {self.via} is starting")
         wait = ""
         if state.retry_at is not None:
-            wait = f" in {max(0.0, state.retry_at - self._monotonic()):.0f} s"
+            left = max(0.0, state.retry_at - self._monotonic())
+            wait = f" in {left:.1f} s" if left < 10 else f" in {left:.0f} s"
         return TunnelError(
             f"ssh tunnel via {self.via} down, reconnecting{wait}: {state.message}".rstrip(": ")
         )
