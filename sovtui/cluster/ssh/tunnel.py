@@ -10,7 +10,9 @@ ends ssh instead of leaving it running with no forward) and keep-alives. A super
   answer does not;
 - watches the ssh process (its exit is seen at once) and checks by HTTP every `health_interval`;
 - when ssh ends, says `down` with ssh's reason, and starts it again after a backoff (0.2 s, 0.4 s,
-  ... up to `max_backoff`) on the same local port, so the dashboard client's URL stays valid.
+  ... up to `max_backoff`) on the same local port, so the dashboard client's URL stays valid; the
+  backoff starts afresh only after the tunnel held for STABLE_S (a server that drops every
+  connection at once is not hammered).
 
 Every spawn happens on the supervisor thread: on Linux ssh runs under `setpriv --pdeathsig TERM`,
 which stops it when that thread ends, however sovtui ends (SIGKILL included). `close()` stops
@@ -58,6 +60,7 @@ CLOSED = "closed"
 
 HEALTH_PATH = "/api/gcs_healthz"  # answers without a token
 FIRST_RETRY_S = 0.2
+STABLE_S = 10.0  # up this long, a tunnel that drops starts its backoff afresh
 STOP_TIMEOUT_S = 3.0
 
 
@@ -316,16 +319,14 @@ class SshTunnel:
                 if was_up:
                     reconnects += 1
                 was_up = True
-                failures = 0
-                self._publish(
-                    TunnelState(
-                        UP, self._far_end(), reconnects=reconnects, changed_at=self._monotonic()
-                    )
-                )
+                up_at = self._monotonic()
+                self._publish(TunnelState(UP, self._far_end(), None, reconnects, up_at))
                 self._opened.set()
                 problem = self._watch()
                 if problem is None:  # closing
                     break
+                if self._monotonic() - up_at >= STABLE_S:
+                    failures = 0  # it held: the next retry comes quickly again
             elif not self._opened.is_set():
                 self._first_problem = problem  # open() raises it; nothing keeps running
                 self._opened.set()
