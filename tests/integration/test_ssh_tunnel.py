@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -238,7 +239,7 @@ def test_ssh_ends_when_sovtui_is_killed(sshd: PrivateSshd, tmp_path: Path) -> No
         "from sovtui.settings.model import SshSettings\n"
         f"t, _ = tunnel_to('http://127.0.0.1:{free_port()}', '{GOOD_HOST}', "
         f"SshSettings(config_file={str(sshd.config_file)!r}))\n"
-        "print(t.pid, flush=True)\n"
+        "print(t.pid, t.control_path, flush=True)\n"
         "sys.stdin.read()\n"
     )
     child = subprocess.Popen(
@@ -250,11 +251,13 @@ def test_ssh_ends_when_sovtui_is_killed(sshd: PrivateSshd, tmp_path: Path) -> No
     )
     try:
         assert child.stdout is not None
-        ssh_pid = int(child.stdout.readline())
+        pid_text, control_path = child.stdout.readline().split()
+        ssh_pid = int(pid_text)
         assert not process_gone(ssh_pid)
         child.kill()
         child.wait(10)
         wait_for(lambda: process_gone(ssh_pid), 5, "ssh stopped after its owner was killed")
+        shutil.rmtree(Path(control_path).parent)  # what the killed owner could not remove
     finally:
         if child.poll() is None:
             child.kill()
