@@ -6,4 +6,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PYTHON="${1:-.venv/bin/python}"
 bash .ci/docker-setup.sh
+bash .ci/ssh-setup.sh    # ssh + sshd for the tunnel tests (each session starts its own sshd)
 "$PYTHON" -m sovtui image build

@@ -25,6 +25,7 @@ from sovtui.cli.common import (
     EXIT_OK,
     UserError,
     add_connection_options,
+    connection_target,
     settings_from_args,
 )
 from sovtui.cli.jobs import print_log_lines
@@ -143,7 +144,7 @@ def _execute(
     if ray_address is None:
         settings = settings_from_args(args)
         try:
-            connection = attach_connection(settings, cli_address=getattr(args, "address", None))
+            connection = attach_connection(settings, **connection_target(args))
         except DashboardError as error:  # $RAY_ADDRESS names a cluster that does not answer
             raise UserError(f"{error.state}: {error}", EXIT_FAILURE) from None
         if connection is not None:

@@ -17,6 +17,7 @@ COMMANDS: dict[str, str] = {
     "logs": "sovtui.cli.jobs",
     "stop": "sovtui.cli.jobs",
     "bench": "sovtui.cli.bench",
+    "contexts": "sovtui.cli.contexts",
     "completion": "sovtui.cli.completion",
     "history": "sovtui.cli.history",
 }

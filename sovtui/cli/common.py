@@ -33,6 +33,27 @@ def add_connection_options(
         help="Ray dashboard URL (overrides RAY_API_SERVER_ADDRESS, RAY_ADDRESS and the config)",
     )
     parser.add_argument(
+        "--context",
+        default=default,
+        metavar="NAME",
+        help="watch a named context (see `sovtui contexts`); wins over --address and the rest",
+    )
+    parser.add_argument(
+        "--via",
+        type=_via,
+        default=default,
+        metavar="[USER@]HOST[:PORT]",
+        help="reach the dashboard through an ssh tunnel via this host (--address is then the "
+        "dashboard as HOST sees it); uses your ssh config and agent, never asks for a password",
+    )
+    parser.add_argument(
+        "--local-port",
+        type=_port,
+        default=default,
+        metavar="PORT",
+        help="the tunnel's port on 127.0.0.1 (default: any free one)",
+    )
+    parser.add_argument(
         "--interval", type=float, default=default, help="seconds between polls (default 2)"
     )
     parser.add_argument(
@@ -50,6 +71,37 @@ def add_connection_options(
         default=argparse.SUPPRESS if suppress_defaults else False,
         help="never start an embedded Ray head (login nodes); also: embed: false, SOVTUI_EMBED",
     )
+
+
+def _via(text: str) -> str:
+    from sovtui.cluster.ssh.via import ViaError, parse_via
+
+    try:
+        return str(parse_via(text))
+    except ViaError as error:
+        raise argparse.ArgumentTypeError(str(error).removeprefix("--via ")) from None
+
+
+def _port(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port between 1 and 65535")
+    return int(text)
+
+
+def connection_target(args: argparse.Namespace) -> dict[str, Any]:
+    """The keyword arguments of open_connection / attach_connection that pick the cluster."""
+    context = getattr(args, "context", None)
+    address = getattr(args, "address", None)
+    if context and address:
+        raise UserError(
+            "--context and --address both name a cluster: give one (a context has its address)"
+        )
+    return {
+        "cli_address": address,
+        "context": context,
+        "via": getattr(args, "via", None),
+        "local_port": getattr(args, "local_port", None),
+    }
 
 
 def settings_inputs(args: argparse.Namespace) -> tuple[Path | None, dict[str, Any]]:

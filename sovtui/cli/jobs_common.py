@@ -8,7 +8,7 @@ import sys
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
-from sovtui.cli.common import EXIT_FAILURE, UserError, settings_from_args
+from sovtui.cli.common import EXIT_FAILURE, UserError, connection_target, settings_from_args
 from sovtui.cluster.connect import Connection, open_connection
 from sovtui.ray_api.errors import DashboardError
 
@@ -19,9 +19,9 @@ def connect(args: argparse.Namespace, *, allow_embedded: bool = False) -> Connec
     settings = settings_from_args(args)
     return open_connection(
         settings,
-        cli_address=getattr(args, "address", None),
         allow_embedded=allow_embedded,
         progress=lambda text: print(f"sovtui: {text}", file=sys.stderr),
+        **connection_target(args),
     )
 
 

@@ -20,6 +20,7 @@ from sovtui.cli.common import (
     UserError,
     add_connection_options,
 )
+from sovtui.cluster.errors import BadTarget
 from sovtui.ray_api.errors import DashboardError
 from sovtui.support.extras import extra_for_import_error, missing_extra_message
 from sovtui.support.safe_text import visible
@@ -114,6 +115,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _crashed(error)
         feature = f"`sovtui {args.command}`" if args.command else "this"
         print(f"sovtui: {missing_extra_message(str(error.name), feature)}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except BadTarget as error:  # an unknown --context, a --via that cannot be used
+        print(f"sovtui: {visible(str(error), multiline=True)}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except DashboardError as error:  # e.g. the cluster $RAY_ADDRESS names is unreachable
         print(f"sovtui: {error.state}: {visible(str(error), multiline=True)}", file=sys.stderr)

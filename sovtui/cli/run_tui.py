@@ -15,6 +15,7 @@ from sovtui.cli.common import (
     EXIT_FAILURE,
     EXIT_OK,
     UserError,
+    connection_target,
     settings_from_args,
     settings_inputs,
 )
@@ -93,9 +94,7 @@ def run_tui(args: argparse.Namespace) -> int:
     ending = _Ending()
     with hangup_signals(ending.on_signal):
         try:
-            connection = open_connection(
-                settings, cli_address=getattr(args, "address", None), progress=_progress
-            )
+            connection = open_connection(settings, progress=_progress, **connection_target(args))
         except EmbeddedHeadError as error:
             raise UserError(str(error), EXIT_FAILURE) from None
         except Hangup as hangup:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import sys
 import time
 
 from sovtui.cli.common import (
@@ -12,6 +13,7 @@ from sovtui.cli.common import (
     EXIT_OK,
     UserError,
     add_connection_options,
+    connection_target,
     settings_from_args,
 )
 from sovtui.cluster.connect import open_connection
@@ -33,12 +35,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     settings = settings_from_args(args)
     connection = open_connection(
-        settings, cli_address=getattr(args, "address", None), allow_embedded=False
+        settings,
+        allow_embedded=False,
+        progress=None if args.json else _note,
+        **connection_target(args),
     )
 
+    tunnel: dict[str, object] | None = None
+
     async def fetch() -> ClusterSnapshot:
+        nonlocal tunnel
         try:
-            return await connection.client.snapshot()
+            snapshot = await connection.client.snapshot()
+            tunnel = connection.tunnel_json()  # as it was while in use
+            return snapshot
         finally:
             await connection.close()
 
@@ -51,10 +61,16 @@ def run(args: argparse.Namespace) -> int:
         document["address"] = connection.address
         document["mode"] = connection.mode
         document["source"] = connection.source  # e.g. "$RAY_ADDRESS=10.0.0.5:6379 via the GCS"
+        document["context"] = connection.context
+        document["tunnel"] = tunnel  # null without --via
         print(json.dumps(document, indent=2))
     else:
         print(render_text(snapshot, connection.label))  # JSON above escapes controls itself
     return EXIT_OK
+
+
+def _note(text: str) -> None:
+    print(f"sovtui: {text}", file=sys.stderr)
 
 
 def render_text(snapshot: ClusterSnapshot, label: str) -> str:

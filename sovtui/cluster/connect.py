@@ -1,29 +1,42 @@
 """The one factory that decides which cluster sovtui watches and builds its dashboard client.
 
-Order: --address > $RAY_API_SERVER_ADDRESS > $RAY_ADDRESS > config `address` > a Compose cluster
-sovtui brought up (recorded here, dashboard answering; watched with its own token) > an embedded
-head an earlier sovtui kept (`--keep`; recorded, guard alive, dashboard taking its token) > a
-dashboard already answering at `default_address` > an embedded local head started here (unless
-the `embed` setting or --no-embed forbids it). A $RAY_ADDRESS that names a Ray cluster
-(`host:6379`, `auto`, `ray://`) is turned into its dashboard as Ray's job CLI does (see
-cluster.ray_address), and while it is set no head is ever started: unreachable is an error naming
-it. Used by the CLI, the TUI and the tests alike.
+Order: --context NAME (a named context, see cluster.contexts: saved in the config, a Compose
+project, a kept embedded head, a Slurm cluster) > --address > $RAY_API_SERVER_ADDRESS >
+$RAY_ADDRESS > config `address` > a Compose cluster sovtui brought up (recorded here, dashboard
+answering; watched with its own token) > an embedded head an earlier sovtui kept (`--keep`;
+recorded, guard alive, dashboard taking its token) > a dashboard already answering at
+`default_address` > an embedded local head started here (unless the `embed` setting or
+--no-embed forbids it). A $RAY_ADDRESS that names a Ray cluster (`host:6379`, `auto`, `ray://`)
+is turned into its dashboard as Ray's job CLI does (see cluster.ray_address), and while it is set
+no head is ever started: unreachable is an error naming it.
+
+With `--via [user@]host[:port]` (or a context's `via`) the address chosen so (default_address when
+none was named) is the dashboard as that host sees it, reached through an ssh tunnel sovtui opens
+and keeps (cluster.ssh.tunnel); nothing is probed or started locally then. `--via` given with
+`--context` replaces the context's own. Used by the CLI, the TUI and the tests alike.
 """
 
 from __future__ import annotations
 
+import asyncio
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sovtui.cluster.compose import store
+from sovtui.cluster.contexts import KIND_COMPOSE, KIND_EMBEDDED, Context, find_context
 from sovtui.cluster.embedded_head import EmbeddedHead, start_embedded_head
+from sovtui.cluster.errors import BadTarget
 from sovtui.cluster.kept_heads import reachable_kept_head
 from sovtui.cluster.ray_address import RayAddressError, derive_dashboard
 from sovtui.ray_api.auth import TokenLookup, explicit_token, find_token
 from sovtui.ray_api.client import MIB, DashboardClient, normalise_address
 from sovtui.ray_api.errors import DashboardUnreachable
 from sovtui.settings.model import Settings
+
+if TYPE_CHECKING:
+    from sovtui.cluster.ssh.tunnel import SshTunnel
 
 Progress = Callable[[str], None]
 
@@ -77,6 +90,8 @@ class Connection:
     source: str
     head: EmbeddedHead | None = None
     project: str | None = None
+    tunnel: SshTunnel | None = None  # ours: closed with the connection
+    context: str | None = None  # the context's name, when one was chosen
 
     @property
     def address(self) -> str:
@@ -85,11 +100,32 @@ class Connection:
     @property
     def label(self) -> str:
         name = f"compose: {self.project}" if self.mode == MODE_COMPOSE else self.mode
+        if self.context is not None and self.mode != MODE_COMPOSE:
+            name = f"{name}: {self.context}"
         derived = self.mode == MODE_ATTACHED and self.source.startswith("$RAY_ADDRESS=")
-        return f"{name} · {self.address}" + (f" (from {self.source})" if derived else "")
+        where = self.address
+        if self.tunnel is not None and self.address.startswith(self.tunnel.local_url):
+            where = f"{self.tunnel.remote} via {self.tunnel.via}"
+        return f"{name} · {where}" + (f" (from {self.source})" if derived else "")
+
+    def tunnel_json(self) -> dict[str, object] | None:
+        """What `status --json` says about the tunnel (None without one)."""
+        tunnel = self.tunnel
+        if tunnel is None:
+            return None
+        return {
+            "via": str(tunnel.via),
+            "local": tunnel.local_url,
+            "remote": tunnel.remote,
+            "state": tunnel.state.state,
+            "ssh_pid": tunnel.pid,
+            "manual_command": tunnel.manual_command(),
+        }
 
     async def close(self, keep_head: bool = False) -> None:
         await self.client.aclose()
+        if self.tunnel is not None:
+            await asyncio.to_thread(self.tunnel.close)
         if self.head is not None:
             if keep_head:
                 self.head.keep()  # else its guard stops it when this process ends
@@ -134,6 +170,67 @@ def _attached(settings: Settings, address: str, token: TokenLookup, source: str)
     return Connection(new_client(settings, address, token), MODE_ATTACHED, source)
 
 
+def _through(
+    settings: Settings,
+    address: str,
+    via: str,
+    local_port: int | None,
+    token: TokenLookup,
+    mode: str,
+    source: str,
+    progress: Progress | None,
+) -> Connection:
+    """A connection to `address` as `via` sees it, through a tunnel opened now (TunnelError:
+    one line, when it does not open)."""
+    from sovtui.cluster.ssh.tunnel import tunnel_to
+
+    tunnel, local_address = tunnel_to(address, via, settings.ssh, local_port)
+    if progress is not None:
+        progress(
+            f"ssh tunnel {tunnel.describe()} (ssh pid {tunnel.pid}); the same by hand: "
+            f"{tunnel.manual_command()}"
+        )
+    client = new_client(settings, local_address, token)
+    client.path_check = tunnel.path_check
+    return Connection(client, mode, f"{source} via {tunnel.via}", tunnel=tunnel)
+
+
+def context_connection(
+    settings: Settings,
+    context: Context,
+    *,
+    via: str | None = None,
+    local_port: int | None = None,
+    environ: Mapping[str, str] | None = None,
+    token: TokenLookup | None = None,
+    progress: Progress | None = None,
+) -> Connection:
+    """The named context's dashboard (through its tunnel, or `via` given on the command line);
+    never a head it would own: closing the connection leaves the cluster as it is."""
+    token = token or context.token(environ)
+    mode = {KIND_COMPOSE: MODE_COMPOSE, KIND_EMBEDDED: MODE_EMBEDDED}.get(
+        context.kind, MODE_ATTACHED
+    )
+    source = f"context {context.name}"
+    via = via or context.via
+    if via:
+        connection = _through(
+            settings,
+            context.address,
+            via,
+            local_port or context.local_port,
+            token,
+            mode,
+            source,
+            progress,
+        )
+    else:
+        connection = Connection(new_client(settings, context.address, token), mode, source)
+    connection.project = context.project
+    connection.context = context.name
+    return connection
+
+
 def _derived(
     settings: Settings, resolved: ResolvedAddress, environ: Mapping[str, str]
 ) -> tuple[str, str]:
@@ -159,11 +256,36 @@ def attach_connection(
     environ: Mapping[str, str] | None = None,
     use_compose_records: bool = True,
     token: TokenLookup | None = None,
+    context: str | None = None,
+    via: str | None = None,
+    local_port: int | None = None,
+    progress: Progress | None = None,
 ) -> Connection | None:
-    """The dashboard the user named, else one found answering (a Compose cluster sovtui brought
-    up, then `default_address`); None when nothing was named and nothing answers."""
+    """The dashboard the user named (a context, an address, through `via`), else one found
+    answering (a Compose cluster sovtui brought up, a kept head, then `default_address`); None
+    when nothing was named and nothing answers."""
+    if context:
+        chosen = find_context(settings, context)
+        return context_connection(
+            settings,
+            chosen,
+            via=via,
+            local_port=local_port,
+            environ=environ,
+            token=token,
+            progress=progress,
+        )
     resolved = resolve_address(cli_address, settings, environ)
     token = token or find_token(environ)
+    if via:
+        if resolved.address is None and resolved.ray_address is not None:
+            raise BadTarget(
+                f"--via {via}: {resolved.source} names a Ray cluster, not a dashboard; give "
+                "--address http://HOST:PORT (the dashboard as that host sees it)"
+            )
+        address = resolved.address or normalise_address(settings.default_address)
+        source = resolved.source if resolved.address else "default_address"
+        return _through(settings, address, via, local_port, token, MODE_ATTACHED, source, progress)
     if resolved.address is not None:
         return _attached(settings, resolved.address, token, resolved.source)
     if resolved.ray_address is not None:
@@ -191,16 +313,23 @@ def open_connection(
     use_compose_records: bool = True,
     token: TokenLookup | None = None,
     progress: Progress | None = None,
+    context: str | None = None,
+    via: str | None = None,
+    local_port: int | None = None,
 ) -> Connection:
     """Resolve the address, starting an embedded head when nothing else is there."""
-    token = token or find_token(environ)
     connection = attach_connection(
         settings,
         cli_address=cli_address,
         environ=environ,
         use_compose_records=use_compose_records,
         token=token,
+        context=context,
+        via=via,
+        local_port=local_port,
+        progress=progress,
     )
+    token = token or find_token(environ)
     if connection is not None:
         return connection
     default = normalise_address(settings.default_address)

@@ -1,4 +1,4 @@
-"""Errors of the Compose-on-Docker layer. Each message is one line a user can act on."""
+"""Errors of the cluster layer. Each message is one line a user can act on."""
 
 from __future__ import annotations
 
@@ -24,3 +24,8 @@ class DockerUnavailable(ClusterError):
 
 class PortInUse(ClusterError):
     """A port the cluster publishes is already taken on the host."""
+
+
+class BadTarget(ClusterError):
+    """The cluster was named in a way sovtui cannot use (an unknown context, a bad --via):
+    bad input, exit code 2 in the CLI."""

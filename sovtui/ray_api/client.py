@@ -14,6 +14,7 @@ from sovtui import __version__
 from sovtui.ray_api.auth import TokenLookup
 from sovtui.ray_api.errors import (
     DashboardBadResponse,
+    DashboardError,
     DashboardRejected,
     DashboardTimeout,
     DashboardTooLarge,
@@ -37,6 +38,7 @@ if TYPE_CHECKING:
     )
 
 ModelT = TypeVar("ModelT")
+PathCheck = Callable[[str, "str | None"], "DashboardError | None"]
 
 MIB = 1024 * 1024
 # Bodies are read while streaming and refused past these sizes, so a hostile or broken server
@@ -125,6 +127,10 @@ class DashboardClient:
         # Made on first use: httpx is a large import, and the TUI paints before it polls.
         self._http: httpx.AsyncClient | None = None
         self._version: VersionInfo | None = None
+        # The way to the dashboard when it is not direct (an ssh tunnel): called with the
+        # address before each request (failure None) and after one failed to connect (with
+        # the reason); a DashboardError it returns is raised instead ("tunnel down ...").
+        self.path_check: PathCheck | None = None
 
     def _new_http(self) -> httpx.AsyncClient:
         _fail_fast_without_sniffio()
@@ -170,6 +176,12 @@ class DashboardClient:
         if old is not None:
             await old.aclose()
 
+    def _check_path(self, failure: str | None) -> None:
+        if self.path_check is not None:
+            problem = self.path_check(self.address, failure)
+            if problem is not None:
+                raise problem from None
+
     async def aclose(self) -> None:
         if self._http is not None:
             await self._http.aclose()
@@ -183,6 +195,7 @@ class DashboardClient:
         the body is not wanted). The whole exchange, body included, has one deadline: the
         request timeout, or `timeout=` for this request. Connection failures, time-outs, bodies
         too large and auth refusals become DashboardErrors."""
+        self._check_path(None)
         http = await self.http()
         import httpx  # loaded by now
 
@@ -195,9 +208,11 @@ class DashboardClient:
                 self._exchange(http, method, path, limit, kwargs), seconds
             )
         except (asyncio.TimeoutError, httpx.TimeoutException):
+            self._check_path(f"no answer within {seconds:g} s")
             raise DashboardTimeout(f"{url} did not answer within {seconds:g} s") from None
         except httpx.TransportError as exc:
             reason = str(exc) or type(exc).__name__
+            self._check_path(reason)
             raise DashboardUnreachable(f"cannot reach {self.address}: {reason}") from None
         if response.status_code in (401, 403):
             status = response.status_code

@@ -41,6 +41,54 @@ class EmbeddedHeadSettings:
     start_timeout: float = field(default=90.0, metadata=rule(gt=0))
 
 
+# `[user@]host[:port]`: what `ssh` is given (host may be an alias from ~/.ssh/config). No
+# leading '-' (it would be read as an ssh option), no spaces or controls.
+VIA_PATTERN = r"^(?:[A-Za-z0-9._][A-Za-z0-9._+-]*@)?[A-Za-z0-9_][A-Za-z0-9._-]*(?::[0-9]{1,5})?$"
+CONTEXT_NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
+
+
+@dataclass(frozen=True)
+class SshSettings:
+    """How sovtui runs the system `ssh` for tunnels (`--via`, a context's `via`)."""
+
+    command: str = field(default="ssh", metadata=rule(min_length=1, description="ssh program"))
+    config_file: str | None = field(
+        default=None, metadata=rule(description="ssh -F FILE; None: the user's ~/.ssh/config")
+    )
+    connect_timeout: float = field(
+        default=10.0, metadata=rule(gt=0, le=300, description="seconds to bring a tunnel up")
+    )
+    health_interval: float = field(
+        default=10.0,
+        metadata=rule(gt=0, le=3600, description="seconds between HTTP checks through it"),
+    )
+    max_backoff: float = field(
+        default=15.0, metadata=rule(gt=0, le=3600, description="longest wait between reconnects")
+    )
+
+
+@dataclass(frozen=True)
+class ContextSettings:
+    """A saved cluster: `contexts: {NAME: {address: URL, via: HOST, token_path: FILE}}`."""
+
+    address: str = field(
+        metadata=rule(min_length=1, description="dashboard URL, as seen from `via` when set")
+    )
+    via: str | None = field(
+        default=None, metadata=rule(pattern=VIA_PATTERN, description="[user@]host[:port]")
+    )
+    local_port: int | None = field(
+        default=None, metadata=rule(ge=1, le=65535, description="tunnel's local port; None: any")
+    )
+    token_path: str | None = field(
+        default=None, metadata=rule(min_length=1, description="file holding the Ray token")
+    )
+    token_env: str | None = field(
+        default=None,
+        metadata=rule(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$", description="variable holding it"),
+    )
+
+
 @dataclass(frozen=True)
 class HistorySettings:
     """The flight recorder: every poll to SQLite under the XDG state dir (see sovtui.recorder)."""
@@ -95,6 +143,11 @@ class Settings:
     theme: str = "sovtui-dark"
     embedded: EmbeddedHeadSettings = field(default_factory=EmbeddedHeadSettings)
     history: HistorySettings = field(default_factory=HistorySettings)
+    ssh: SshSettings = field(default_factory=SshSettings)
+    # Saved clusters by name (see cluster.contexts); names as CONTEXT_NAME_PATTERN.
+    contexts: dict[str, ContextSettings] = field(
+        default_factory=dict, metadata={"keys": {"pattern": CONTEXT_NAME_PATTERN}}
+    )
 
 
 @dataclass(frozen=True)

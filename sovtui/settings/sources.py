@@ -15,10 +15,12 @@ from typing import Any
 from sovtui.settings.model import (
     ENV_PREFIX,
     ConfigError,
+    ContextSettings,
     EmbeddedHeadSettings,
     HistorySettings,
     Settings,
     Source,
+    SshSettings,
 )
 from sovtui.settings.validation_cache import ValidationCache
 from sovtui.support import input_files, locations
@@ -37,7 +39,13 @@ def settings_from_dict(data: Mapping[str, Any]) -> Settings:
     """Validated values (config_schema's output) -> Settings."""
     embedded = EmbeddedHeadSettings(**data.get("embedded", {}))
     history = HistorySettings(**data.get("history", {}))
-    return Settings(**{**data, "embedded": embedded, "history": history})
+    ssh = SshSettings(**data.get("ssh", {}))
+    contexts = {
+        name: ContextSettings(**values) for name, values in (data.get("contexts") or {}).items()
+    }
+    return Settings(
+        **{**data, "embedded": embedded, "history": history, "ssh": ssh, "contexts": contexts}
+    )
 
 
 def _read_text(path: Path) -> str:

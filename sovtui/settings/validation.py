@@ -9,10 +9,17 @@ from __future__ import annotations
 import dataclasses
 import typing
 from collections.abc import Mapping
-from typing import Any
+from typing import Annotated, Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    create_model,
+)
 
 from sovtui.settings.model import ConfigError, Settings, Source
 from sovtui.support.yaml_io import YamlProblem, safe_load
@@ -25,9 +32,17 @@ def _model_for(settings_class: type[Any]) -> type[BaseModel]:
     for item in dataclasses.fields(settings_class):
         hint = hints[item.name]
         constraints = item.metadata.get("pydantic", {})
+        value_type = typing.get_args(hint)[1] if typing.get_origin(hint) is dict else None
         if isinstance(hint, type) and dataclasses.is_dataclass(hint):
             nested = _model_for(hint)
             fields[item.name] = (nested, Field(default_factory=nested, **constraints))
+        elif isinstance(value_type, type) and dataclasses.is_dataclass(value_type):
+            # NAME -> section (e.g. `contexts`): names checked by the "keys" rule.
+            key = Annotated[str, StringConstraints(**item.metadata.get("keys", {}))]
+            mapping = dict[key, _model_for(value_type)]  # type: ignore[valid-type,misc]
+            fields[item.name] = (mapping, Field(default_factory=dict, **constraints))
+        elif item.default is dataclasses.MISSING and item.default_factory is dataclasses.MISSING:
+            fields[item.name] = (hint, Field(..., **constraints))  # required
         else:
             fields[item.name] = (hint, Field(default=item.default, **constraints))
     return create_model(settings_class.__name__, __config__=ConfigDict(extra="forbid"), **fields)

@@ -21,6 +21,8 @@ def base(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setattr(private_dir, "base_path", lambda: path)
     monkeypatch.setattr(head_records, "inside_private_base", lambda p: path in p.parents)
     monkeypatch.setattr(private_dir, "MAX_HEAD_DIR_LENGTH", 4096)  # pytest's paths are long
+    # Its own notes: the session's Ray head (tests/conftest.py) has one in the shared state dir.
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
     return path
 
 
