@@ -16,6 +16,11 @@ COMMANDS: dict[str, str] = {
     "submit": "sovtui.cli.submit",
     "logs": "sovtui.cli.jobs",
     "stop": "sovtui.cli.jobs",
+    "job": "sovtui.cli.job",
+    "list": "sovtui.cli.explore",
+    "summary": "sovtui.cli.explore",
+    "pending": "sovtui.cli.explore",
+    "kill-actor": "sovtui.cli.explore",
     "bench": "sovtui.cli.bench",
     "completion": "sovtui.cli.completion",
 }
