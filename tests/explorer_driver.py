@@ -17,6 +17,7 @@ It prints `EXPLORER READY` once everything is in place, then sleeps until the jo
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import time
@@ -91,35 +92,29 @@ def needs_gpu() -> str:
 def main() -> None:
     ray.init(namespace=NAMESPACE)
     total_cpus = ray.cluster_resources().get("CPU", 1)
-    counter = Counter.options(name=COUNTER, lifetime="detached", get_if_exists=True).remote()
+    counter = Counter.options(name=COUNTER, lifetime="detached", get_if_exists=True).remote()  # type: ignore[attr-defined]
     ray.get(counter.inc.remote())
 
-    crasher = Crasher.remote()
-    try:
+    crasher = Crasher.remote()  # type: ignore[attr-defined]
+    with contextlib.suppress(Exception):
         ray.get(crasher.ping.remote())
-    except Exception:
-        pass
 
-    victim = Victim.options(name="sovtui-victim").remote()
+    victim = Victim.options(name="sovtui-victim").remote()  # type: ignore[attr-defined]
     ray.get(victim.ping.remote())
     ray.kill(victim, no_restart=True)
 
-    exiter = Exiter.remote()
+    exiter = Exiter.remote()  # type: ignore[attr-defined]
     ray.get(exiter.ping.remote())
-    try:
+    with contextlib.suppress(Exception):
         ray.get(exiter.die.remote())
-    except Exception:
-        pass
 
-    gpu_actor = GpuActor.remote()  # stays pending: no GPU anywhere
+    gpu_actor = GpuActor.remote()  # type: ignore[attr-defined]  # stays pending: no GPU anywhere
 
     print(sum(ray.get([ok.remote(i) for i in range(20)])), flush=True)
     failures = [fail.remote(i) for i in range(3)]
     for ref in failures:
-        try:
+        with contextlib.suppress(Exception):
             ray.get(ref)
-        except Exception:
-            pass
 
     running = sleeper.remote()
     # Feasible (the cluster has this many CPUs) but not now: `sleeper` holds one of them.

@@ -99,8 +99,12 @@ def record(url: str, token: str, folder: Path) -> None:
         node_id = http.get("/api/v0/nodes").json()["data"]["result"]["result"][0]["node_id"]
         actors = http.get("/api/v0/actors", params={"limit": 100}).json()["data"]["result"]
         by_class = {a["class_name"]: a["actor_id"] for a in actors["result"]}
-        live = [("filter_keys", "state"), ("filter_predicates", "!="), ("filter_values", "FINISHED")]
-        calls: dict[str, tuple[str, list[tuple[str, str | int]]]] = {
+        live = [
+            ("filter_keys", "state"),
+            ("filter_predicates", "!="),
+            ("filter_values", "FINISHED"),
+        ]
+        calls: dict[str, tuple[str, list[tuple[str, str | int | float | bool | None]]]] = {
             "actors": ("/api/v0/actors", [("limit", 100)]),
             "actors_detail": ("/api/v0/actors", [("limit", 100), ("detail", "true")]),
             "tasks": ("/api/v0/tasks", [("limit", 100)]),
@@ -211,7 +215,9 @@ def record(url: str, token: str, folder: Path) -> None:
 
 def main() -> None:
     out = Path(__file__).resolve().parent / "data" / "recorded"
-    head = start_embedded_head(EmbeddedHeadSettings(num_cpus=2, object_store_mb=200), progress=print)
+    head = start_embedded_head(
+        EmbeddedHeadSettings(num_cpus=2, object_store_mb=200), progress=print
+    )
     try:
         headers = {"Authorization": f"Bearer {head.token}"}
         version = httpx.get(f"{head.dashboard_url}/api/version", headers=headers).json()[

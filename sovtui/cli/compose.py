@@ -145,6 +145,7 @@ def run_up(args: argparse.Namespace) -> int:
 
 def run_scale(args: argparse.Namespace) -> int:
     refuse_if_readonly(args, "scale the Compose cluster (`sovtui scale`)")
+
     def action() -> int:
         _driver(args).scale(args.workers, wait=not args.no_wait)
         return EXIT_OK
@@ -154,6 +155,7 @@ def run_scale(args: argparse.Namespace) -> int:
 
 def run_down(args: argparse.Namespace) -> int:
     refuse_if_readonly(args, "remove the Compose cluster (`sovtui down`)")
+
     def action() -> int:
         _driver(args).down()
         return EXIT_OK

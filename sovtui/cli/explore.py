@@ -92,7 +92,11 @@ COLUMNS: dict[str, list[Column]] = {
     ],
     "objects": [
         ("OBJECT_ID", lambda o: o.object_id, 56),
-        ("SIZE", lambda o: "" if o.object_size is None else human_amount("memory", o.object_size), 10),
+        (
+            "SIZE",
+            lambda o: "" if o.object_size is None else human_amount("memory", o.object_size),
+            10,
+        ),
         ("TASK_STATUS", lambda o: o.task_status, 24),
         ("REFERENCE_TYPE", lambda o: o.reference_type, 18),
         ("TYPE", lambda o: o.type, 8),
@@ -129,13 +133,21 @@ COLUMNS: dict[str, list[Column]] = {
 
 def render_table(rows: Sequence[Any], columns: Sequence[Column]) -> list[str]:
     """Fixed-width columns, each as wide as its widest value (capped); cluster text made safe."""
-    cells = [[visible(truncate(str(get(row) if get(row) is not None else ""), cap)) for _, get, cap in columns] for row in rows]
+    cells = [
+        [
+            visible(truncate(str(get(row) if get(row) is not None else ""), cap))
+            for _, get, cap in columns
+        ]
+        for row in rows
+    ]
     widths = [
         max([len(header), *(len(line[index]) for line in cells)])
         for index, (header, _, _) in enumerate(columns)
     ]
     lines = ["  ".join(h.ljust(w) for (h, _, _), w in zip(columns, widths, strict=True)).rstrip()]
-    lines += ["  ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)).rstrip() for line in cells]
+    lines += [
+        "  ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)).rstrip() for line in cells
+    ]
     return lines
 
 
@@ -215,7 +227,7 @@ async def _list(connection: Connection, args: argparse.Namespace) -> int:
         else:
             # Placement groups without detail say neither where bundles landed nor INFEASIBLE.
             detail = args.detail or kind.name == "placement_groups"
-            answer = await api.list(kind, filters=filters, limit=args.limit, detail=detail)
+            answer = await api.list_of(kind, filters=filters, limit=args.limit, detail=detail)
     except DashboardRejected as error:
         raise _bad_request_is_input(error) from None
     if args.json:

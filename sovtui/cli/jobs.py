@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import TextIO
+from typing import Any, TextIO
 
 from sovtui.cli.common import (
     EXIT_OK,
@@ -60,7 +60,7 @@ def print_log_lines(lines: list[str], stream: TextIO | None = None) -> None:
         print(line, file=stream, flush=True)
 
 
-def _cluster_log_target(args: argparse.Namespace) -> dict[str, str | None] | None:
+def _cluster_log_target(args: argparse.Namespace) -> dict[str, Any] | None:
     """The cluster log `logs` names (None: a job's log); UserError when the flags do not fit."""
     named = [flag for flag in ("file", "actor", "task") if getattr(args, flag, None)]
     if not named:
@@ -86,7 +86,7 @@ def _cluster_log_target(args: argparse.Namespace) -> dict[str, str | None] | Non
 
 
 async def _cluster_log(
-    connection: Connection, args: argparse.Namespace, target: dict[str, str | None]
+    connection: Connection, args: argparse.Namespace, target: dict[str, Any]
 ) -> int:
     from sovtui.ray_api.state import StateApi
 

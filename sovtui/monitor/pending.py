@@ -252,7 +252,9 @@ def analyse(
         if task.state == "PENDING_NODE_ASSIGNMENT" and task.type != "ACTOR_CREATION_TASK":
             items.append(_task_item(task, nodes))
     items += [_actor_item(actor, nodes) for actor in actors if actor.state == "PENDING_CREATION"]
-    items += [_group_item(group, nodes) for group in groups if group.state in ("PENDING", "RESCHEDULING")]
+    items += [
+        _group_item(group, nodes) for group in groups if group.state in ("PENDING", "RESCHEDULING")
+    ]
     return PendingReport(items, autoscaler_demands(status_text), list(notes))
 
 

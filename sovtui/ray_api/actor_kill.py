@@ -14,6 +14,7 @@ inside such a job, which changes between Ray versions: sovtui does not do that, 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
 import secrets
 import shlex
@@ -180,8 +181,6 @@ async def _delete_when_done(jobs: JobsApi, submission_id: str) -> bool:
         await jobs.wait(submission_id, poll_s=POLL_S, timeout_s=30.0)
         return await jobs.delete(submission_id)
     except (DashboardError, TimeoutError):
-        try:
+        with contextlib.suppress(DashboardError):
             await jobs.stop(submission_id)
-        except DashboardError:
-            pass
         return False

@@ -353,7 +353,9 @@ def error_reason(body: str) -> str:
 
 
 def refusal(what: str, url: str, status: int, body: str) -> DashboardRejected:
-    return DashboardRejected(f"{what}: {error_reason(body)} (HTTP {status} from {url})", status, body)
+    return DashboardRejected(
+        f"{what}: {error_reason(body)} (HTTP {status} from {url})", status, body
+    )
 
 
 def _clean_url(client: DashboardClient, path: str) -> str:
@@ -497,7 +499,7 @@ class StateApi:
 
     # Lists ---------------------------------------------------------------------------------
 
-    async def list(
+    async def list_of(
         self,
         kind: str | Kind,
         *,
@@ -518,12 +520,12 @@ class StateApi:
     async def actors(
         self, filters: Iterable[StateFilter] = (), limit: int = DEFAULT_LIMIT, detail: bool = False
     ) -> StateList[Actor]:
-        return await self.list("actors", filters=filters, limit=limit, detail=detail)
+        return await self.list_of("actors", filters=filters, limit=limit, detail=detail)
 
     async def tasks(
         self, filters: Iterable[StateFilter] = (), limit: int = DEFAULT_LIMIT, detail: bool = False
     ) -> StateList[Task]:
-        return await self.list("tasks", filters=filters, limit=limit, detail=detail)
+        return await self.list_of("tasks", filters=filters, limit=limit, detail=detail)
 
     async def live_tasks(
         self, filters: Iterable[StateFilter] = (), limit: int = DEFAULT_LIMIT, detail: bool = False
@@ -538,13 +540,13 @@ class StateApi:
     ) -> StateList[PlacementGroup]:
         """With detail by default: bundles, where each landed, and `scheduling_state`
         (INFEASIBLE only shows there)."""
-        return await self.list("placement_groups", filters=filters, limit=limit, detail=detail)
+        return await self.list_of("placement_groups", filters=filters, limit=limit, detail=detail)
 
     async def objects(
         self, filters: Iterable[StateFilter] = (), limit: int = DEFAULT_LIMIT
     ) -> StateList[ObjectRef]:
         """Fans out to every worker of the cluster: call only while the view is shown."""
-        return await self.list("objects", filters=filters, limit=limit)
+        return await self.list_of("objects", filters=filters, limit=limit)
 
     async def workers(
         self,
@@ -557,38 +559,36 @@ class StateApi:
         chosen = list(filters)
         if alive_only and not any(f.key == "is_alive" for f in chosen):
             chosen.insert(0, StateFilter("is_alive", "=", "true"))
-        return await self.list("workers", filters=chosen, limit=limit, detail=detail)
+        return await self.list_of("workers", filters=chosen, limit=limit, detail=detail)
 
     async def nodes(
         self, filters: Iterable[StateFilter] = (), limit: int = DEFAULT_LIMIT
     ) -> StateList[Node]:
-        return await self.list("nodes", filters=filters, limit=limit)
+        return await self.list_of("nodes", filters=filters, limit=limit)
 
     async def jobs(
         self, filters: Iterable[StateFilter] = (), limit: int = DEFAULT_LIMIT
     ) -> StateList[StateJob]:
-        return await self.list("jobs", filters=filters, limit=limit)
+        return await self.list_of("jobs", filters=filters, limit=limit)
 
     # One row with detail -------------------------------------------------------------------
 
     async def _one(self, kind: str, id_field: str, value: str) -> Any | None:
-        found = await self.list(
+        found = await self.list_of(
             kind, filters=[StateFilter(id_field, "=", value)], limit=1, detail=True
         )
         return found.items[0] if found.items else None
 
     async def actor(self, actor_id: str) -> Actor | None:
         """One actor with detail (death cause, required resources), or None."""
-        return await self._one("actors", "actor_id", actor_id)  # type: ignore[no-any-return]
+        return await self._one("actors", "actor_id", actor_id)
 
     async def task(self, task_id: str) -> Task | None:
         """One task with detail (~2.4 KB: only for the selected row)."""
-        return await self._one("tasks", "task_id", task_id)  # type: ignore[no-any-return]
+        return await self._one("tasks", "task_id", task_id)
 
     async def placement_group(self, pg_id: str) -> PlacementGroup | None:
-        return await self._one(  # type: ignore[no-any-return]
-            "placement_groups", "placement_group_id", pg_id
-        )
+        return await self._one("placement_groups", "placement_group_id", pg_id)
 
     # Summaries -----------------------------------------------------------------------------
 
@@ -702,7 +702,7 @@ class StateApi:
         params = log_params(
             node_id=node_id, filename=filename, actor_id=actor_id, task_id=task_id, suffix=suffix
         )
-        params += [("lines", lines), ("interval", interval), ("filter_ansi_code", "true")]
+        params += [("lines", lines), ("interval", str(interval)), ("filter_ansi_code", "true")]
         http = await self.client.http()
         path = "/api/v0/logs/stream"
         url = _clean_url(self.client, path)
@@ -803,5 +803,3 @@ def log_subject(params: Iterable[tuple[str, str | int]]) -> str:
         if key in named:
             return f"{label} {named[key]}"
     return "a log"
-
-

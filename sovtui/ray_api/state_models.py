@@ -156,9 +156,7 @@ class Task(_Lenient):
     task_log_info: TaskLogInfo | None = None
     error_message: str | None = None
 
-    _none_to_empty = field_validator("required_resources", "events", mode="before")(
-        _null_to_empty
-    )
+    _none_to_empty = field_validator("required_resources", "events", mode="before")(_null_to_empty)
 
 
 class TaskSummaryRow(_Lenient):

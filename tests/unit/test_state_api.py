@@ -16,7 +16,7 @@ from sovtui.monitor.pending import INFEASIBLE, PENDING_PG, WAITING, analyse, aut
 from sovtui.monitor.pending import judge as judge_resources
 from sovtui.ray_api.actor_kill import kill_entrypoint
 from sovtui.ray_api.client import DashboardClient
-from sovtui.ray_api.errors import DashboardBadResponse, DashboardError, DashboardUnauthorized
+from sovtui.ray_api.errors import DashboardBadResponse, DashboardError
 from sovtui.ray_api.state import (
     StateApi,
     StateFilter,
@@ -204,7 +204,7 @@ ERRORS = {
 def test_every_error_shape_is_one_clear_line(name: str) -> None:
     state, words = ERRORS[name]
     with pytest.raises(DashboardError) as caught:
-        run(api_answering(name).list("actors", limit=5))
+        run(api_answering(name).list_of("actors", limit=5))
     message = str(caught.value)
     assert caught.value.state == state
     assert words in message
@@ -227,8 +227,18 @@ def test_missing_log_file_shapes() -> None:
     ("status", "text", "content_type", "expected"),
     [
         (500, "Traceback ...\nValueError: boom", "text/plain", "Traceback ... ValueError: boom"),
-        (500, "500 Internal Server Error\n\nServer got itself in trouble", "text/plain", "no reason"),
-        (400, '{"result": false, "msg": "bad\\nthing", "data": {}}', "application/json", "bad thing"),
+        (
+            500,
+            "500 Internal Server Error\n\nServer got itself in trouble",
+            "text/plain",
+            "no reason",
+        ),
+        (
+            400,
+            '{"result": false, "msg": "bad\\nthing", "data": {}}',
+            "application/json",
+            "bad thing",
+        ),
         (502, "", "text/plain", "(no reason given)"),
     ],
 )
@@ -245,7 +255,9 @@ def test_hand_made_error_bodies(status: int, text: str, content_type: str, expec
 def test_garbage_and_html_are_bad_responses() -> None:
     for text, content_type in (("not json", "application/json"), ("<html></html>", "text/html")):
 
-        def handler(request: httpx.Request, text: str = text, kind: str = content_type) -> httpx.Response:
+        def handler(
+            request: httpx.Request, text: str = text, kind: str = content_type
+        ) -> httpx.Response:
             return httpx.Response(200, text=text, headers={"content-type": kind})
 
         api = StateApi(DashboardClient(URL, no_token(), transport=httpx.MockTransport(handler)))
