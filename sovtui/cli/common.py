@@ -71,6 +71,22 @@ def add_connection_options(
         default=argparse.SUPPRESS if suppress_defaults else False,
         help="never start an embedded Ray head (login nodes); also: embed: false, SOVTUI_EMBED",
     )
+    parser.add_argument(
+        "--readonly",
+        action="store_true",
+        default=argparse.SUPPRESS if suppress_defaults else False,
+        help="refuse every action that changes the cluster; also: readonly: true, SOVTUI_READONLY",
+    )
+
+
+def add_readonly_option(parser: argparse.ArgumentParser) -> None:
+    """`--readonly` for subcommands that take no connection options (Compose's up/scale/down)."""
+    parser.add_argument(
+        "--readonly",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="refuse every action that changes the cluster",
+    )
 
 
 def _via(text: str) -> str:
@@ -110,6 +126,7 @@ def settings_inputs(args: argparse.Namespace) -> tuple[Path | None, dict[str, An
         "interval": getattr(args, "interval", None),
         "theme": getattr(args, "theme", None),
         "embed": False if getattr(args, "no_embed", False) else None,
+        "readonly": True if getattr(args, "readonly", False) else None,
     }
     return getattr(args, "config", None), overrides
 
@@ -120,3 +137,17 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
         return load_settings(user_file=user_file, overrides=overrides)
     except ConfigError as error:
         raise UserError(str(error), EXIT_BAD_INPUT) from None
+
+
+def refuse_if_readonly(args: argparse.Namespace, action: str) -> Settings:
+    """Before anything that changes the cluster: in read-only mode, one line and exit 2.
+
+    Checked before connecting, so a refused command never needs (or starts) a cluster."""
+    settings = settings_from_args(args)
+    if settings.readonly:
+        raise UserError(
+            f"read-only mode: refusing to {action} (read-only is set by --readonly, "
+            "SOVTUI_READONLY or `readonly: true` in the config)",
+            EXIT_BAD_INPUT,
+        )
+    return settings

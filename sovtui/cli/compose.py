@@ -13,7 +13,13 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from sovtui.cli.common import EXIT_FAILURE, EXIT_OK, UserError
+from sovtui.cli.common import (
+    EXIT_FAILURE,
+    EXIT_OK,
+    UserError,
+    add_readonly_option,
+    refuse_if_readonly,
+)
 from sovtui.cli.hangup import Hangup, hangup_signals, quietly, raise_hangup
 from sovtui.cluster.compose.docker_driver import DEFAULT_PROJECT, ComposeDriver, ProgressEvent
 from sovtui.cluster.compose.store import project_name_problem, token_path
@@ -61,16 +67,19 @@ def register(subparsers: Any) -> None:
         help="return once workers are started, without waiting for ALIVE nodes",
     )
     _add_project(up)
+    add_readonly_option(up)
     up.set_defaults(handler=run_up)
 
     scale = subparsers.add_parser("scale", help="set the number of worker containers")
     scale.add_argument("workers", type=_count, metavar="N")
     scale.add_argument("--no-wait", action="store_true")
     _add_project(scale)
+    add_readonly_option(scale)
     scale.set_defaults(handler=run_scale)
 
     down = subparsers.add_parser("down", help="remove the cluster's containers and networks")
     _add_project(down)
+    add_readonly_option(down)
     down.set_defaults(handler=run_down)
 
     ps = subparsers.add_parser("ps", help="list the cluster's containers with CPU and memory")
@@ -113,6 +122,7 @@ def _guard(action: Any) -> int:
 
 
 def run_up(args: argparse.Namespace) -> int:
+    refuse_if_readonly(args, "start a Compose cluster (`sovtui up`)")
     problem = input_files.problem(args.file)
     if problem is not None:
         raise UserError(f"Compose file {args.file}: {problem}")
@@ -134,6 +144,8 @@ def run_up(args: argparse.Namespace) -> int:
 
 
 def run_scale(args: argparse.Namespace) -> int:
+    refuse_if_readonly(args, "scale the Compose cluster (`sovtui scale`)")
+
     def action() -> int:
         _driver(args).scale(args.workers, wait=not args.no_wait)
         return EXIT_OK
@@ -142,6 +154,8 @@ def run_scale(args: argparse.Namespace) -> int:
 
 
 def run_down(args: argparse.Namespace) -> int:
+    refuse_if_readonly(args, "remove the Compose cluster (`sovtui down`)")
+
     def action() -> int:
         _driver(args).down()
         return EXIT_OK

@@ -100,10 +100,23 @@ def _run_tui(args: argparse.Namespace) -> int:
     return run_tui(args)
 
 
+def split_trailing(arguments: list[str]) -> tuple[list[str], list[str] | None]:
+    """`sovtui submit --wait -- python x.py -v` -> (`submit --wait`, `python x.py -v`): the words
+    after the first `--` are a command for the cluster, never options of sovtui."""
+    if "--" not in arguments:
+        return arguments, None
+    at = arguments.index("--")
+    return arguments[:at], arguments[at + 1 :]
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    arguments = list(sys.argv[1:] if argv is None else argv)
+    arguments, trailing = split_trailing(list(sys.argv[1:] if argv is None else argv))
     parser = build_parser(modules_for(arguments))
     args = parser.parse_args(arguments)
+    if trailing is not None:
+        if not getattr(args, "accepts_trailing", False):
+            parser.error(f"unexpected arguments after --: {' '.join(trailing)}")
+        args.trailing = trailing
     try:
         return int(args.handler(args))
     except UserError as error:

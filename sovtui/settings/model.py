@@ -140,6 +140,10 @@ class Settings:
         default=50_000,
         metadata=rule(ge=100, le=10_000_000, description="log lines a job screen keeps"),
     )
+    readonly: bool = field(
+        default=False,
+        metadata=rule(description="true: refuse every action that changes the cluster"),
+    )
     theme: str = "sovtui-dark"
     embedded: EmbeddedHeadSettings = field(default_factory=EmbeddedHeadSettings)
     history: HistorySettings = field(default_factory=HistorySettings)
