@@ -17,9 +17,7 @@ from sovtui.cli.common import (
     UserError,
     connection_target,
     settings_from_args,
-    settings_inputs,
 )
-from sovtui.cli.validate_ahead import validate_ahead
 from sovtui.cluster.connect import open_connection
 from sovtui.cluster.embedded_head import EmbeddedHeadError
 from sovtui.support.crash_report import crash_line
@@ -83,12 +81,9 @@ def _compose_driver(project: str) -> ComposeDriver:
 
 
 def run_tui(args: argparse.Namespace) -> int:
-    # Changed settings or themes are validated in a child process meanwhile (see the module).
-    validated = validate_ahead(*settings_inputs(args))
+    settings = settings_from_args(args)  # a bad config is reported before Textual loads
     from sovtui.tui.app import SovtuiApp  # Textual loads only when the TUI is wanted
 
-    validated()
-    settings = settings_from_args(args)
     keep = bool(getattr(args, "keep", False))
     app: SovtuiApp | None = None
     ending = _Ending()

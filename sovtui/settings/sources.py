@@ -1,6 +1,6 @@
 """Settings sources: shipped defaults < user YAML file < SOVTUI_* environment < flags.
 
-A validated result is remembered by its exact sources (see validation_cache), so an unchanged
+A validated result is remembered by its exact sources (see settings.verdicts), so an unchanged
 setup starts without importing pydantic or YAML.
 """
 
@@ -22,10 +22,10 @@ from sovtui.settings.model import (
     Source,
     SshSettings,
 )
-from sovtui.settings.validation_cache import ValidationCache
+from sovtui.settings.verdicts import Verdicts
 from sovtui.support import input_files, locations
 
-_CACHE = ValidationCache(
+_VERDICTS = Verdicts(
     "settings",
     [
         Path(__file__),
@@ -96,18 +96,7 @@ def _sources(
 
 
 def _cache_key(sources: list[Source]) -> str:
-    return _CACHE.key([(s.name, s.text, s.values) for s in sources])
-
-
-def settings_cached(
-    *, user_file: Path | None = None, overrides: Mapping[str, Any] | None = None
-) -> bool:
-    """True when load_settings would find these exact sources already validated."""
-    try:
-        sources = _sources(user_file, os.environ, overrides)
-    except ConfigError:
-        return False
-    return isinstance(_CACHE.get(_cache_key(sources)), dict)
+    return _VERDICTS.key([(s.name, s.text, s.values) for s in sources])
 
 
 def load_settings(
@@ -119,10 +108,10 @@ def load_settings(
     """Build Settings from every source, naming the source of the first bad value."""
     sources = _sources(user_file, os.environ if environ is None else environ, overrides)
     key = _cache_key(sources)
-    validated = _CACHE.get(key)
+    validated = _VERDICTS.get(key)
     if not isinstance(validated, dict):
         from sovtui.settings.validation import validate_sources  # pydantic: only for new inputs
 
         validated = validate_sources(sources)
-        _CACHE.put(key, validated)
+        _VERDICTS.put(key, validated)
     return settings_from_dict(validated)

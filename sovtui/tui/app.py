@@ -6,12 +6,12 @@ import asyncio
 import gc
 import importlib
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 from textual import on, work
-from textual.app import App
+from textual.app import SystemCommand
 from textual.binding import Binding
 from textual.notifications import SeverityLevel
 from textual.reactive import reactive
@@ -30,9 +30,10 @@ from sovtui.settings.model import Settings
 from sovtui.support.crash_report import save_crash_report
 from sovtui.support.safe_text import visible
 from sovtui.tui.messages import PollFailed, SnapshotReady
-from sovtui.tui.palette import SovtuiCommands
+from sovtui.tui.palette import palette_commands
 from sovtui.tui.screens.dashboard import DashboardScreen
 from sovtui.tui.screens.help import HelpScreen
+from sovtui.tui.textual_hacks import CrashHookApp
 from sovtui.tui.themes import ThemeLoad, load_themes
 
 if TYPE_CHECKING:
@@ -66,10 +67,9 @@ def _screen(module: str, name: str) -> Screen[Any]:
     return cast("Screen[Any]", screen_class())
 
 
-class SovtuiApp(App[None]):
+class SovtuiApp(CrashHookApp[None]):
     CSS_PATH = Path(__file__).with_name("sovtui.tcss")  # absolute: subclasses live elsewhere
     TITLE = "sovtui"
-    COMMANDS = App.COMMANDS | {SovtuiCommands}
     # One mode per capability, k9s-style; digits switch between them from anywhere.
     # The other screens (and the Docker, WebSocket and plotting code behind them) load the
     # first time they are opened, so they never delay the dashboard's first frame.
@@ -83,13 +83,37 @@ class SovtuiApp(App[None]):
         "bench": lambda: _screen("sovtui.tui.screens.bench", "BenchScreen"),
     }
     BINDINGS = [
-        Binding("q", "quit", "Quit"),
-        Binding("r", "refresh", "Refresh"),
-        Binding("question_mark", "help", "Help", key_display="?"),
-        Binding("1", "switch_mode('dashboard')", "Dashboard", show=False),
-        Binding("2", "switch_mode('cluster')", "Cluster", show=False),
-        Binding("3", "switch_mode('presets')", "Presets", show=False),
-        Binding("4", "switch_mode('bench')", "Bench", show=False),
+        Binding("q", "quit", "Quit", tooltip="Leave sovtui"),
+        Binding("r", "refresh", "Refresh", tooltip="Poll the Ray dashboard immediately"),
+        Binding("question_mark", "help", "Help", key_display="?", tooltip="Show every key binding"),
+        Binding(
+            "1",
+            "switch_mode('dashboard')",
+            "Dashboard",
+            show=False,
+            tooltip="Cluster totals, nodes and jobs",
+        ),
+        Binding(
+            "2",
+            "switch_mode('cluster')",
+            "Cluster",
+            show=False,
+            tooltip="Compose files and the project's containers",
+        ),
+        Binding(
+            "3",
+            "switch_mode('presets')",
+            "Presets",
+            show=False,
+            tooltip="Launch a preset workload from a form",
+        ),
+        Binding(
+            "4",
+            "switch_mode('bench')",
+            "Bench",
+            show=False,
+            tooltip="Sort and training benchmarks, live plots",
+        ),
     ]
 
     # repaint=False: the widgets that watch these repaint themselves; an App repaint would
@@ -187,8 +211,8 @@ class SovtuiApp(App[None]):
             markup=False,
         )
 
-    def _handle_exception(self, error: Exception) -> None:
-        """Textual's (private) hook for an exception nothing handled; the app then exits.
+    def crashed(self, error: Exception) -> None:
+        """An exception nothing handled; the app exits.
 
         Textual prints a Rich traceback with locals on exit (long, and it can quote cluster text
         raw): the traceback goes to a private file instead, and run_tui says where, exit 1.
@@ -196,8 +220,12 @@ class SovtuiApp(App[None]):
         if self.crash is None:
             self.crash = error
             self.crash_report = save_crash_report(error)
-        super()._handle_exception(error)
-        self._exit_renderables.clear()
+        self.drop_exit_traceback()
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        """The command palette: generated from the bindings (see palette), themes, Textual's."""
+        textual_commands = super().get_system_commands(screen)
+        return palette_commands(screen, self.sovtui_theme_names, self.use_theme, textual_commands)
 
     def get_default_screen(self) -> Screen[Any]:
         return DashboardScreen()
@@ -313,7 +341,7 @@ class SovtuiApp(App[None]):
     # -- actions ----------------------------------------------------------------------------
 
     async def action_cluster(self, action: str) -> None:
-        """Palette entries for Cluster-screen actions: go there, then run the action."""
+        """Palette entries for Cluster-screen keys from elsewhere: go there, then run it."""
         if self.current_mode != "cluster":
             await self.switch_mode("cluster")
         await self.screen.run_action(action)

@@ -1,68 +1,103 @@
-"""Command palette entries: every app action, the current screen's actions, every theme."""
+"""Command palette entries, generated from the key bindings: one declaration per action.
+
+A binding's description is the entry's title, its tooltip the help and its keys the key
+hint, so the footer, the help screen and the palette cannot drift apart. The App hands
+these to Textual's system-commands hook (App.get_system_commands), with every theme and
+Textual's own commands that sovtui does not already list.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import importlib
+from collections.abc import Callable, Iterable
 from functools import partial
-from typing import TYPE_CHECKING, cast
+from typing import Any
 
-from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.app import App, SystemCommand
+from textual.binding import Binding, BindingsMap
+from textual.dom import DOMNode
+from textual.screen import Screen
 
-if TYPE_CHECKING:
-    from sovtui.tui.app import SovtuiApp
+# Opening the palette from the palette, or Textual's ctrl+c hint, is no command.
+NOT_LISTED = frozenset({"command_palette", "help_quit"})
 
-# (title, help, action name on the app)
-APP_ACTIONS: tuple[tuple[str, str, str], ...] = (
-    ("Go to Dashboard", "Cluster totals, nodes and jobs (1)", "switch_mode('dashboard')"),
-    ("Go to Cluster", "Compose files and the project's containers (2)", "switch_mode('cluster')"),
-    ("Cluster: up", "Start a Ray cluster from a Compose file (u)", "cluster('up')"),
-    ("Cluster: add a worker", "Scale the Compose cluster up by one (+)", "cluster('scale(1)')"),
-    (
-        "Cluster: remove a worker",
-        "Scale the Compose cluster down by one (-)",
-        "cluster('scale(-1)')",
-    ),
-    ("Cluster: down", "Remove the cluster's containers and networks (d)", "cluster('down')"),
-    ("Cluster: container logs", "Last log lines of the selected container (l)", "cluster('logs')"),
-    (
-        "Cluster: refresh containers",
-        "Ask Docker now (r on the Cluster screen)",
-        "cluster('refresh_containers')",
-    ),
-    ("Go to Presets", "Launch a preset workload from a form (3)", "switch_mode('presets')"),
-    ("Go to Bench", "Sort and training benchmarks, live plots (4)", "switch_mode('bench')"),
-    ("Refresh now", "Poll the Ray dashboard immediately (r)", "refresh"),
-    ("Help", "Show every key binding (?)", "help"),
-    ("Focus nodes", "Move the cursor to the node table (n)", "focus_pane('nodes')"),
-    ("Focus jobs", "Move the cursor to the jobs table (j)", "focus_pane('jobs')"),
-    ("Quit", "Leave sovtui (q)", "quit"),
-)
+# (mode, title prefix, module, screen class): screens whose keys are offered from every
+# other screen too; the entry switches to the mode first (the App's `cluster` action).
+ELSEWHERE = (("cluster", "Cluster", "sovtui.tui.screens.cluster", "ClusterScreen"),)
 
 
-class SovtuiCommands(Provider):
-    def _entries(self) -> list[tuple[str, str, Callable[[], object]]]:
-        app = cast("SovtuiApp", self.app)
-        entries: list[tuple[str, str, Callable[[], object]]] = [
-            (title, help_text, partial(app.run_action, action))
-            for title, help_text, action in APP_ACTIONS
-        ]
-        # The screen the palette was opened on lists its own actions as PALETTE_ACTIONS.
-        screen = self.screen
-        for title, help_text, action in getattr(screen, "PALETTE_ACTIONS", ()):
-            entries.append((title, help_text, partial(screen.run_action, action)))
-        for name in sorted(app.sovtui_theme_names):
-            entries.append(
-                (f"Theme: {name}", "Switch the colour theme", partial(app.use_theme, name))
-            )
-        return entries
+def _help(binding: Binding, keys: Iterable[str]) -> str:
+    hint = ", ".join(keys)
+    return f"{binding.tooltip} ({hint})" if binding.tooltip else f"key {hint}"
 
-    async def discover(self) -> Hits:
-        for title, help_text, callback in self._entries():
-            yield DiscoveryHit(title, callback, help=help_text)
 
-    async def search(self, query: str) -> Hits:
-        matcher = self.matcher(query)
-        for title, help_text, callback in self._entries():
-            score = matcher.match(title)
-            if score > 0:
-                yield Hit(score, matcher.highlight(title), callback, help=help_text)
+def binding_commands(screen: Screen[Any]) -> list[SystemCommand]:
+    """One entry per action bound on `screen` or the app (with a description), and per key
+    the footer shows (a focused widget's too); disabled actions are left out."""
+    app = screen.app
+    found: dict[tuple[int, str], tuple[DOMNode, list[Binding]]] = {}
+    for node, binding, enabled, _tooltip in screen.active_bindings.values():
+        if not enabled or not binding.description or binding.action in NOT_LISTED:
+            continue
+        if not (binding.show or node is screen or node is app):
+            continue  # a focused widget's navigation keys (cursor, scrolling)
+        found.setdefault((id(node), binding.action), (node, []))[1].append(binding)
+    commands = []
+    for node, bindings in found.values():
+        bindings.sort(key=lambda binding: not binding.show)  # the footer's key names it
+        keys = list(dict.fromkeys(app.get_key_display(binding) for binding in bindings))
+        first = bindings[0]
+        run = partial(app.run_action, first.action, node)
+        commands.append(SystemCommand(first.description, _help(first, keys), run))
+    return commands
+
+
+def _mode_key(app: App[Any], screen: Screen[Any], mode: str) -> str | None:
+    for node, binding, _enabled, _tooltip in screen.active_bindings.values():
+        if node is app and binding.action == f"switch_mode({mode!r})":
+            return app.get_key_display(binding)
+    return None
+
+
+def elsewhere_commands(screen: Screen[Any]) -> list[SystemCommand]:
+    """The keys of the ELSEWHERE screens, offered from the others as "Cluster: Up"."""
+    app = screen.app
+    commands = []
+    for mode, prefix, module, name in ELSEWHERE:
+        screen_class = getattr(importlib.import_module(module), name)
+        if isinstance(screen, screen_class):
+            continue  # its own keys are listed as they are
+        mode_key = _mode_key(app, screen, mode)
+        seen: set[str] = set()
+        for bindings in BindingsMap(screen_class.BINDINGS).key_to_bindings.values():
+            for binding in bindings:
+                if not binding.description or binding.action in seen:
+                    continue
+                seen.add(binding.action)
+                key = app.get_key_display(binding)
+                keys = [f"{mode_key} then {key}" if mode_key else key]
+                run = partial(app.run_action, f"cluster({binding.action!r})")
+                title = f"{prefix}: {binding.description}"
+                commands.append(SystemCommand(title, _help(binding, keys), run))
+    return commands
+
+
+def theme_commands(names: Iterable[str], use_theme: Callable[[str], object]) -> list[SystemCommand]:
+    return [
+        SystemCommand(f"Theme: {name}", "Switch the colour theme", partial(use_theme, name))
+        for name in sorted(names)
+    ]
+
+
+def palette_commands(
+    screen: Screen[Any],
+    themes: Iterable[str],
+    use_theme: Callable[[str], object],
+    textual_commands: Iterable[SystemCommand],
+) -> list[SystemCommand]:
+    """Everything the palette lists on `screen`; Textual's own commands (Theme picker, Keys,
+    Screenshot...) unless sovtui already has an entry of that title (Quit)."""
+    ours = [*binding_commands(screen), *elsewhere_commands(screen)]
+    ours += theme_commands(themes, use_theme)
+    titles = {command.title for command in ours}
+    return ours + [command for command in textual_commands if command.title not in titles]

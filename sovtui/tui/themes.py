@@ -1,7 +1,7 @@
 """Colour themes: themes/*.yaml (and the user's) -> pydantic -> textual.theme.Theme.
 
 A broken file is reported and skipped; the app keeps the themes that loaded. Each file's
-verdict is remembered by its exact text (see validation_cache), so unchanged themes load
+verdict is remembered by its exact text (see settings.verdicts), so unchanged themes load
 without pydantic or YAML.
 """
 
@@ -11,14 +11,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sovtui.settings.validation_cache import ValidationCache
+from sovtui.settings.verdicts import Verdicts
 from sovtui.support import input_files, locations
 
 if TYPE_CHECKING:
     from textual.theme import Theme
 
 # Textual's colour parser takes part in validation: its install is part of the key.
-_CACHE = ValidationCache(
+_VERDICTS = Verdicts(
     "themes", [Path(__file__).with_name("theme_schema.py")], ("pydantic", "textual")
 )
 
@@ -49,8 +49,8 @@ def _read(path: Path) -> str:
 def theme_verdict(path: Path) -> dict[str, Any]:
     """{"theme": Theme keyword arguments} or {"error": why}, validated once per file text."""
     text = _read(path)
-    key = _CACHE.key(text)
-    verdict = _CACHE.get(key)
+    key = _VERDICTS.key(text)
+    verdict = _VERDICTS.get(key)
     if not isinstance(verdict, dict):
         from sovtui.tui.theme_schema import validate_theme_text  # pydantic: only for new files
 
@@ -58,7 +58,7 @@ def theme_verdict(path: Path) -> dict[str, Any]:
             verdict = {"theme": validate_theme_text(text)}
         except ValueError as exc:
             verdict = {"error": str(exc)}
-        _CACHE.put(key, verdict)
+        _VERDICTS.put(key, verdict)
     return verdict
 
 
@@ -77,16 +77,6 @@ def theme_files(folders: list[Path] | None = None) -> list[Path]:
     if folders is None:
         folders = [locations.shipped_themes_dir(), locations.user_themes_dir()]
     return [path for folder in folders if folder.is_dir() for path in sorted(folder.glob("*.yaml"))]
-
-
-def themes_cached(folders: list[Path] | None = None) -> bool:
-    """True when every theme file's verdict is already in the cache."""
-    try:
-        return all(
-            isinstance(_CACHE.get(_CACHE.key(_read(path))), dict) for path in theme_files(folders)
-        )
-    except (OSError, ValueError):
-        return False  # load_themes reports it
 
 
 def load_themes(folders: list[Path] | None = None) -> ThemeLoad:

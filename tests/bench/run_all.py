@@ -64,7 +64,7 @@ def bench_first_frame(repeats: int) -> list[Row]:
         user_file.parent.mkdir(parents=True)
         user_file.write_text("interval: 2.0\n")
         times: dict[str, list[tuple[float, float]]] = {"bare": [], **{k: [] for k in kinds}}
-        frame_seconds(bare, ENV)  # warm the OS file cache, and the validation cache
+        frame_seconds(bare, ENV)  # warm the OS file cache, and the remembered validation verdicts
         frame_seconds(ours, usual)
         for attempt in range(repeats):
             times["bare"].append(frame_seconds(bare, ENV))

@@ -90,7 +90,7 @@ def test_validated_settings_round_trip_into_the_dataclasses() -> None:
 
 
 def test_the_tui_command_exits_2_on_invalid_config_before_drawing(tmp_path: Path) -> None:
-    """`sovtui --config BAD`: the TUI path (validated ahead in a child) reports like status."""
+    """`sovtui --config BAD`: the TUI path reports like status."""
     import os
     import subprocess
     import sys

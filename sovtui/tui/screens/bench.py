@@ -40,9 +40,9 @@ from sovtui.ray_api.jobs import JobsApi
 from sovtui.ray_api.logs import LogTail
 from sovtui.ray_api.models import JobDetails
 from sovtui.tui.screens.bench_pick import PickBenchJob, bench_jobs
+from sovtui.tui.textual_hacks import SteadyFooter
 from sovtui.tui.widgets.bench_plot import BenchPlot, PlotData
 from sovtui.tui.widgets.bench_tables import PhaseBars, ResultsTable
-from sovtui.tui.widgets.footer import SteadyFooter
 from sovtui.tui.widgets.jobs_table import STATUS_STYLES
 from sovtui.tui.widgets.plain import plain
 
@@ -119,21 +119,11 @@ def scaled(lines: dict[str, list[tuple[float, float]]], scale: float) -> dict[st
 class BenchScreen(Screen[None]):
     CSS_PATH = "bench.tcss"  # this screen's styles load with it, not at start-up
     BINDINGS = [
-        Binding("s", "run_sort", "Sort bench"),
-        Binding("t", "run_train", "Train bench"),
-        Binding("w", "pick_job", "Watch job"),
-        Binding("c", "clear", "Clear"),
+        Binding("s", "run_sort", "Sort bench", tooltip="Launch sort-bench with small sizes"),
+        Binding("t", "run_train", "Train bench", tooltip="Launch train-bench with small sizes"),
+        Binding("w", "pick_job", "Watch job", tooltip="Follow a running sort or train job"),
+        Binding("c", "clear", "Clear", tooltip="Stop watching and clear the plots"),
     ]
-    PALETTE_ACTIONS = (
-        ("Bench: run the sort benchmark", "Launch sort-bench with small sizes (s)", "run_sort"),
-        (
-            "Bench: run the training benchmark",
-            "Launch train-bench with small sizes (t)",
-            "run_train",
-        ),
-        ("Bench: watch a job", "Follow a running sort or train job (w)", "pick_job"),
-        ("Bench: clear", "Stop watching and clear the plots (c)", "clear"),
-    )
 
     # job id -> everything that job reported so far
     series: reactive[dict[str, JobSeries]] = reactive(

@@ -32,8 +32,8 @@ from sovtui.support.extras import MissingExtra
 from sovtui.support.safe_text import visible
 from sovtui.tui.screens.cluster_modals import LogsScreen, UpRequest, UpScreen
 from sovtui.tui.screens.confirm import ConfirmScreen
+from sovtui.tui.textual_hacks import SteadyFooter
 from sovtui.tui.widgets.container_table import ContainerTable
-from sovtui.tui.widgets.footer import SteadyFooter
 from sovtui.tui.widgets.plain import plain
 
 if TYPE_CHECKING:
@@ -131,12 +131,24 @@ def _down(driver: ClusterDriver) -> OpResult:
 class ClusterScreen(Screen[None]):
     CSS_PATH = "cluster.tcss"  # this screen's styles load with it, not at start-up
     BINDINGS = [
-        Binding("u", "up", "Up"),
-        Binding("plus,equals_sign", "scale(1)", "+1 worker", key_display="+"),
-        Binding("minus", "scale(-1)", "-1 worker", key_display="-"),
-        Binding("d", "down", "Down"),
-        Binding("l", "logs", "Logs"),
-        Binding("r", "refresh_containers", "Refresh"),
+        Binding("u", "up", "Up", tooltip="Start a Ray cluster from a Compose file"),
+        Binding(
+            "plus,equals_sign",
+            "scale(1)",
+            "+1 worker",
+            key_display="+",
+            tooltip="Scale the Compose cluster up by one",
+        ),
+        Binding(
+            "minus",
+            "scale(-1)",
+            "-1 worker",
+            key_display="-",
+            tooltip="Scale the Compose cluster down by one",
+        ),
+        Binding("d", "down", "Down", tooltip="Remove the cluster's containers and networks"),
+        Binding("l", "logs", "Logs", tooltip="Last log lines of the selected container"),
+        Binding("r", "refresh_containers", "Refresh", tooltip="Ask Docker now"),
     ]
 
     problem: reactive[str | None] = reactive(None)  # why Compose features are off

@@ -13,8 +13,8 @@ from textual.widgets import Header
 
 from sovtui.monitor.link_state import LinkState
 from sovtui.ray_api.snapshot import ClusterSnapshot
+from sovtui.tui.textual_hacks import SteadyFooter
 from sovtui.tui.widgets.connection_banner import ConnectionBanner
-from sovtui.tui.widgets.footer import SteadyFooter
 from sovtui.tui.widgets.history_plot import HistoryPlot
 from sovtui.tui.widgets.jobs_table import JobsTable
 from sovtui.tui.widgets.node_table import NodeTable
@@ -26,14 +26,19 @@ if TYPE_CHECKING:
 
 class DashboardScreen(Screen[None]):
     BINDINGS = [
-        Binding("tab", "next_pane", "Next pane"),
-        Binding("shift+tab", "previous_pane", "Prev pane", show=False),
-        Binding("n", "focus_nodes", "Nodes", show=False),
-        Binding("j", "focus_jobs", "Jobs", show=False),
+        Binding("tab", "next_pane", "Next pane", tooltip="Move the cursor to the next table"),
+        Binding(
+            "shift+tab",
+            "previous_pane",
+            "Prev pane",
+            show=False,
+            tooltip="Move the cursor to the previous table",
+        ),
+        Binding(
+            "n", "focus_nodes", "Nodes", show=False, tooltip="Move the cursor to the node table"
+        ),
+        Binding("j", "focus_jobs", "Jobs", show=False, tooltip="Move the cursor to the jobs table"),
     ]
-    PALETTE_ACTIONS = (
-        ("Open the selected job", "Status, live log, stop and delete (enter on a job)", "open_job"),
-    )
 
     def __init__(self) -> None:
         super().__init__()
@@ -128,13 +133,6 @@ class DashboardScreen(Screen[None]):
     def _job_chosen(self, event: JobsTable.RowSelected) -> None:
         if event.data_table is self.query_one(JobsTable) and event.row_key.value is not None:
             self._open(event.row_key.value)
-
-    def action_open_job(self) -> None:
-        job_id = self.query_one(JobsTable).cursor_key()
-        if job_id is None:
-            self.notify("no job selected", severity="warning")
-            return
-        self._open(job_id)
 
     def _open(self, job_id: str) -> None:
         snapshot = self.sovtui.snapshot

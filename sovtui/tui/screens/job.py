@@ -30,7 +30,7 @@ from sovtui.support import locations
 from sovtui.support.formatting import job_duration, job_start
 from sovtui.support.safe_text import visible
 from sovtui.tui.screens.confirm import ConfirmScreen
-from sovtui.tui.widgets.footer import SteadyFooter
+from sovtui.tui.textual_hacks import SteadyFooter
 from sovtui.tui.widgets.jobs_table import STATUS_STYLES
 from sovtui.tui.widgets.plain import plain
 from sovtui.tui.widgets.search_log import DEFAULT_MAX_LINES, SearchLog
@@ -115,25 +115,38 @@ def log_file_name(job_id: str, now: float) -> str:
 class JobScreen(Screen[None]):
     CSS_PATH = "job.tcss"  # this screen's styles load with it, not at start-up
     BINDINGS = [
-        Binding("escape", "back", "Back"),
-        Binding("slash", "search", "Search", key_display="/"),
-        Binding("n", "next_match", "Next"),
-        Binding("N", "previous_match", "Prev", show=False),
-        Binding("s", "stop", "Stop"),
-        Binding("x", "delete", "Delete"),
-        Binding("end", "follow", "Follow", show=False),
-        Binding("w", "save_log", "Save log"),
+        Binding("escape", "back", "Back", tooltip="Return to the dashboard"),
+        Binding(
+            "slash",
+            "search",
+            "Search",
+            key_display="/",
+            tooltip="Highlight matches in the log and jump to the first",
+        ),
+        Binding("n", "next_match", "Next", tooltip="Jump to the next line that matches"),
+        Binding(
+            "N",
+            "previous_match",
+            "Prev",
+            show=False,
+            tooltip="Jump to the previous line that matches",
+        ),
+        Binding("s", "stop", "Stop", tooltip="Ask Ray to stop this job, after a confirmation"),
+        Binding(
+            "x",
+            "delete",
+            "Delete",
+            tooltip="Delete this finished job and its log, after a confirmation",
+        ),
+        Binding(
+            "end",
+            "follow",
+            "Follow",
+            show=False,
+            tooltip="Clear the search and follow new lines",
+        ),
+        Binding("w", "save_log", "Save log", tooltip="Write the whole log to a file"),
     ]
-    PALETTE_ACTIONS = (
-        ("Job: search the log", "Highlight matches and jump to the first (/)", "search"),
-        ("Job: next match", "Jump to the next line that matches (n)", "next_match"),
-        ("Job: previous match", "Jump to the previous line that matches (N)", "previous_match"),
-        ("Job: stop", "Ask Ray to stop this job, after a confirmation (s)", "stop"),
-        ("Job: delete", "Delete this finished job and its log, after a confirmation (x)", "delete"),
-        ("Job: follow the log end", "Clear the search and follow new lines (end)", "follow"),
-        ("Job: save the whole log", "Write the whole log to a file (w)", "save_log"),
-        ("Job: back", "Return to the dashboard (escape)", "back"),
-    )
     # `w` writes whatever size the log has up to this; past it, nothing is kept and it says so.
     save_max_bytes = LOG_SAVE_MAX_BYTES
 

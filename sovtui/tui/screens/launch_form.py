@@ -49,13 +49,14 @@ def param_widget(param: Param) -> Widget:
 class LaunchForm(ModalScreen[Launched | None]):
     CSS_PATH = "presets.tcss"  # this screen's styles load with it, not at start-up
     BINDINGS = [
-        Binding("ctrl+s", "submit", "Launch"),
-        Binding("escape", "cancel", "Cancel"),
+        Binding(
+            "ctrl+s",
+            "submit",
+            "Launch",
+            tooltip="Submit the job when every field is valid (enter in a field does too)",
+        ),
+        Binding("escape", "cancel", "Cancel", tooltip="Close the form without launching"),
     ]
-    PALETTE_ACTIONS = (
-        ("Form: launch", "Submit the job when every field is valid (enter, ctrl+s)", "submit"),
-        ("Form: cancel", "Close the form without launching (escape)", "cancel"),
-    )
 
     def __init__(self, preset: Preset) -> None:
         super().__init__()

@@ -19,7 +19,7 @@ from sovtui.presets.loader import LoadFailure, LoadResult
 from sovtui.presets.models import Preset
 from sovtui.presets.search import filter_presets
 from sovtui.tui.screens.launch_form import LaunchForm
-from sovtui.tui.widgets.footer import SteadyFooter
+from sovtui.tui.textual_hacks import SteadyFooter
 from sovtui.tui.widgets.plain import plain
 
 if TYPE_CHECKING:
@@ -55,18 +55,20 @@ class PresetsScreen(Screen[None]):
     CSS_PATH = "presets.tcss"  # this screen's styles load with it, not at start-up
     BINDINGS = [
         # priority: the filter Input would otherwise take enter (and hide it from the footer)
-        Binding("enter", "launch", "Launch", priority=True),
-        Binding("slash", "focus_filter", "Filter", key_display="/"),
+        Binding(
+            "enter",
+            "launch",
+            "Launch",
+            priority=True,
+            tooltip="Open the highlighted preset's parameter form",
+        ),
+        Binding(
+            "slash", "focus_filter", "Filter", key_display="/", tooltip="Type to filter the list"
+        ),
         Binding("down", "focus_list", "List", show=False),
         Binding("escape", "clear_filter", "Clear filter", show=False),
-        Binding("ctrl+r", "reload", "Reload"),
+        Binding("ctrl+r", "reload", "Reload", tooltip="Read the preset folders again"),
     ]
-    # (title, help, action on this screen) for the command palette
-    PALETTE_ACTIONS = (
-        ("Presets: launch the highlighted preset", "Open its parameter form (enter)", "launch"),
-        ("Presets: filter", "Type to filter the list (/)", "focus_filter"),
-        ("Presets: reload files", "Read the preset folders again (ctrl+r)", "reload"),
-    )
 
     def __init__(self) -> None:
         super().__init__()

@@ -38,7 +38,9 @@ def job_row(job: JobDetails, now: float) -> tuple[object, ...]:
 
 class JobsTable(LiveTable):
     BORDER_TITLE = "Jobs"
-    BINDINGS = [Binding("enter", "select_cursor", "Open job")]
+    BINDINGS = [
+        Binding("enter", "select_cursor", "Open job", tooltip="Status, live log, stop and delete")
+    ]
 
     def __init__(self, clock: Callable[[], float], **kwargs: object) -> None:
         super().__init__(**kwargs)

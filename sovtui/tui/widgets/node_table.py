@@ -5,11 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from textual import events
-from textual.widgets import DataTable
-
 from sovtui.ray_api.snapshot import NodeView
 from sovtui.support.formatting import human_bytes, percent
+from sovtui.tui.textual_hacks import RemeasuringDataTable
 from sovtui.tui.widgets.plain import cell
 
 COLUMNS = ("Node", "IP", "Role", "State", "CPUs", "CPU%", "Memory", "Obj store", "GPUs")
@@ -34,12 +32,8 @@ def node_row(node: NodeView) -> tuple[str, ...]:
     )
 
 
-class LiveTable(DataTable[Any]):
-    """A DataTable whose rows are replaced every poll.
-
-    DataTable measures new rows on idle but keeps rows rendered before that in its line
-    cache, so an unfocused table kept header-wide columns. Drop the cache once measured.
-    """
+class LiveTable(RemeasuringDataTable):
+    """A DataTable whose rows are replaced every poll (and whose columns widen to fit)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -51,16 +45,6 @@ class LiveTable(DataTable[Any]):
         if title != self._shown_title:
             self._shown_title = title
             self.border_title = title
-
-    async def _on_idle(self, event: events.Idle) -> None:
-        measuring = bool(self._require_update_dimensions or self._updated_cells)
-        widths = [column.content_width for column in self.columns.values()]
-        await super()._on_idle(event)
-        # Only a change of column widths makes cached lines wrong; changed cells refresh
-        # themselves. Redrawing the whole table every poll was the idle dashboard's top cost.
-        if measuring and widths != [column.content_width for column in self.columns.values()]:
-            self._clear_caches()
-            self.refresh()
 
 
 class NodeTable(LiveTable):

@@ -18,6 +18,7 @@ from textual.geometry import Size
 from textual.widgets import Log
 
 from sovtui.support.safe_text import log_lines
+from sovtui.tui.textual_hacks import forget_rendered_lines, log_line_store
 
 DEFAULT_MAX_LINES = 50_000
 
@@ -57,10 +58,10 @@ class SearchLog(Log):
     @property
     def all_lines(self) -> Sequence[str]:
         """The log lines kept (the "not shown" line excluded)."""
-        return self._lines[self._first_kept :]
+        return self.lines[self._first_kept :]
 
     def tail(self, count: int) -> list[str]:
-        return list(self._lines[max(self._first_kept, len(self._lines) - count) :])
+        return list(self.lines[max(self._first_kept, len(self.lines) - count) :])
 
     def add_lines(self, lines: list[str], *, skipped: int = 0) -> None:
         """Append `lines`; `skipped` earlier lines were left out by the caller."""
@@ -69,25 +70,26 @@ class SearchLog(Log):
             skipped += len(lines) - self.keep
             lines = lines[-self.keep :]
         lines = log_lines(lines)
-        start = len(self._lines)
+        start = len(self.lines)
         pattern = self._pattern
         if pattern is not None:
             self.matches.extend(start + i for i, line in enumerate(lines) if pattern.search(line))
         self.write_lines(lines)
-        excess = len(self._lines) - self._first_kept - self.keep
+        excess = len(self.lines) - self._first_kept - self.keep
         if excess > 0 or skipped:
             self._drop_oldest(max(0, excess), skipped)
 
     def _drop_oldest(self, count: int, skipped: int) -> None:
         had_line = bool(self.hidden)
         start = self._first_kept
-        del self._lines[start : start + count]
+        store = log_line_store(self)
+        del store[start : start + count]
         self.hidden += count + skipped
         if had_line:
-            self._lines[0] = hidden_line(self.hidden)
+            store[0] = hidden_line(self.hidden)
             shift = count
         else:
-            self._lines.insert(0, hidden_line(self.hidden))
+            store.insert(0, hidden_line(self.hidden))
             shift = count - 1
         if shift:
             before = len(self.matches)
@@ -95,14 +97,14 @@ class SearchLog(Log):
             self.current = max(-1, self.current - (before - len(self.matches)))
             if not self.auto_scroll:  # keep the lines being read in place
                 self.scroll_to(y=max(0, self.scroll_y - shift), animate=False)
-        self._render_line_cache.clear()
-        self.virtual_size = Size(self.virtual_size.width, len(self._lines))
+        forget_rendered_lines(self)
+        self.virtual_size = Size(self.virtual_size.width, len(store))
         self.refresh()
 
     def release(self) -> None:
         """Free the lines now (a dismissed screen may live on until the cyclic GC runs)."""
-        self._lines = []
-        self._render_line_cache.clear()
+        log_line_store(self).clear()
+        forget_rendered_lines(self)
         self.matches = []
         self.hidden = self.total = 0
 
@@ -120,13 +122,13 @@ class SearchLog(Log):
         self.highlighter = MatchHighlighter(pattern)
         first = self._first_kept
         self.matches = (
-            [y for y in range(first, len(self._lines)) if pattern.search(self._lines[y])]
+            [y for y in range(first, len(self.lines)) if pattern.search(self.lines[y])]
             if pattern
             else []
         )
         self.current = -1
         self.auto_scroll = pattern is None
-        self._render_line_cache.clear()
+        forget_rendered_lines(self)
         self.refresh()
         if pattern is None:
             self.scroll_end(animate=False)

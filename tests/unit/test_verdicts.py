@@ -141,7 +141,7 @@ def test_the_cache_is_keyed_by_a_digest_and_does_not_grow_with_the_config(
 
 
 def test_the_cache_keeps_only_the_newest_entries(tmp_path: Path, cache_home: Path) -> None:
-    from sovtui.settings.validation_cache import ENTRY_LIMIT
+    from sovtui.settings.verdicts import ENTRY_LIMIT
 
     user = tmp_path / "sovtui.yaml"
     for history in range(10, 10 + ENTRY_LIMIT + 5):
@@ -153,7 +153,7 @@ def test_the_cache_keeps_only_the_newest_entries(tmp_path: Path, cache_home: Pat
 
 
 def test_an_oversized_cache_file_is_ignored_and_replaced(tmp_path: Path, cache_home: Path) -> None:
-    from sovtui.settings.validation_cache import MAX_FILE_BYTES
+    from sovtui.settings.verdicts import MAX_FILE_BYTES
 
     cache_home.mkdir(parents=True)
     cache = cache_home / "validated-settings.json"

@@ -1,4 +1,4 @@
-"""Remember validation results by a digest of the exact inputs they were computed from.
+"""Validation verdicts, remembered by a digest of the exact inputs they were computed from.
 
 Validating settings and themes with pydantic means importing pydantic (and YAML) first: about
 80 ms, most of a start-up's own cost. Validation is a pure function of the source text and
@@ -49,8 +49,8 @@ def _install_fingerprint(package: str) -> str:
     return _file_fingerprint(spec.origin)
 
 
-class ValidationCache:
-    """One JSON file of key -> validated value, newest last."""
+class Verdicts:
+    """One JSON file of key -> validated value (the verdict), newest last."""
 
     def __init__(
         self, name: str, schema_files: Sequence[Path], packages: Sequence[str] = ("pydantic",)
