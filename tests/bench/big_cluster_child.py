@@ -17,7 +17,7 @@ import psutil
 from sovtui.settings.model import Settings
 from sovtui.tui.app import SovtuiApp
 from tests.conftest import recorded_connection
-from tests.recorded import RAY_260, RecordedRay, replicated_summary
+from tests.support.recorded_ray import RAY_260, RecordedRay, replicated_summary
 
 
 class Measured(SovtuiApp):

@@ -17,9 +17,9 @@ import pytest
 
 from sovtui.cluster.embedded_head import EmbeddedHeadError, ray_executable
 from sovtui.cluster.ports import free_port
-from tests.conftest import need_real
-from tests.integration.head_processes import alive, process_tree, processes_of, wait_gone
-from tests.integration.sovtui_terminal import FOOTER_MARK, SovtuiTerminal
+from tests.support.must_run import need_real
+from tests.support.head_processes import alive, process_tree, processes_of, wait_gone
+from tests.support.sovtui_terminal import FOOTER_MARK, SovtuiTerminal
 
 pytestmark = pytest.mark.ray
 
