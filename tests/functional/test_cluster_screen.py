@@ -24,6 +24,8 @@ from sovtui.tui.screens.cluster import ClusterScreen
 from sovtui.tui.screens.cluster_modals import LogsScreen, UpScreen
 from sovtui.tui.screens.dashboard import DashboardScreen
 from sovtui.tui.widgets.container_table import ContainerTable
+from tests.support import waiting
+from tests.support.app_factory import AppFactory
 from tests.support.docker_env import (
     CPU_FILE,
     cluster_env,
@@ -33,9 +35,7 @@ from tests.support.docker_env import (
     new_project,
     purge,
 )
-from tests.support.app_factory import AppFactory
 from tests.support.tokens import no_token
-from tests.support import waiting
 
 
 def unreachable_connection() -> Connection:

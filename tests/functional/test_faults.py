@@ -64,9 +64,7 @@ async def test_html_answer_is_reported_not_fatal(
         assert app.is_running
 
 
-async def test_garbage_json_is_reported(
-    recorded_ray: RecordedRay, app_factory: AppFactory
-) -> None:
+async def test_garbage_json_is_reported(recorded_ray: RecordedRay, app_factory: AppFactory) -> None:
     recorded_ray.failing = lambda request: httpx.Response(
         200, content=b"\x00\xffgarbage", headers={"content-type": "application/json"}
     )
@@ -77,9 +75,7 @@ async def test_garbage_json_is_reported(
         assert "not JSON" in banner_text(app)
 
 
-async def test_404_is_reported(
-    recorded_ray: RecordedRay, app_factory: AppFactory
-) -> None:
+async def test_404_is_reported(recorded_ray: RecordedRay, app_factory: AppFactory) -> None:
     recorded_ray.failing = lambda request: httpx.Response(404, text="Not Found")
     app = app_factory()
     async with app.run_test() as pilot:

@@ -37,7 +37,10 @@ def presets_listed(app: SovtuiApp) -> bool:
 
 def form_focused(app: SovtuiApp) -> bool:
     """A launch form is up, and one of its fields has the focus."""
-    return isinstance(app.screen, LaunchForm) and app.focused in app.screen.query("*")
+    focused = app.focused
+    return (
+        isinstance(app.screen, LaunchForm) and focused is not None and focused.screen is app.screen
+    )
 
 
 class PostRecorder(RecordedRay):

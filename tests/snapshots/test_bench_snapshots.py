@@ -1,6 +1,6 @@
 """Snapshot tests of the Bench screen on benchmark jobs recorded from a real Ray 2.60 head
-(tests/recording/record_bench_responses.py: their details and driver logs, SOVTUI_METRIC lines included),
-with a frozen clock."""
+(tests/recording/record_bench_responses.py: their details and driver logs, SOVTUI_METRIC lines
+included), with a frozen clock."""
 
 from __future__ import annotations
 

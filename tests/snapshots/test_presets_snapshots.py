@@ -1,6 +1,6 @@
 """Snapshot tests of the Presets screen, the launch form and the job screen, on answers recorded
-from a real Ray 2.60 head (tests/recording/record_ray_responses.py, tests/recording/record_job_responses.py) with a
-frozen clock."""
+from a real Ray 2.60 head (tests/recording/record_ray_responses.py and record_job_responses.py)
+with a frozen clock."""
 
 from __future__ import annotations
 
@@ -106,12 +106,16 @@ def test_job_screen(
 
 
 def presets_listed(app: object) -> bool:
-    return isinstance(app, SovtuiApp) and isinstance(app.screen, PresetsScreen) and bool(
-        app.screen.query_one(OptionList).option_count
+    return (
+        isinstance(app, SovtuiApp)
+        and isinstance(app.screen, PresetsScreen)
+        and bool(app.screen.query_one(OptionList).option_count)
     )
 
 
 def form_errors(app: object) -> bool:
-    return isinstance(app, SovtuiApp) and isinstance(app.screen, LaunchForm) and bool(
-        app.screen.errors
+    return (
+        isinstance(app, SovtuiApp)
+        and isinstance(app.screen, LaunchForm)
+        and bool(app.screen.errors)
     )

@@ -6,7 +6,7 @@ When the way the App receives its services changes, `make_app` is the function t
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, TypedDict, TypeVar, Unpack
+from typing import TYPE_CHECKING, TypedDict, Unpack
 
 from sovtui.cluster.connect import Connection
 from sovtui.settings.model import Settings
@@ -17,8 +17,6 @@ from tests.support.recorded_ray import RecordedRay, recorded_connection
 if TYPE_CHECKING:
     from sovtui.presets.loader import LoadResult
     from sovtui.tui.themes import ThemeLoad
-
-App = TypeVar("App", bound=SovtuiApp)
 
 
 class AppOptions(TypedDict, total=False):
@@ -39,9 +37,9 @@ def make_app(
     settings: Settings | None = None,
     *,
     recorded: RecordedRay | None = None,
-    app_class: type[App] = SovtuiApp,  # type: ignore[assignment]
+    app_class: type[SovtuiApp] = SovtuiApp,
     **options: Unpack[AppOptions],
-) -> App:
+) -> SovtuiApp:
     """A `SovtuiApp` (or `app_class`) as the CLI would build it.
 
     Without a connection it watches the recorded Ray 2.60 answers (`recorded`, else a fresh
@@ -69,5 +67,4 @@ class AppFactory:
     ) -> SovtuiApp:
         if connection is None and recorded is None:
             recorded = self.recorded
-        app: SovtuiApp = make_app(connection, settings, recorded=recorded, **options)
-        return app
+        return make_app(connection, settings, recorded=recorded, **options)

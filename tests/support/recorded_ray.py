@@ -1,4 +1,5 @@
-"""Serve responses recorded from a real Ray 2.60 head (tests/recording/record_ray_responses.py) over httpx."""
+"""Serve responses recorded from a real Ray 2.60 head over httpx (the scripts in tests/recording
+record them)."""
 
 from __future__ import annotations
 
@@ -17,8 +18,8 @@ from tests.support.tokens import no_token
 RECORDED = Path(__file__).resolve().parents[1] / "data" / "recorded"
 RAY_260 = RECORDED / "ray-2.60.0"
 RAY_260_V2 = RECORDED / "ray-2.60.0-autoscaler-v2"
-# One job's details and driver log per file (tests/recording/record_job_responses.py); index.json names
-# the succeeded and the failed one.
+# One job's details and driver log per file (tests/recording/record_job_responses.py);
+# index.json names the succeeded and the failed one.
 RAY_260_JOBS = RECORDED / "ray-2.60.0-jobs"
 # A small sort-bench and train-bench job, baselines and scaling included
 # (tests/recording/record_bench_responses.py); index.json names them "sort" and "train".

@@ -112,3 +112,13 @@ def describe(condition: Callable[[], object]) -> str:
             depth -= 1
     return " ".join(text.split())
 
+
+def wait_until(
+    condition: Callable[[], object], timeout: float, what: str, step: float = 0.1
+) -> None:
+    """Outside an app (processes, files): poll `condition` every `step` until it is true."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout:g} s waiting for {what}")
+        time.sleep(step)
