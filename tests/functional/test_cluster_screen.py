@@ -72,14 +72,16 @@ def progress_text(screen: ClusterScreen) -> str:
 async def wait_for(
     pilot: Pilot[Any], condition: Callable[[], bool], seconds: float, what: str
 ) -> None:
-    """Waits as tests/support does, and on a timeout shows the driver's progress and notes."""
+    """Waits as tests/support does, and on a timeout shows the driver's progress and notes.
+
+    Docker changes state in seconds: a check every 0.25 s leaves the CPU to the engine."""
 
     def details() -> str:
         screen = pilot.app.screen
         shown = progress_text(screen) if isinstance(screen, ClusterScreen) else ""
         return f"{shown}\n{notes(pilot.app)}"  # type: ignore[arg-type]
 
-    await waiting.wait_for(pilot, condition, seconds, what=what, details=details)
+    await waiting.wait_for(pilot, condition, seconds, what=what, details=details, every=0.25)
 
 
 def running(screen: ClusterScreen, service: str) -> int:

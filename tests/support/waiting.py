@@ -7,6 +7,7 @@ at least one 20 ms slice), and fails after its timeout with a message naming wha
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 import time
 from collections.abc import Callable
@@ -27,10 +28,12 @@ async def wait_for(
     *,
     what: str | None = None,
     details: Callable[[], str] | None = None,
+    every: float = 0.0,
 ) -> None:
     """Pause until `condition()` is true; fail the test after `timeout` seconds.
 
     The failure names `what` (else the condition's source) and adds `details()` if given.
+    `every` spaces out the checks of a costly condition (one that asks Docker, say).
     """
     deadline = time.monotonic() + timeout
     while not condition():
@@ -40,6 +43,8 @@ async def wait_for(
             if details is not None:
                 message += f"\n{details()}"
             raise AssertionError(message)
+        if every:
+            await asyncio.sleep(every)  # a polling period, not a wait: the condition decides
         await pilot.pause()
 
 
