@@ -1,4 +1,5 @@
-"""Shared fixtures: isolated XDG dirs, a fixed time zone, recorded Ray answers, a real Ray head."""
+"""Shared fixtures: isolated XDG dirs, a fixed time zone, recorded Ray answers, a real Ray head,
+the app factory. Helpers live in tests/support."""
 
 from __future__ import annotations
 
@@ -9,15 +10,14 @@ from pathlib import Path
 
 import pytest
 
-from sovtui.cluster.connect import MODE_ATTACHED, MODE_EMBEDDED, Connection
+from sovtui.cluster.connect import MODE_EMBEDDED, Connection
 from sovtui.cluster.embedded_head import EmbeddedHead, EmbeddedHeadError, start_embedded_head
-from sovtui.ray_api.auth import TokenLookup, explicit_token
+from sovtui.ray_api.auth import explicit_token
 from sovtui.ray_api.client import DashboardClient
 from sovtui.settings.model import EmbeddedHeadSettings, Settings
-from tests.recorded import RAY_260, RecordedRay
-
-IN_CI = os.environ.get("CI", "").lower() == "true"
-FROZEN_NOW = 1795315000.0  # a moment just after the recordings were taken
+from tests.support.app_factory import AppFactory
+from tests.support.must_run import need_real
+from tests.support.recorded_ray import RAY_260, RecordedRay
 
 os.environ["TZ"] = "UTC"
 time.tzset()
@@ -51,27 +51,15 @@ def isolated_dirs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         yield home
 
 
-def no_token() -> TokenLookup:
-    return TokenLookup(None, None, ("$RAY_AUTH_TOKEN", "$RAY_AUTH_TOKEN_PATH", "~/.ray/auth_token"))
-
-
 @pytest.fixture
 def recorded_ray() -> RecordedRay:
     return RecordedRay(RAY_260)
 
 
-def recorded_connection(recorded: RecordedRay, clock: float = FROZEN_NOW) -> Connection:
-    client = DashboardClient(
-        "http://127.0.0.1:8265", no_token(), transport=recorded.transport(), clock=lambda: clock
-    )
-    return Connection(client, MODE_ATTACHED, "--address")
-
-
-def need_real(reason: str) -> None:
-    """Skip outside CI; fail under CI=true, where nothing may be skipped."""
-    if IN_CI:
-        pytest.fail(f"{reason} (CI=true: this test must run)")
-    pytest.skip(reason)
+@pytest.fixture
+def app_factory(recorded_ray: RecordedRay) -> AppFactory:
+    """Builds the app under test (tests/support/app_factory.py): the recorded answers by default."""
+    return AppFactory(recorded_ray)
 
 
 @pytest.fixture(scope="session")

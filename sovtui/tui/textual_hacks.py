@@ -98,6 +98,8 @@ class SteadyFooter(Footer):
         return bindings, self.compact, self.show_command_palette
 
     async def recompose(self) -> None:
+        if not self.is_attached:  # queued before its screen went away (Textual's own guard)
+            return
         showing = self._showing()
         if self.children and showing == self._shown:
             return

@@ -26,7 +26,7 @@ from sovtui.recorder import query, store
 from sovtui.recorder.identity import Target
 from sovtui.recorder.writer import RecordingCore
 from sovtui.settings.model import HistorySettings
-from tests.recorder_data import job, snapshot
+from tests.support.recorder_data import job, snapshot
 
 T0 = 1_795_315_200.0
 MB = 1_000_000

@@ -16,8 +16,9 @@ import psutil
 
 from sovtui.settings.model import Settings
 from sovtui.tui.app import SovtuiApp
-from tests.conftest import recorded_connection
-from tests.recorded import RAY_260, RecordedRay, replicated_summary
+from tests.support.app_factory import make_app
+from tests.support.recorded_ray import RAY_260, RecordedRay, replicated_summary
+from tests.support.waiting import wait_for
 
 
 class Measured(SovtuiApp):
@@ -46,7 +47,8 @@ async def main(nodes: int, polls: int) -> dict[str, object]:
     recorded.override["/nodes"] = lambda request: httpx.Response(
         200, content=body, headers={"content-type": "application/json"}
     )
-    app = Measured(recorded_connection(recorded), Settings(interval=3600))
+    app = make_app(settings=Settings(interval=3600), recorded=recorded, app_class=Measured)
+    assert isinstance(app, Measured)
     worst_stall = 0.0
     async with app.run_test(size=(160, 50)) as pilot:
 
@@ -57,14 +59,16 @@ async def main(nodes: int, polls: int) -> dict[str, object]:
                 await asyncio.sleep(0.005)
                 worst_stall = max(worst_stall, time.perf_counter() - before - 0.005)
 
-        while not app.poll_times:  # first poll: builds the 1000 rows
-            await pilot.pause(0.05)
+        await wait_for(pilot, lambda: app.poll_times, 120)  # first poll: builds the 1000 rows
         watcher = asyncio.create_task(watch_loop())
         for _ in range(polls):
             count = len(app.poll_times)
             app.poll_now()
-            while len(app.poll_times) == count:
-                await pilot.pause(0.01)
+
+            def polled(count: int = count) -> bool:
+                return len(app.poll_times) > count
+
+            await wait_for(pilot, polled, 120)
         watcher.cancel()
         rows = app.screen.query_one("#nodes").row_count  # type: ignore[attr-defined]
     return {

@@ -15,7 +15,7 @@ import sys
 import time
 from typing import Any
 
-from tests.recorded import RECORDED
+from tests.support.recorded_ray import RECORDED
 
 EXPLORER = RECORDED / "ray-2.60.0-explorer"
 CASES = {"tasks": ("tasks", "Task", 100_000), "actors": ("actors_detail", "Actor", 10_000)}

@@ -67,6 +67,12 @@ def rss_mb() -> tuple[float, float]:
     return int(fields["VmRSS"].split()[0]) / 1024, int(fields["VmHWM"].split()[0]) / 1024
 
 
+def job_log_read(app: Any) -> bool:
+    from sovtui.tui.screens.job import JobScreen
+
+    return isinstance(app.screen, JobScreen) and app.screen.log_ended
+
+
 async def measure(port: int, opens: int) -> None:
     from textual.widgets import Log
 
@@ -74,26 +80,28 @@ async def measure(port: int, opens: int) -> None:
     from sovtui.ray_api.auth import TokenLookup
     from sovtui.ray_api.client import DashboardClient
     from sovtui.settings.model import Settings
-    from sovtui.tui.app import SovtuiApp
     from sovtui.tui.screens.job import JobScreen
+    from tests.support.app_factory import make_app
+    from tests.support.waiting import idle, wait_for
 
     token = TokenLookup(None, None, ())
     client = DashboardClient(f"http://127.0.0.1:{port}", token, timeout=120)
-    app = SovtuiApp(Connection(client, MODE_ATTACHED, "--address"), Settings(), poll=False)
+    app = make_app(Connection(client, MODE_ATTACHED, "--address"), Settings(), poll=False)
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.pause(0.5)
+        await wait_for(pilot, lambda: app.painted)
+        await idle(pilot)
         print(f"start: RSS {rss_mb()[0]:.0f} MB", flush=True)
         for attempt in range(1, opens + 1):
             started = time.monotonic()
             screen = JobScreen(JOB_ID)
             await app.push_screen(screen)
-            while not screen.log_ended:
-                await pilot.pause(0.1)
-            await pilot.pause(0.3)
+            await wait_for(pilot, lambda: job_log_read(app), 900)
+            await idle(pilot)
             seconds = time.monotonic() - started
             shown = len(screen.query_one(Log).lines)
             app.pop_screen()
-            await pilot.pause(0.3)
+            await wait_for(pilot, lambda: not isinstance(app.screen, JobScreen))
+            await idle(pilot)
             del screen
             gc.collect()
             rss, peak = rss_mb()

@@ -20,7 +20,7 @@ import time
 
 from sovtui.cluster.ssh.tunnel import http_probe, tunnel_to
 from sovtui.settings.model import SshSettings
-from tests.sshd import GOOD_HOST, PrivateSshd
+from tests.support.sshd import GOOD_HOST, PrivateSshd
 
 
 class _Healthz(http.server.BaseHTTPRequestHandler):

@@ -14,11 +14,11 @@ from sovtui.cluster.connect import Connection
 from sovtui.presets.launch import launch
 from sovtui.presets.loader import load_presets
 from sovtui.settings.model import Settings
-from sovtui.tui.app import SovtuiApp
 from sovtui.tui.screens.bench import BenchScreen
 from sovtui.tui.screens.bench_pick import PickBenchJob
 from sovtui.tui.widgets.bench_tables import PhaseBars, ResultsTable
-from tests.pilot_helpers import wait_for
+from tests.support.app_factory import AppFactory
+from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.ray
 
@@ -34,16 +34,15 @@ TINY_TRAIN = {
 }
 
 
-def bench_app(connection: Connection) -> SovtuiApp:
-    return SovtuiApp(connection, Settings(interval=1.0), preset_source=load_presets)
-
-
 async def test_sort_run_by_key_fills_the_bench_screen(
-    ray_connection: Connection, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    ray_connection: Connection,
+    app_factory: AppFactory,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
 ) -> None:
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
     monkeypatch.setattr("sovtui.tui.screens.bench.quick_values", lambda name, cpus: SMALL_SORT)
-    app = bench_app(ray_connection)
+    app = app_factory(ray_connection, Settings(interval=1.0), preset_source=load_presets)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("4")
         await wait_for(pilot, lambda: isinstance(app.screen, BenchScreen))
@@ -75,13 +74,16 @@ async def test_sort_run_by_key_fills_the_bench_screen(
     reason="slow (~90 s): set SOVTUI_TRAIN_TEST=1",
 )
 async def test_train_run_picked_with_w(
-    ray_connection: Connection, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    ray_connection: Connection,
+    app_factory: AppFactory,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
 ) -> None:
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
     preset = load_presets().get("train-bench")
     assert preset is not None
     launched = await launch(ray_connection.client, preset, TINY_TRAIN)
-    app = bench_app(ray_connection)
+    app = app_factory(ray_connection, Settings(interval=1.0), preset_source=load_presets)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("4")
         await wait_for(pilot, lambda: isinstance(app.screen, BenchScreen))
@@ -109,5 +111,4 @@ async def test_train_run_picked_with_w(
         assert screen.query_one(ResultsTable).methods() == ["sovtui", "torch_single"]
         await wait_for(pilot, lambda: launched.submission_id in screen.saved)
         await pilot.press("c")
-        await pilot.pause(0.2)
-        assert screen.watched is None and screen.series == {}
+        await wait_for(pilot, lambda: screen.watched is None and screen.series == {})

@@ -7,9 +7,9 @@ need no Docker at all.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from textual.pilot import Pilot
@@ -19,13 +19,14 @@ from sovtui.cluster.compose.docker_driver import ComposeDriver
 from sovtui.cluster.connect import MODE_ATTACHED, MODE_COMPOSE, Connection
 from sovtui.ray_api.client import DashboardClient
 from sovtui.settings.model import Settings
-from sovtui.tui.app import SovtuiApp
+from sovtui.tui.app import ClusterDriverFactory, SovtuiApp
 from sovtui.tui.screens.cluster import ClusterScreen
 from sovtui.tui.screens.cluster_modals import LogsScreen, UpScreen
 from sovtui.tui.screens.dashboard import DashboardScreen
 from sovtui.tui.widgets.container_table import ContainerTable
-from tests.conftest import no_token
-from tests.docker_env import (
+from tests.support import waiting
+from tests.support.app_factory import AppFactory
+from tests.support.docker_env import (
     CPU_FILE,
     cluster_env,
     engine_or_skip,
@@ -34,6 +35,7 @@ from tests.docker_env import (
     new_project,
     purge,
 )
+from tests.support.tokens import no_token
 
 
 def unreachable_connection() -> Connection:
@@ -48,11 +50,13 @@ def cluster_screen(app: SovtuiApp) -> ClusterScreen:
     return screen
 
 
-def make_app(project: str, **kwargs: object) -> SovtuiApp:
-    return SovtuiApp(
+def cluster_app(
+    app_factory: AppFactory, project: str, driver: ClusterDriverFactory | None = ComposeDriver
+) -> SovtuiApp:
+    return app_factory(
         unreachable_connection(),
         Settings(interval=1.0, max_backoff=5.0),
-        cluster_driver=kwargs.pop("driver", lambda name: ComposeDriver(name)),  # type: ignore[arg-type]
+        cluster_driver=driver,
         compose_project=project,
     )
 
@@ -66,15 +70,18 @@ def progress_text(screen: ClusterScreen) -> str:
 
 
 async def wait_for(
-    pilot: Pilot[None], condition: Callable[[], bool], seconds: float, what: str
+    pilot: Pilot[Any], condition: Callable[[], bool], seconds: float, what: str
 ) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        if time.monotonic() > deadline:
-            screen = pilot.app.screen
-            details = progress_text(screen) if isinstance(screen, ClusterScreen) else ""
-            pytest.fail(f"timed out waiting for {what}\n{details}\n{notes(pilot.app)}")  # type: ignore[arg-type]
-        await pilot.pause(0.25)
+    """Waits as tests/support does, and on a timeout shows the driver's progress and notes.
+
+    Docker changes state in seconds: a check every 0.25 s leaves the CPU to the engine."""
+
+    def details() -> str:
+        screen = pilot.app.screen
+        shown = progress_text(screen) if isinstance(screen, ClusterScreen) else ""
+        return f"{shown}\n{notes(pilot.app)}"  # type: ignore[arg-type]
+
+    await waiting.wait_for(pilot, condition, seconds, what=what, details=details, every=0.25)
 
 
 def running(screen: ClusterScreen, service: str) -> int:
@@ -84,13 +91,16 @@ def running(screen: ClusterScreen, service: str) -> int:
 
 @pytest.mark.docker
 async def test_up_scale_logs_down_from_the_keyboard(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
+    app_factory: AppFactory,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    request: pytest.FixtureRequest,
 ) -> None:
     engine = engine_or_skip()
     cluster_env(monkeypatch, tmp_path)
     project = new_project("sovtui-tui")
     request.addfinalizer(lambda: purge(engine, project))
-    app = make_app(project)
+    app = cluster_app(app_factory, project)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("2")
         screen = cluster_screen(app)
@@ -161,10 +171,10 @@ async def test_up_scale_logs_down_from_the_keyboard(
 
 
 async def test_no_engine_shows_where_it_looked_and_keeps_running(
-    monkeypatch: pytest.MonkeyPatch,
+    app_factory: AppFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("DOCKER_HOST", "unix:///nonexistent")
-    app = make_app("sovtui-none")
+    app = cluster_app(app_factory, "sovtui-none")
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("2")
         screen = cluster_screen(app)
@@ -181,17 +191,18 @@ async def test_no_engine_shows_where_it_looked_and_keeps_running(
         assert app.is_running
 
 
-async def test_palette_cluster_action_goes_to_the_screen(monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_palette_cluster_action_goes_to_the_screen(
+    app_factory: AppFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("DOCKER_HOST", "unix:///nonexistent")
-    app = make_app("sovtui-none")
+    app = cluster_app(app_factory, "sovtui-none")
     async with app.run_test() as pilot:
         await app.run_action("cluster('refresh_containers')")
-        await pilot.pause(0.1)
-        assert isinstance(app.screen, ClusterScreen)
+        await wait_for(pilot, lambda: isinstance(app.screen, ClusterScreen), 10, "Cluster screen")
 
 
-async def test_without_a_driver_the_screen_says_so() -> None:
-    app = make_app("sovtui-none", driver=None)
+async def test_without_a_driver_the_screen_says_so(app_factory: AppFactory) -> None:
+    app = cluster_app(app_factory, "sovtui-none", driver=None)
     async with app.run_test() as pilot:
         await pilot.press("2", "u")
         screen = cluster_screen(app)

@@ -17,9 +17,9 @@ from sovtui.tui.app import SovtuiApp
 from sovtui.tui.screens.job import JobScreen, tail_of
 from sovtui.tui.widgets.jobs_table import JobsTable
 from sovtui.tui.widgets.search_log import SearchLog
-from tests.conftest import FROZEN_NOW, recorded_connection
-from tests.pilot_helpers import wait_for
-from tests.recorded import RAY_260_JOBS, RecordedRay
+from tests.support.app_factory import AppFactory
+from tests.support.recorded_ray import RAY_260_JOBS, RecordedRay
+from tests.support.waiting import idle, wait_for
 
 OSC52 = "\x1b]52;c;aGVsbG8=\x07"  # writes the operator's clipboard
 OSC0 = "\x1b]0;pwned\x07"  # sets the window title
@@ -91,15 +91,17 @@ async def open_evil_job(app: SovtuiApp, pilot: Pilot[Any]) -> JobScreen:
     await wait_for(pilot, lambda: isinstance(app.screen, JobScreen))
     screen = app.screen
     assert isinstance(screen, JobScreen)
-    await wait_for(pilot, lambda: screen.log_ended)
-    await pilot.pause(0.2)
+    await wait_for(pilot, lambda: screen.log_ended and screen.details is not None)
+    await idle(pilot)
     return screen
 
 
-async def test_hostile_job_text_never_reaches_the_terminal(recorded_ray: RecordedRay) -> None:
+async def test_hostile_job_text_never_reaches_the_terminal(
+    recorded_ray: RecordedRay, app_factory: AppFactory
+) -> None:
     log_text = "".join(f"line {i} {HOSTILE} \x1b[31mred\x1b[0m \u202eevil\n" for i in range(30))
     serve_hostile(recorded_ray, log_text)
-    app = SovtuiApp(recorded_connection(recorded_ray), Settings(), clock=lambda: FROZEN_NOW)
+    app = app_factory()
     async with app.run_test(size=(160, 50)) as pilot:
         screen = await open_evil_job(app, pilot)
         log = screen.query_one(SearchLog)
@@ -109,38 +111,39 @@ async def test_hostile_job_text_never_reaches_the_terminal(recorded_ray: Recorde
         output = frame(app)
         assert_clean(output)
         assert "␛]52;c;aGVsbG8=␇" in output  # the entrypoint's sequence shows as what it is
-        # Stop asks for confirmation with the id in it; notifications quote cluster text.
+        # Notifications quote cluster text; stop is refused on a finished job.
         app.notify(f"error body {HOSTILE}")
         await pilot.press("s")
-        await pilot.pause(0.2)
+        await idle(pilot)
         assert_clean(frame(app))
         await pilot.press("n")
         # Searching for markup-looking text is a literal search.
         await pilot.press("slash", *"[/x]", "enter")
-        await pilot.pause(0.1)
-        assert len(log.matches) == 30
+        await wait_for(pilot, lambda: len(log.matches) == 30)
         assert_clean(frame(app))
         assert app.is_running and app.crash is None
 
 
-async def test_markup_in_an_error_body_does_not_crash_the_banner(recorded_ray: RecordedRay) -> None:
+async def test_markup_in_an_error_body_does_not_crash_the_banner(
+    recorded_ray: RecordedRay, app_factory: AppFactory
+) -> None:
     recorded_ray.failing = lambda request: httpx.Response(
         500, text=f"[/bold] internal {OSC52} error", headers={"content-type": "text/plain"}
     )
-    app = SovtuiApp(recorded_connection(recorded_ray), Settings(), clock=lambda: FROZEN_NOW)
+    app = app_factory()
     async with app.run_test() as pilot:
         await wait_for(pilot, lambda: not app.link.healthy and app.link.state != "connecting")
-        await pilot.pause(0.2)
+        await idle(pilot)
         assert_clean(frame(app))
         assert app.is_running and app.crash is None
 
 
-async def test_the_job_log_keeps_the_most_recent_lines(recorded_ray: RecordedRay) -> None:
+async def test_the_job_log_keeps_the_most_recent_lines(
+    recorded_ray: RecordedRay, app_factory: AppFactory
+) -> None:
     log_text = "".join(f"line {i}\n" for i in range(1000))
     serve_hostile(recorded_ray, log_text)
-    app = SovtuiApp(
-        recorded_connection(recorded_ray), Settings(log_lines=100), clock=lambda: FROZEN_NOW
-    )
+    app = app_factory(settings=Settings(log_lines=100))
     async with app.run_test(size=(160, 50)) as pilot:
         screen = await open_evil_job(app, pilot)
         log = screen.query_one(SearchLog)
@@ -160,8 +163,7 @@ async def test_the_job_log_keeps_the_most_recent_lines(recorded_ray: RecordedRay
         assert saved.stat().st_mode & 0o077 == 0
         # Dismissed: the screen lets its lines go at once.
         await pilot.press("escape")
-        await pilot.pause(0.1)
-        assert list(log.lines) == [] and log.matches == []
+        await wait_for(pilot, lambda: list(log.lines) == [] and log.matches == [])
 
 
 def _data_dir() -> Path:
@@ -185,9 +187,9 @@ def test_tail_of(text: str, keep: int, expected: tuple[int, list[str]]) -> None:
 
 
 async def test_an_unexpected_exception_exits_non_zero_with_a_traceback_file(
-    recorded_ray: RecordedRay,
+    app_factory: AppFactory,
 ) -> None:
-    app = SovtuiApp(recorded_connection(recorded_ray), Settings(), clock=lambda: FROZEN_NOW)
+    app = app_factory()
 
     def explode() -> None:
         raise RuntimeError(f"bug {OSC52}")
@@ -195,7 +197,7 @@ async def test_an_unexpected_exception_exits_non_zero_with_a_traceback_file(
     with pytest.raises(RuntimeError):  # run_test re-raises what crashed the app
         async with app.run_test() as pilot:
             app.call_later(explode)
-            await pilot.pause(0.3)
+            await wait_for(pilot, lambda: app.crash is not None, what="the app to crash")
     assert app.return_code == 1
     assert app.crash is not None and app.crash_report is not None
     assert "RuntimeError: bug" in app.crash_report.read_text()

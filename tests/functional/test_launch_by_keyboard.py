@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 from rich.console import Console
+from textual.app import App
 from textual.widgets import Static
 
 from sovtui.cluster.connect import Connection
 from sovtui.presets.loader import load_presets
 from sovtui.ray_api.jobs import JobNotFound, JobsApi
 from sovtui.settings.model import Settings
-from sovtui.tui.app import SovtuiApp
 from sovtui.tui.screens.confirm import ConfirmScreen
 from sovtui.tui.screens.dashboard import DashboardScreen
 from sovtui.tui.screens.job import JobScreen
@@ -22,32 +22,42 @@ from sovtui.tui.screens.launch_form import LaunchForm
 from sovtui.tui.screens.presets import PresetsScreen
 from sovtui.tui.widgets.jobs_table import JobsTable
 from sovtui.tui.widgets.search_log import SearchLog
-from tests.pilot_helpers import wait_for
+from tests.support.app_factory import AppFactory
+from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.ray
 
 TICK = Path(__file__).resolve().parent.parent / "data" / "tui_presets" / "tick.yaml"
 
 
+def highlighted_preset(app: App[None]) -> str | None:
+    screen = app.screen
+    preset = screen.highlighted_preset() if isinstance(screen, PresetsScreen) else None
+    return preset.name if preset is not None else None
+
+
 async def test_launch_preset_by_keyboard_and_follow_log(
-    ray_connection: Connection, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ray_connection: Connection,
+    app_factory: AppFactory,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # The user's presets folder (XDG) holds the command preset; the shipped ones load too.
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
     (tmp_path / "sovtui" / "presets").mkdir(parents=True)
     shutil.copy(TICK, tmp_path / "sovtui" / "presets")
-    app = SovtuiApp(ray_connection, Settings(interval=2.0), preset_source=load_presets)
+    app = app_factory(ray_connection, Settings(interval=2.0), preset_source=load_presets)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("3")
         await wait_for(pilot, lambda: isinstance(app.screen, PresetsScreen))
         await pilot.press(*"tick")
-        await pilot.pause(0.3)
+        await wait_for(pilot, lambda: highlighted_preset(app) == "tick")
         await pilot.press("enter")
         await wait_for(pilot, lambda: isinstance(app.screen, LaunchForm))
         form = app.screen
         assert isinstance(form, LaunchForm)
         await pilot.press("ctrl+a", "ctrl+k", *"7")  # count = 7
-        await pilot.pause(0.1)
+        await wait_for(pilot, lambda: form.raw_values().get("count") == "7")
         assert not form.errors
         await pilot.press("enter")
         await wait_for(pilot, lambda: isinstance(app.screen, DashboardScreen), timeout=120)
@@ -74,8 +84,8 @@ async def test_launch_preset_by_keyboard_and_follow_log(
         assert "SUCCEEDED" in shown.export_text()
         # `/` finds lines, `n` jumps between them.
         await pilot.press("slash", *"tick 3", "enter")
-        await pilot.pause(0.1)
         log = job.query_one(SearchLog)
+        await wait_for(pilot, lambda: log.matches)
         assert len(log.matches) == 1 and lines[log.matches[0]] == "tick 3/7"
         # `x` deletes the finished job after a confirmation.
         await pilot.press("x")
@@ -87,12 +97,15 @@ async def test_launch_preset_by_keyboard_and_follow_log(
 
 
 async def test_stop_a_running_job_by_keyboard(
-    ray_connection: Connection, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ray_connection: Connection,
+    app_factory: AppFactory,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
     (tmp_path / "sovtui" / "presets").mkdir(parents=True)
     shutil.copy(TICK, tmp_path / "sovtui" / "presets")
-    app = SovtuiApp(ray_connection, Settings(interval=1.0), preset_source=load_presets)
+    app = app_factory(ray_connection, Settings(interval=1.0), preset_source=load_presets)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("3")
         await wait_for(pilot, lambda: isinstance(app.screen, PresetsScreen))

@@ -10,20 +10,19 @@ from textual.binding import BindingsMap
 from textual.command import CommandPalette
 from textual.screen import Screen
 
-from sovtui.settings.model import Settings
 from sovtui.tui.app import SovtuiApp
 from sovtui.tui.screens.cluster import ClusterScreen
 from sovtui.tui.screens.help import HelpScreen
 from sovtui.tui.screens.job import JobScreen
-from tests.conftest import FROZEN_NOW, recorded_connection
-from tests.pilot_helpers import wait_for
-from tests.recorded import RecordedRay
+from tests.support.app_factory import make_app as make_recorded_app
+from tests.support.recorded_ray import RecordedRay
+from tests.support.waiting import wait_for
 
 SOVTUI = Path(__file__).resolve().parents[2] / "sovtui"
 
 
 def make_app(recorded: RecordedRay) -> SovtuiApp:
-    return SovtuiApp(recorded_connection(recorded), Settings(), clock=lambda: FROZEN_NOW)
+    return make_recorded_app(recorded=recorded)
 
 
 def commands(app: App[None]) -> dict[str, SystemCommand]:

@@ -2,26 +2,15 @@
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
-
-from textual.pilot import Pilot
-
 from sovtui.cluster.ssh.tunnel import TunnelError
 from sovtui.ray_api.errors import DashboardError
 from sovtui.settings.model import Settings
 from sovtui.tui.app import SovtuiApp
 from sovtui.tui.widgets.connection_banner import ConnectionBanner
-from tests.conftest import FROZEN_NOW, recorded_connection
-from tests.recorded import RecordedRay
-
-
-async def until(pilot: Pilot[None], condition: Callable[[], bool], timeout: float = 10.0) -> None:
-    """Wait for a condition (the machine may be busy), never a fixed sleep."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "condition not met in time"
-        await pilot.pause(0.05)
+from tests.support.app_factory import make_app
+from tests.support.clocks import FROZEN_NOW
+from tests.support.recorded_ray import RecordedRay, recorded_connection
+from tests.support.waiting import wait_for
 
 
 def banner_text(app: SovtuiApp) -> str:
@@ -39,14 +28,14 @@ async def test_tunnel_down_is_shown_and_heals(recorded_ray: RecordedRay) -> None
         return TunnelError("ssh tunnel via login1 down, reconnecting in 0.4 s: ssh ended")
 
     connection.client.path_check = path_check  # what connect.py sets for a --via connection
-    app = SovtuiApp(
+    app = make_app(
         connection,
         Settings(interval=2.0, max_backoff=30),
         clock=lambda: FROZEN_NOW,
         monotonic=lambda: now[0],
     )
     async with app.run_test() as pilot:
-        await until(pilot, lambda: app.link.state == "tunnel down")
+        await wait_for(pilot, lambda: app.link.state == "tunnel down")
         text = banner_text(app)
         assert "tunnel down, retrying in 2 s" in text
         assert "via login1 down, reconnecting" in text
@@ -54,5 +43,5 @@ async def test_tunnel_down_is_shown_and_heals(recorded_ray: RecordedRay) -> None
         down[0] = False
         now[0] += 2.5
         app._tick()
-        await until(pilot, lambda: app.link.healthy)
+        await wait_for(pilot, lambda: app.link.healthy)
         assert not app.screen.query_one(ConnectionBanner).display

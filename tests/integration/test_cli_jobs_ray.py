@@ -96,6 +96,15 @@ def _status(head: EmbeddedHead, job: str) -> str:
     return str(answer.json()["status"])
 
 
+def _logs(head: EmbeddedHead, job: str) -> str:
+    answer = httpx.get(
+        f"{head.dashboard_url}/api/jobs/{job}/logs",
+        headers={"Authorization": f"Bearer {head.token}"},
+        timeout=30,
+    )
+    return str(answer.json()["logs"])
+
+
 def test_logs_and_stop(
     cli_env: list[str], ray_head: EmbeddedHead, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -104,7 +113,8 @@ def test_logs_and_stop(
     deadline = time.monotonic() + 120
     while _status(ray_head, job) != "RUNNING" and time.monotonic() < deadline:
         time.sleep(0.5)
-    time.sleep(2)
+    while "tick 0" not in _logs(ray_head, job) and time.monotonic() < deadline:
+        time.sleep(0.5)
     assert main([*cli_env, "logs", job]) == 0
     assert "tick 0" in capsys.readouterr().out
     assert main([*cli_env, "stop", job]) == 0

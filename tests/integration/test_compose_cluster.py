@@ -23,7 +23,7 @@ from sovtui.cluster.compose import store
 from sovtui.cluster.compose.docker_client import connect
 from sovtui.cluster.compose.docker_driver import ComposeDriver
 from sovtui.cluster.errors import DockerUnavailable, PortInUse
-from tests.docker_env import (
+from tests.support.docker_env import (
     COMPOSE_FILES,
     CPU_FILE,
     cluster_env,

@@ -18,10 +18,11 @@ from sovtui.cluster.connect import MODE_EMBEDDED, Connection, open_connection
 from sovtui.cluster.embedded_head import EmbeddedHead, ray_executable, start_embedded_head
 from sovtui.cluster.ports import free_port
 from sovtui.settings.model import EmbeddedHeadSettings, Settings
-from sovtui.tui.app import SovtuiApp
 from sovtui.tui.widgets.connection_banner import ConnectionBanner
 from sovtui.tui.widgets.jobs_table import JobsTable
 from sovtui.tui.widgets.node_table import NodeTable
+from tests.support.app_factory import AppFactory
+from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.ray
 
@@ -81,7 +82,10 @@ def test_status_shows_one_alive_node_with_this_machines_cpus(
 
 
 def test_job_from_ray_cli_shows_in_status_and_jobs_table(
-    ray_head: EmbeddedHead, ray_connection: Connection, capsys: pytest.CaptureFixture[str]
+    ray_head: EmbeddedHead,
+    ray_connection: Connection,
+    app_factory: AppFactory,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     submission_id = ray_job_submit(
         ray_head, f"sovtui-it-{int(time.time())}", "print('hello from the integration test')"
@@ -92,12 +96,9 @@ def test_job_from_ray_cli_shows_in_status_and_jobs_table(
     assert "hello from the integration test" in jobs[submission_id]["entrypoint"]
 
     async def watch() -> None:
-        app = SovtuiApp(ray_connection, Settings(interval=1.0))
+        app = app_factory(ray_connection, Settings(interval=1.0))
         async with app.run_test(size=(140, 40)) as pilot:
-            for _ in range(100):
-                await pilot.pause(0.1)
-                if app.snapshot is not None:
-                    break
+            await wait_for(pilot, lambda: app.snapshot is not None)
             table = app.screen.query_one(JobsTable)
             assert submission_id in [key.value for key in table.rows]
             row = table.get_row(submission_id)
@@ -107,7 +108,7 @@ def test_job_from_ray_cli_shows_in_status_and_jobs_table(
     asyncio.run(watch())
 
 
-def test_tui_recovers_when_the_cluster_comes_up() -> None:
+def test_tui_recovers_when_the_cluster_comes_up(app_factory: AppFactory) -> None:
     """Start the TUI at an address where nothing runs yet, then start a real head there."""
     port = free_port()
     settings = Settings(interval=0.5, max_backoff=1.0)
@@ -118,15 +119,13 @@ def test_tui_recovers_when_the_cluster_comes_up() -> None:
         started.append(start_embedded_head(EmbeddedHeadSettings(dashboard_port=port, num_cpus=1)))
 
     async def scenario() -> None:
-        app = SovtuiApp(connection, settings)
+        app = app_factory(connection, settings)
         async with app.run_test(size=(120, 30)) as pilot:
-            await pilot.pause(1.0)
-            assert app.link.state == "disconnected"
+            await wait_for(pilot, lambda: app.link.state == "disconnected")
             assert "retrying in" in str(app.screen.query_one(ConnectionBanner).render())
             thread = threading.Thread(target=start_head)
             thread.start()
-            while thread.is_alive():
-                await pilot.pause(0.5)
+            await wait_for(pilot, lambda: not thread.is_alive(), 300, what="the head to start")
             assert started, "the head did not start"
             # The head gets a fresh token; hand it over as a user would via RAY_AUTH_TOKEN.
             from sovtui.ray_api.auth import explicit_token
@@ -134,10 +133,7 @@ def test_tui_recovers_when_the_cluster_comes_up() -> None:
             await connection.client.retarget(
                 started[0].dashboard_url, explicit_token(started[0].token, "test")
             )
-            for _ in range(60):
-                await pilot.pause(0.5)
-                if app.link.healthy and app.snapshot is not None:
-                    break
+            await wait_for(pilot, lambda: app.link.healthy and app.snapshot is not None)
             assert app.link.healthy
             assert not app.screen.query_one(ConnectionBanner).display
             assert app.screen.query_one(NodeTable).row_count == 1

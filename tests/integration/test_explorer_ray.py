@@ -1,6 +1,7 @@
-"""The headless explorer against a real Ray head running tests/explorer_driver.py: `sovtui list`,
-`summary`, `pending`, `logs` and `kill-actor` show what the driver made, with the states Ray's own
-`ray list` / `ray summary` report in the same test; read-only mode refuses the kill."""
+"""The headless explorer against a real Ray head running tests/support/explorer_driver.py:
+`sovtui list`, `summary`, `pending`, `logs` and `kill-actor` show what the driver made, with the
+states Ray's own `ray list` / `ray summary` report in the same test; read-only mode refuses the
+kill."""
 
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ from sovtui.cluster.embedded_head import EmbeddedHead, ray_executable
 
 pytestmark = pytest.mark.ray
 
-DRIVER = Path(__file__).resolve().parent.parent / "explorer_driver.py"
+DRIVER = Path(__file__).resolve().parent.parent / "support" / "explorer_driver.py"
 
 
 def ray_env(head: EmbeddedHead) -> dict[str, str]:

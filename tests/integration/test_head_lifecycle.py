@@ -17,9 +17,16 @@ import pytest
 
 from sovtui.cluster.embedded_head import EmbeddedHeadError, ray_executable
 from sovtui.cluster.ports import free_port
-from tests.conftest import need_real
-from tests.integration.head_processes import alive, process_tree, processes_of, wait_gone
-from tests.integration.sovtui_terminal import FOOTER_MARK, SovtuiTerminal
+from tests.support.head_processes import (
+    alive,
+    command_name,
+    process_tree,
+    processes_of,
+    wait_gone,
+)
+from tests.support.must_run import need_real
+from tests.support.sovtui_terminal import FOOTER_MARK, SovtuiTerminal
+from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.ray
 
@@ -193,7 +200,11 @@ def test_a_hangup_while_the_head_starts_stops_it(
     terminal.wait_for(b"starting an embedded Ray head", START_S)
     record = head_record(home)
     head_dir = Path(str(record["temp_dir"]))
-    time.sleep(2)  # Ray's processes are coming up
+    wait_until(
+        lambda: any(command_name(pid) == "gcs_server" for pid in processes_of(head_dir)),
+        START_S,
+        "Ray's GCS to run (the head is coming up)",
+    )
     head = process_tree(terminal.pid) | processes_of(head_dir)
     terminal.signal(signal.SIGHUP)
     assert not wait_gone(head, head_dir, GONE_S)

@@ -15,13 +15,13 @@ import pytest
 
 from sovtui.cluster.embedded_head import EmbeddedHead, ray_executable
 from sovtui.cluster.private_dir import base_path
-from tests.conftest import need_real
-from tests.integration.head_processes import (
+from tests.support.head_processes import (
     is_loopback,
     listening_sockets,
     process_tree,
     processes_of,
 )
+from tests.support.must_run import need_real
 
 pytestmark = pytest.mark.ray
 

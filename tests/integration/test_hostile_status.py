@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from tests.hostile_http import Behaviour, HostileServer
+from tests.support.hostile_http import Behaviour, HostileServer
 
 REQUEST_TIMEOUT_S = 3.0
 SLACK_S = 6.0  # interpreter start and imports on a loaded 2-core machine

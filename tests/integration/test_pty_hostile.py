@@ -15,14 +15,14 @@ from pathlib import Path
 import pytest
 
 from sovtui.cluster.embedded_head import EmbeddedHead
-from tests.integration.pty_session import (
+from tests.integration.test_embedded_head import ray_job_submit
+from tests.support.pty_session import (
     FIRST_FRAME_MARK,
     LEAVE_ALT_SCREEN,
     in_pty,
     sovtui_argv,
     visible_text,
 )
-from tests.integration.test_embedded_head import ray_job_submit
 
 pytestmark = pytest.mark.ray
 

@@ -25,7 +25,7 @@ from sovtui.recorder import query
 from sovtui.recorder.recorder import Recorder, start_recording
 from sovtui.recorder.writer import RECORDING
 from sovtui.settings.model import Settings
-from tests.conftest import no_token
+from tests.support.tokens import no_token
 
 pytestmark = pytest.mark.ray
 

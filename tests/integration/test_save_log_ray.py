@@ -27,7 +27,8 @@ from sovtui.tui.app import SovtuiApp
 from sovtui.tui.screens.dashboard import DashboardScreen
 from sovtui.tui.screens.job import JobScreen
 from tests.integration.test_pty_hostile import driver_log_file
-from tests.pilot_helpers import wait_for
+from tests.support.app_factory import make_app
+from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.ray
 
@@ -94,7 +95,7 @@ def test_w_saves_every_line_byte_for_byte(
     ray_head: EmbeddedHead, ray_connection: Connection, big_job: str
 ) -> None:
     before = set(saved_logs())
-    app = SovtuiApp(ray_connection, Settings(interval=1.0, log_lines=1000))
+    app = make_app(ray_connection, Settings(interval=1.0, log_lines=1000))
     messages = asyncio.run(
         press_w(app, big_job, lambda notes: any("saved to" in n or "not saved" in n for n in notes))
     )
@@ -117,7 +118,7 @@ def test_w_past_the_save_limit_keeps_nothing_and_says_why(
 ) -> None:
     monkeypatch.setattr(JobScreen, "save_max_bytes", 1024 * 1024)
     before = set(saved_logs())
-    app = SovtuiApp(ray_connection, Settings(interval=1.0, log_lines=1000))
+    app = make_app(ray_connection, Settings(interval=1.0, log_lines=1000))
     messages = asyncio.run(
         press_w(app, big_job, lambda notes: any("not saved" in n for n in notes))
     )

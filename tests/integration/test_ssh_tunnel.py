@@ -28,8 +28,8 @@ from sovtui.cluster.ssh.tunnel import DOWN, UP, TunnelError, TunnelState, tunnel
 from sovtui.ray_api.auth import explicit_token
 from sovtui.ray_api.client import DashboardClient
 from sovtui.settings.model import SshSettings
-from tests.conftest import need_real
-from tests.sshd import BAD_KEY_HOST, GOOD_HOST, PrivateSshd, SshdMissing
+from tests.support.must_run import need_real
+from tests.support.sshd import BAD_KEY_HOST, GOOD_HOST, PrivateSshd, SshdMissing
 
 pytestmark = [pytest.mark.ray, pytest.mark.sshd]
 

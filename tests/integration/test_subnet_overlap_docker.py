@@ -24,7 +24,7 @@ from sovtui.cluster.compose.docker_client import connect
 from sovtui.cluster.compose.subnets import free_subnet
 from sovtui.cluster.errors import DockerUnavailable
 from sovtui.cluster.ports import free_port
-from tests.docker_env import CPU_FILE, leftovers, purge, unavailable
+from tests.support.docker_env import CPU_FILE, leftovers, purge, unavailable
 
 pytestmark = pytest.mark.docker
 TEST_LABEL = "sovtui.test"

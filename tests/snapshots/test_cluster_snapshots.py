@@ -10,42 +10,43 @@ from textual.pilot import Pilot
 from sovtui.settings.model import Settings
 from sovtui.tui.app import SovtuiApp
 from sovtui.tui.screens.cluster import ClusterScreen
-from tests.conftest import FROZEN_NOW, recorded_connection
-from tests.fake_driver import FixedDriver
-from tests.pilot_helpers import settle
-from tests.recorded import RAY_260, RecordedRay
+from sovtui.tui.screens.cluster_modals import UpScreen
+from tests.support.app_factory import AppFactory
+from tests.support.clocks import frozen_monotonic
+from tests.support.fixed_driver import FixedDriver
+from tests.support.waiting import settle, wait_for
 
 
-def make_app() -> SovtuiApp:
-    return SovtuiApp(
-        recorded_connection(RecordedRay(RAY_260)),
-        Settings(interval=3600),
+def cluster_app(app_factory: AppFactory) -> SovtuiApp:
+    return app_factory(
+        settings=Settings(interval=3600),
         cluster_driver=FixedDriver,
         compose_project="demo",
-        clock=lambda: FROZEN_NOW,
-        monotonic=lambda: 1000.0,
+        monotonic=frozen_monotonic,
     )
+
+
+def listed(screen: object) -> bool:
+    return isinstance(screen, ClusterScreen) and screen.polled
 
 
 async def until_listed(pilot: Pilot[None]) -> None:
     await pilot.press("2")
-    for _ in range(100):
-        screen = pilot.app.screen
-        if isinstance(screen, ClusterScreen) and screen.polled:
-            break
-        await pilot.pause(0.05)
+    await wait_for(pilot, lambda: listed(pilot.app.screen), what="the first container listing")
     await settle(pilot)
 
 
 @pytest.mark.parametrize("size", [(80, 24), (120, 40)])
-def test_cluster_screen(snap_compare: Any, size: tuple[int, int]) -> None:
-    assert snap_compare(make_app(), terminal_size=size, run_before=until_listed)
+def test_cluster_screen(snap_compare: Any, app_factory: AppFactory, size: tuple[int, int]) -> None:
+    app = cluster_app(app_factory)
+    assert snap_compare(app, terminal_size=size, run_before=until_listed)
 
 
-def test_up_modal(snap_compare: Any) -> None:
+def test_up_modal(snap_compare: Any, app_factory: AppFactory) -> None:
     async def open_up(pilot: Pilot[None]) -> None:
         await until_listed(pilot)
         await pilot.press("u")
-        await pilot.pause(0.2)
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, UpScreen))
+        await settle(pilot)
 
-    assert snap_compare(make_app(), terminal_size=(80, 24), run_before=open_up)
+    assert snap_compare(cluster_app(app_factory), terminal_size=(80, 24), run_before=open_up)

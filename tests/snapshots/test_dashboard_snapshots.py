@@ -8,45 +8,40 @@ import pytest
 from textual.pilot import Pilot
 
 from sovtui.settings.model import Settings
-from sovtui.tui.app import SovtuiApp
-from tests.conftest import FROZEN_NOW, recorded_connection
-from tests.pilot_helpers import settle
-from tests.recorded import RAY_260, RAY_260_V2, RecordedRay
+from tests.support.app_factory import AppFactory
+from tests.support.clocks import frozen_monotonic
+from tests.support.recorded_ray import RAY_260_V2, RecordedRay
+from tests.support.waiting import settle, wait_for_poll
 
 
-def make_app(folder: Any = RAY_260, theme: str = "sovtui-dark", **options: Any) -> SovtuiApp:
-    recorded = RecordedRay(folder)
-    return SovtuiApp(
-        recorded_connection(recorded),
-        Settings(interval=3600, history_points=10, theme=theme),
-        clock=lambda: FROZEN_NOW,
-        monotonic=lambda: 1000.0,
-        **options,
-    )
+def settings(theme: str = "sovtui-dark") -> Settings:
+    return Settings(interval=3600, history_points=10, theme=theme)
 
 
 async def until_polled(pilot: Pilot[None]) -> None:
-    app = pilot.app
-    for _ in range(100):
-        if app.snapshot is not None or (not app.link.healthy and app.link.state != "connecting"):  # type: ignore[attr-defined]
-            break
-        await pilot.pause(0.05)
+    await wait_for_poll(pilot)
     await settle(pilot)
 
 
 @pytest.mark.parametrize("size", [(80, 24), (120, 40)])
-def test_dashboard(snap_compare: Any, size: tuple[int, int]) -> None:
-    assert snap_compare(make_app(), terminal_size=size, run_before=until_polled)
+def test_dashboard(snap_compare: Any, app_factory: AppFactory, size: tuple[int, int]) -> None:
+    app = app_factory(settings=settings(), monotonic=frozen_monotonic)
+    assert snap_compare(app, terminal_size=size, run_before=until_polled)
 
 
-def test_dashboard_autoscaler_v2(snap_compare: Any) -> None:
-    assert snap_compare(make_app(RAY_260_V2), terminal_size=(120, 40), run_before=until_polled)
+def test_dashboard_autoscaler_v2(snap_compare: Any, app_factory: AppFactory) -> None:
+    recorded = RecordedRay(RAY_260_V2)
+    app = app_factory(settings=settings(), recorded=recorded, monotonic=frozen_monotonic)
+    assert snap_compare(app, terminal_size=(120, 40), run_before=until_polled)
 
 
-def test_dashboard_ascii_light_theme(snap_compare: Any) -> None:
-    app = make_app(ascii_only=True, theme="sovtui-light")
+def test_dashboard_ascii_light_theme(snap_compare: Any, app_factory: AppFactory) -> None:
+    app = app_factory(
+        settings=settings("sovtui-light"), ascii_only=True, monotonic=frozen_monotonic
+    )
     assert snap_compare(app, terminal_size=(100, 30), run_before=until_polled)
 
 
-def test_help_screen(snap_compare: Any) -> None:
-    assert snap_compare(make_app(), terminal_size=(80, 24), press=["question_mark"])
+def test_help_screen(snap_compare: Any, app_factory: AppFactory) -> None:
+    app = app_factory(settings=settings(), monotonic=frozen_monotonic)
+    assert snap_compare(app, terminal_size=(80, 24), press=["question_mark"])

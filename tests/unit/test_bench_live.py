@@ -15,7 +15,7 @@ from sovtui.bench.live import (
     worker_counts,
 )
 from sovtui.bench.metrics import JobSeries, parse_text
-from tests.recorded import RAY_260_BENCH, RecordedRay
+from tests.support.recorded_ray import RAY_260_BENCH, RecordedRay
 
 
 def recorded_series(workload: str) -> JobSeries:

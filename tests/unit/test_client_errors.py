@@ -13,8 +13,8 @@ from sovtui.ray_api.errors import (
     DashboardUnauthorized,
     DashboardUnreachable,
 )
-from tests.conftest import no_token
-from tests.recorded import RecordedRay
+from tests.support.recorded_ray import RecordedRay
+from tests.support.tokens import no_token
 
 
 def client_answering(response: httpx.Response, token: TokenLookup | None = None) -> DashboardClient:

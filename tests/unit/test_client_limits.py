@@ -1,7 +1,8 @@
 """Bodies are capped while streaming and every request has one total deadline (issue 9: 6, 7).
 
-The servers are real sockets on 127.0.0.1 (tests/hostile_http.py), each bounded in time, so a
-client without the limits fails these tests instead of hanging or eating the machine's memory.
+The servers are real sockets on 127.0.0.1 (tests/support/hostile_http.py), each bounded in time,
+so a client without the limits fails these tests instead of hanging or eating the machine's
+memory.
 """
 
 from __future__ import annotations
@@ -16,8 +17,8 @@ from sovtui.ray_api import jobs
 from sovtui.ray_api.client import MIB, DashboardClient
 from sovtui.ray_api.errors import DashboardRejected, DashboardTimeout, DashboardTooLarge
 from sovtui.ray_api.packages import Package, package_exists
-from tests.conftest import no_token
-from tests.hostile_http import Behaviour, HostileServer
+from tests.support.hostile_http import Behaviour, HostileServer
+from tests.support.tokens import no_token
 
 
 def client_for(server: HostileServer, timeout: float) -> DashboardClient:

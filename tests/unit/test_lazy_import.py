@@ -24,7 +24,8 @@ def test_concurrent_callers_never_see_a_half_imported_module(
             return bool(getattr(module, "LOADED", False))  # as the caller gets it
 
         first = asyncio.create_task(one())
-        await asyncio.sleep(0.05)  # the first import is under way in its thread
+        while "sovtui_slow_module" not in sys.modules:  # until the first import is under way
+            await asyncio.sleep(0.001)
         second = await one()
         return [await first, second]
 

@@ -16,7 +16,7 @@ from sovtui.ray_api.models import (
     VersionInfo,
 )
 from sovtui.ray_api.snapshot import build_snapshot
-from tests.recorded import RAY_260, RAY_260_V2, load
+from tests.support.recorded_ray import RAY_260, RAY_260_V2, load
 
 
 def parse_all(folder):  # type: ignore[no-untyped-def]
@@ -117,7 +117,7 @@ def test_logical_use_parser() -> None:
 
 async def test_incremental_summary_parse_matches_whole_parse() -> None:
     from sovtui.ray_api.summary_parse import parse_incrementally, parse_whole
-    from tests.recorded import replicated_summary
+    from tests.support.recorded_ray import replicated_summary
 
     body = replicated_summary(RAY_260, 200)
     assert len(body) > 512 * 1024  # large enough to take the incremental path

@@ -19,7 +19,7 @@ from sovtui.cluster.ports import free_port
 from sovtui.ray_api.client import DashboardClient
 from sovtui.settings.model import Settings
 from sovtui.settings.sources import load_settings
-from tests.conftest import no_token
+from tests.support.tokens import no_token
 
 
 @pytest.fixture

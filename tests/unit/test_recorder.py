@@ -34,7 +34,7 @@ from sovtui.recorder.writer import (
 )
 from sovtui.settings.model import HistorySettings, Settings
 from sovtui.settings.sources import load_settings
-from tests.recorder_data import SESSION, job, snapshot
+from tests.support.recorder_data import SESSION, job, snapshot
 
 T0 = 1_795_315_200.0  # a whole minute
 TARGET = Target("http://127.0.0.1:8265", "attached")
@@ -336,7 +336,7 @@ _CHILD = textwrap.dedent(
     from pathlib import Path
     from sovtui.recorder.identity import Target
     from sovtui.recorder.writer import RecordingCore
-    from tests.recorder_data import snapshot
+    from tests.support.recorder_data import snapshot
     core = RecordingCore(Target("http://127.0.0.1:8265", "attached"), directory=Path(sys.argv[1]))
     core.record(snapshot(1795315200.0))
     print(core.state.kind, flush=True)

@@ -1,5 +1,5 @@
 """The State API client and the pending analysis on answers recorded from a real Ray 2.60 head
-(tests/record_explorer_responses.py), error shapes included."""
+(tests/recording/record_explorer_responses.py), error shapes included."""
 
 from __future__ import annotations
 
@@ -37,8 +37,8 @@ from sovtui.ray_api.state_models import (
     TaskSummaryRow,
     Worker,
 )
-from tests.conftest import no_token
-from tests.recorded import RECORDED
+from tests.support.recorded_ray import RECORDED
+from tests.support.tokens import no_token
 
 EXPLORER = RECORDED / "ray-2.60.0-explorer"
 URL = "http://127.0.0.1:8265"

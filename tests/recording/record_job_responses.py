@@ -1,6 +1,6 @@
 """Record a real job's answers (details and driver log) for the job screen's snapshot tests.
 
-Run:  PYTHONPATH=. .venv/bin/python tests/record_job_responses.py
+Run:  .venv/bin/python tests/recording/record_job_responses.py
 It starts sovtui's embedded head (a real `ray start --head`), launches the `tick` test preset
 (tests/data/tui_presets/tick.yaml) twice through sovtui's own launch code, once succeeding and
 once failing on purpose, waits for both to end and saves what Ray answers to
@@ -15,7 +15,7 @@ import json
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the checkout
 
 from sovtui.cluster.embedded_head import start_embedded_head
 from sovtui.presets.launch import launch
@@ -25,9 +25,9 @@ from sovtui.ray_api.client import DashboardClient
 from sovtui.ray_api.jobs import JobsApi
 from sovtui.settings.model import EmbeddedHeadSettings
 
-HERE = Path(__file__).resolve().parent
-PRESET = HERE / "data" / "tui_presets" / "tick.yaml"
-OUT = HERE / "data" / "recorded" / "ray-2.60.0-jobs"
+TESTS = Path(__file__).resolve().parents[1]
+PRESET = TESTS / "data" / "tui_presets" / "tick.yaml"
+OUT = TESTS / "data" / "recorded" / "ray-2.60.0-jobs"
 RUNS: dict[str, dict[str, object]] = {
     "succeeded": {"count": "6", "delay": "0.1"},
     "failed": {"count": "4", "fail": True},

@@ -1,7 +1,7 @@
 """A small Ray driver that gives the explorer something of every kind to show (run as a Ray job).
 
-Run by tests/integration/test_explorer_ray.py and tests/record_explorer_responses.py with
-`ray job submit -- python tests/explorer_driver.py`; it needs no more than one CPU:
+Run by tests/integration/test_explorer_ray.py and tests/recording/record_explorer_responses.py with
+`ray job submit -- python tests/support/explorer_driver.py`; it needs no more than one CPU:
 
 - actors: a named detached `Counter` (ALIVE), a `Crasher` whose constructor raises (DEAD,
   CREATION_TASK_ERROR), a `Victim` killed with ray.kill (DEAD, RAY_KILL), an `Exiter` whose

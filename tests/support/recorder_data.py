@@ -11,7 +11,7 @@ from pydantic import TypeAdapter
 from sovtui.ray_api.models import JobDetails, VersionInfo
 from sovtui.ray_api.snapshot import ClusterSnapshot, GpuView, NodeView, Usage
 from sovtui.ray_api.summary_parse import parse_whole
-from tests.recorded import RAY_260, load, replicated_summary
+from tests.support.recorded_ray import RAY_260, load, replicated_summary
 
 SESSION = "session_2026-11-22_02-40-46_126770_32002"
 

@@ -25,6 +25,14 @@ def alive(pid: int) -> bool:
     return state is not None and state not in ("Z", "X")
 
 
+def command_name(pid: int) -> str:
+    """The process's command name (/proc/PID/comm), or "" once it is gone."""
+    try:
+        return Path(f"/proc/{pid}/comm").read_text().strip()
+    except OSError:
+        return ""
+
+
 def processes_of(head_dir: Path) -> set[int]:
     """Live processes whose environment names the head's directory (its token path is there)."""
     marker = str(head_dir).encode()

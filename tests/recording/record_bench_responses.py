@@ -1,6 +1,6 @@
 """Record real benchmark jobs (details and driver log) for the Bench screen's snapshot tests.
 
-Run:  PYTHONPATH=. .venv/bin/python tests/record_bench_responses.py
+Run:  .venv/bin/python tests/recording/record_bench_responses.py
 It starts sovtui's embedded head (a real `ray start --head`, 2 CPUs), launches the shipped
 `sort-bench` preset (small, with the numpy and Ray Data baselines and a 1,2 scaling study) and
 the shipped `train-bench` preset (tiny MLP, 1,2 scaling study, single-process torch baseline)
@@ -15,7 +15,7 @@ import asyncio
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the checkout
 
 from sovtui.cluster.embedded_head import start_embedded_head
 from sovtui.presets.launch import launch
@@ -24,11 +24,11 @@ from sovtui.ray_api.auth import explicit_token
 from sovtui.ray_api.client import DashboardClient
 from sovtui.ray_api.jobs import JobsApi
 from sovtui.settings.model import EmbeddedHeadSettings
-from tests.record_job_responses import save_job_answers
+from tests.recording.record_job_responses import save_job_answers
 
-HERE = Path(__file__).resolve().parent
-PRESETS = HERE.parent / "configs" / "presets"
-OUT = HERE / "data" / "recorded" / "ray-2.60.0-bench"
+TESTS = Path(__file__).resolve().parents[1]
+PRESETS = TESTS.parent / "configs" / "presets"
+OUT = TESTS / "data" / "recorded" / "ray-2.60.0-bench"
 RUNS: dict[str, tuple[str, dict[str, object]]] = {
     "sort": (
         "sort-bench.yaml",

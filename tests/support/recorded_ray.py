@@ -1,4 +1,5 @@
-"""Serve responses recorded from a real Ray 2.60 head (tests/record_ray_responses.py) over httpx."""
+"""Serve responses recorded from a real Ray 2.60 head over httpx (the scripts in tests/recording
+record them)."""
 
 from __future__ import annotations
 
@@ -9,14 +10,19 @@ from typing import Any
 
 import httpx
 
-RECORDED = Path(__file__).parent / "data" / "recorded"
+from sovtui.cluster.connect import MODE_ATTACHED, Connection
+from sovtui.ray_api.client import DashboardClient
+from tests.support.clocks import FROZEN_NOW
+from tests.support.tokens import no_token
+
+RECORDED = Path(__file__).resolve().parents[1] / "data" / "recorded"
 RAY_260 = RECORDED / "ray-2.60.0"
 RAY_260_V2 = RECORDED / "ray-2.60.0-autoscaler-v2"
-# One job's details and driver log per file (tests/record_job_responses.py); index.json names
-# the succeeded and the failed one.
+# One job's details and driver log per file (tests/recording/record_job_responses.py);
+# index.json names the succeeded and the failed one.
 RAY_260_JOBS = RECORDED / "ray-2.60.0-jobs"
 # A small sort-bench and train-bench job, baselines and scaling included
-# (tests/record_bench_responses.py); index.json names them "sort" and "train".
+# (tests/recording/record_bench_responses.py); index.json names them "sort" and "train".
 RAY_260_BENCH = RECORDED / "ray-2.60.0-bench"
 
 ROUTES = {
@@ -99,3 +105,11 @@ def replicated_summary(folder: Path, count: int) -> bytes:
         nodes.append(node)
     body["data"]["summary"] = nodes
     return json.dumps(body).encode()
+
+
+def recorded_connection(recorded: RecordedRay, clock: float = FROZEN_NOW) -> Connection:
+    """An attached connection whose client is answered by `recorded`, at a frozen time."""
+    client = DashboardClient(
+        "http://127.0.0.1:8265", no_token(), transport=recorded.transport(), clock=lambda: clock
+    )
+    return Connection(client, MODE_ATTACHED, "--address")

@@ -1,6 +1,6 @@
 """Record real Ray dashboard answers for the unit and snapshot tests.
 
-Run:  .venv/bin/python tests/record_ray_responses.py
+Run:  .venv/bin/python tests/recording/record_ray_responses.py
 It starts sovtui's embedded head (a real `ray start --head`), submits one job that succeeds and
 one that fails with Ray's own `ray job submit`, then saves what each endpoint answers to
 tests/data/recorded/ray-<version>/. A second head with autoscaler v2 records the
@@ -18,7 +18,7 @@ from pathlib import Path
 
 import httpx
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the checkout
 
 from sovtui.cluster.embedded_head import ray_executable, start_embedded_head
 from sovtui.settings.model import EmbeddedHeadSettings
@@ -75,7 +75,7 @@ def record(url: str, token: str, folder: Path, with_jobs: bool) -> None:
 
 
 def main() -> None:
-    out = Path(__file__).resolve().parent / "data" / "recorded"
+    out = Path(__file__).resolve().parents[1] / "data" / "recorded"
     settings = EmbeddedHeadSettings(num_cpus=2, object_store_mb=200)
     head = start_embedded_head(settings, progress=print)
     try:

@@ -16,7 +16,7 @@ from sovtui.cluster.compose.image_build import LATEST
 from sovtui.cluster.errors import DockerUnavailable
 from sovtui.cluster.ports import free_port
 
-COMPOSE_FILES = Path(__file__).resolve().parents[1] / "deployments" / "compose"
+COMPOSE_FILES = Path(__file__).resolve().parents[2] / "deployments" / "compose"
 CPU_FILE = COMPOSE_FILES / "cpu-ray-cluster.yaml"
 
 

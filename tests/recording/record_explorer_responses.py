@@ -1,8 +1,8 @@
 """Record the explorer's endpoints from a real Ray head, for unit and snapshot tests.
 
-Run:  .venv/bin/python tests/record_explorer_responses.py
+Run:  .venv/bin/python tests/recording/record_explorer_responses.py
 It starts sovtui's embedded head (a real `ray start --head`, 2 CPUs, no GPU), submits
-tests/explorer_driver.py with Ray's own `ray job submit` (named, detached, dead and pending
+tests/support/explorer_driver.py with Ray's own `ray job submit` (named, detached, dead and pending
 actors; finished, failed, running, waiting and infeasible tasks; a placed and an infeasible
 placement group; objects), waits for its `EXPLORER READY`, then saves what each endpoint answers
 (status code, content type and body, byte for byte) to tests/data/recorded/ray-2.60.0-explorer/,
@@ -23,12 +23,12 @@ from pathlib import Path
 
 import httpx
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from sovtui.cluster.embedded_head import ray_executable, start_embedded_head
 from sovtui.settings.model import EmbeddedHeadSettings
 
-DRIVER = Path(__file__).resolve().parent / "explorer_driver.py"
+DRIVER = Path(__file__).resolve().parents[1] / "support" / "explorer_driver.py"
 SUBMISSION_ID = "explorer-driver"
 
 
@@ -214,7 +214,7 @@ def record(url: str, token: str, folder: Path) -> None:
 
 
 def main() -> None:
-    out = Path(__file__).resolve().parent / "data" / "recorded"
+    out = Path(__file__).resolve().parents[1] / "data" / "recorded"
     head = start_embedded_head(
         EmbeddedHeadSettings(num_cpus=2, object_store_mb=200), progress=print
     )

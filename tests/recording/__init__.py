@@ -1,0 +1,1 @@
+"""Scripts that record real Ray answers into tests/data/recorded (run each by its path)."""

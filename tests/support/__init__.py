@@ -1,0 +1,1 @@
+"""Helpers shared by the test suites: tests import them from here, conftest files hold fixtures."""
