@@ -7,7 +7,7 @@ import sys
 from sovtui.cluster.connect import open_connection
 from sovtui.ray_api.auth import explicit_token
 from sovtui.settings.model import Settings
-from sovtui.tui.app import SovtuiApp
+from sovtui.tui.app import make_app
 
 if __name__ == "__main__":
     address, token = sys.argv[1], sys.argv[2]
@@ -15,4 +15,4 @@ if __name__ == "__main__":
     connection = open_connection(
         settings, cli_address=address, token=explicit_token(token, "bench")
     )
-    SovtuiApp(connection, settings).run()
+    make_app(connection, settings).run()

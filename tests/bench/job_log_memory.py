@@ -74,18 +74,18 @@ async def measure(port: int, opens: int) -> None:
     from sovtui.ray_api.auth import TokenLookup
     from sovtui.ray_api.client import DashboardClient
     from sovtui.settings.model import Settings
-    from sovtui.tui.app import SovtuiApp
+    from sovtui.tui.app import make_app
     from sovtui.tui.screens.job import JobScreen
 
     token = TokenLookup(None, None, ())
     client = DashboardClient(f"http://127.0.0.1:{port}", token, timeout=120)
-    app = SovtuiApp(Connection(client, MODE_ATTACHED, "--address"), Settings(), poll=False)
+    app = make_app(Connection(client, MODE_ATTACHED, "--address"), Settings(), poll=False)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause(0.5)
         print(f"start: RSS {rss_mb()[0]:.0f} MB", flush=True)
         for attempt in range(1, opens + 1):
             started = time.monotonic()
-            screen = JobScreen(JOB_ID)
+            screen = JobScreen(app.services, JOB_ID)
             await app.push_screen(screen)
             while not screen.log_ended:
                 await pilot.pause(0.1)

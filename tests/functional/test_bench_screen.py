@@ -14,7 +14,7 @@ from sovtui.cluster.connect import Connection
 from sovtui.presets.launch import launch
 from sovtui.presets.loader import load_presets
 from sovtui.settings.model import Settings
-from sovtui.tui.app import SovtuiApp
+from sovtui.tui.app import SovtuiApp, make_app
 from sovtui.tui.screens.bench import BenchScreen
 from sovtui.tui.screens.bench_pick import PickBenchJob
 from sovtui.tui.widgets.bench_tables import PhaseBars, ResultsTable
@@ -35,7 +35,7 @@ TINY_TRAIN = {
 
 
 def bench_app(connection: Connection) -> SovtuiApp:
-    return SovtuiApp(connection, Settings(interval=1.0), preset_source=load_presets)
+    return make_app(connection, Settings(interval=1.0), preset_source=load_presets)
 
 
 async def test_sort_run_by_key_fills_the_bench_screen(

@@ -19,6 +19,7 @@ from sovtui.cluster.compose.docker_driver import ComposeDriver
 from sovtui.cluster.connect import MODE_ATTACHED, MODE_COMPOSE, Connection
 from sovtui.ray_api.client import DashboardClient
 from sovtui.settings.model import Settings
+from sovtui.tui import app as tui_app
 from sovtui.tui.app import SovtuiApp
 from sovtui.tui.screens.cluster import ClusterScreen
 from sovtui.tui.screens.cluster_modals import LogsScreen, UpScreen
@@ -49,7 +50,7 @@ def cluster_screen(app: SovtuiApp) -> ClusterScreen:
 
 
 def make_app(project: str, **kwargs: object) -> SovtuiApp:
-    return SovtuiApp(
+    return tui_app.make_app(
         unreachable_connection(),
         Settings(interval=1.0, max_backoff=5.0),
         cluster_driver=kwargs.pop("driver", lambda name: ComposeDriver(name)),  # type: ignore[arg-type]

@@ -5,10 +5,12 @@ from __future__ import annotations
 import httpx
 
 from sovtui.settings.model import Settings
-from sovtui.tui.app import SovtuiApp
+from sovtui.tui.app import SovtuiApp, make_app
 from sovtui.tui.widgets.connection_banner import ConnectionBanner
 from sovtui.tui.widgets.node_table import NodeTable
 from tests.conftest import FROZEN_NOW, recorded_connection
+from tests.manual_time import ManualTime
+from tests.pilot_helpers import wait_for
 from tests.recorded import RecordedRay
 
 
@@ -21,43 +23,37 @@ def refused(request: httpx.Request) -> httpx.Response:
 
 
 async def test_disconnected_backs_off_then_recovers(recorded_ray: RecordedRay) -> None:
-    now = [1000.0]
+    time = ManualTime()  # the polling model's timer moves only when this test moves it
     recorded_ray.failing = refused
-    app = SovtuiApp(
+    app = make_app(
         recorded_connection(recorded_ray),
         Settings(interval=2.0, max_backoff=30),
         clock=lambda: FROZEN_NOW,
-        monotonic=lambda: now[0],
+        monotonic=time.monotonic,
+        sleep=time.sleep,
     )
     async with app.run_test() as pilot:
-        await pilot.pause(0.3)
-        assert app.link.state == "disconnected"
+        await wait_for(pilot, lambda: app.link.state == "disconnected" and time.sleeping)
         assert "disconnected, retrying in 2 s" in banner_text(app)
-        # Ticks before the retry time do not poll: the poller backs off.
-        calls = len(recorded_ray.requests)
-        app._tick()
-        await pilot.pause(0.1)
-        assert len(recorded_ray.requests) == calls
-        now[0] += 2.5
-        app._tick()
-        await pilot.pause(0.2)
-        assert app.link.failures == 2
+        assert time.slept == [2.0]
+        # The next poll comes when the backoff is over, and fails again: twice as long.
+        time.advance(2.0)
+        await wait_for(pilot, lambda: app.link.failures == 2 and time.sleeping)
+        assert time.slept == [2.0, 4.0]
         assert "retrying in 4 s" in banner_text(app)
         # The cluster comes up: the next due poll recovers by itself.
         recorded_ray.failing = None
-        now[0] += 4.5
-        app._tick()
-        await pilot.pause(0.3)
-        assert app.link.healthy
+        time.advance(4.0)
+        await wait_for(pilot, lambda: app.link.healthy)
+        await wait_for(pilot, lambda: app.screen.query_one(NodeTable).row_count == 1)
         assert not app.screen.query_one(ConnectionBanner).display
-        assert app.screen.query_one(NodeTable).row_count == 1
 
 
 async def test_html_answer_is_reported_not_fatal(recorded_ray: RecordedRay) -> None:
     recorded_ray.failing = lambda request: httpx.Response(
         200, text="<html>router login</html>", headers={"content-type": "text/html"}
     )
-    app = SovtuiApp(recorded_connection(recorded_ray), Settings(), clock=lambda: FROZEN_NOW)
+    app = make_app(recorded_connection(recorded_ray), Settings(), clock=lambda: FROZEN_NOW)
     async with app.run_test() as pilot:
         await pilot.pause(0.3)
         assert app.link.state == "bad response"
@@ -69,7 +65,7 @@ async def test_garbage_json_is_reported(recorded_ray: RecordedRay) -> None:
     recorded_ray.failing = lambda request: httpx.Response(
         200, content=b"\x00\xffgarbage", headers={"content-type": "application/json"}
     )
-    app = SovtuiApp(recorded_connection(recorded_ray), Settings(), clock=lambda: FROZEN_NOW)
+    app = make_app(recorded_connection(recorded_ray), Settings(), clock=lambda: FROZEN_NOW)
     async with app.run_test() as pilot:
         await pilot.pause(0.3)
         assert app.link.state == "bad response"
@@ -78,7 +74,7 @@ async def test_garbage_json_is_reported(recorded_ray: RecordedRay) -> None:
 
 async def test_404_is_reported(recorded_ray: RecordedRay) -> None:
     recorded_ray.failing = lambda request: httpx.Response(404, text="Not Found")
-    app = SovtuiApp(recorded_connection(recorded_ray), Settings(), clock=lambda: FROZEN_NOW)
+    app = make_app(recorded_connection(recorded_ray), Settings(), clock=lambda: FROZEN_NOW)
     async with app.run_test() as pilot:
         await pilot.pause(0.3)
         assert "is this a Ray dashboard?" in banner_text(app)
@@ -86,7 +82,7 @@ async def test_404_is_reported(recorded_ray: RecordedRay) -> None:
 
 async def test_401_and_403_explain_the_token(recorded_ray: RecordedRay) -> None:
     recorded_ray.failing = lambda request: httpx.Response(401, text="Unauthorized")
-    app = SovtuiApp(recorded_connection(recorded_ray), Settings(), clock=lambda: FROZEN_NOW)
+    app = make_app(recorded_connection(recorded_ray), Settings(), clock=lambda: FROZEN_NOW)
     async with app.run_test(size=(200, 30)) as pilot:
         await pilot.pause(0.3)
         assert app.link.state == "unauthorized"

@@ -6,7 +6,7 @@ from __future__ import annotations
 from sovtui.cluster.connect import MODE_ATTACHED, Connection
 from sovtui.ray_api.client import MIB, DashboardClient
 from sovtui.settings.model import Settings
-from sovtui.tui.app import SovtuiApp
+from sovtui.tui.app import SovtuiApp, make_app
 from sovtui.tui.widgets.connection_banner import ConnectionBanner
 from tests.conftest import FROZEN_NOW, no_token
 from tests.hostile_http import Behaviour, HostileServer
@@ -15,7 +15,7 @@ from tests.hostile_http import Behaviour, HostileServer
 def app_for(server: HostileServer) -> SovtuiApp:
     client = DashboardClient(server.url, no_token(), timeout=1.0, max_bytes=1 * MIB)
     connection = Connection(client, MODE_ATTACHED, "--address")
-    return SovtuiApp(
+    return make_app(
         connection, Settings(interval=2.0), clock=lambda: FROZEN_NOW, monotonic=lambda: 1000.0
     )
 

@@ -13,7 +13,7 @@ import pytest
 from textual.pilot import Pilot
 
 from sovtui.settings.model import Settings
-from sovtui.tui.app import SovtuiApp
+from sovtui.tui.app import SovtuiApp, make_app
 from sovtui.tui.screens.job import JobScreen, tail_of
 from sovtui.tui.widgets.jobs_table import JobsTable
 from sovtui.tui.widgets.search_log import SearchLog
@@ -95,7 +95,7 @@ async def open_evil_job(app: SovtuiApp, pilot: Pilot[Any]) -> JobScreen:
 async def test_hostile_job_text_never_reaches_the_terminal(recorded_ray: RecordedRay) -> None:
     log_text = "".join(f"line {i} {HOSTILE} \x1b[31mred\x1b[0m \u202eevil\n" for i in range(30))
     serve_hostile(recorded_ray, log_text)
-    app = SovtuiApp(recorded_connection(recorded_ray), Settings(), clock=lambda: FROZEN_NOW)
+    app = make_app(recorded_connection(recorded_ray), Settings(), clock=lambda: FROZEN_NOW)
     async with app.run_test(size=(160, 50)) as pilot:
         screen = await open_evil_job(app, pilot)
         log = screen.query_one(SearchLog)
@@ -123,7 +123,7 @@ async def test_markup_in_an_error_body_does_not_crash_the_banner(recorded_ray: R
     recorded_ray.failing = lambda request: httpx.Response(
         500, text=f"[/bold] internal {OSC52} error", headers={"content-type": "text/plain"}
     )
-    app = SovtuiApp(recorded_connection(recorded_ray), Settings(), clock=lambda: FROZEN_NOW)
+    app = make_app(recorded_connection(recorded_ray), Settings(), clock=lambda: FROZEN_NOW)
     async with app.run_test() as pilot:
         await wait_for(pilot, lambda: not app.link.healthy and app.link.state != "connecting")
         await pilot.pause(0.2)
@@ -134,7 +134,7 @@ async def test_markup_in_an_error_body_does_not_crash_the_banner(recorded_ray: R
 async def test_the_job_log_keeps_the_most_recent_lines(recorded_ray: RecordedRay) -> None:
     log_text = "".join(f"line {i}\n" for i in range(1000))
     serve_hostile(recorded_ray, log_text)
-    app = SovtuiApp(
+    app = make_app(
         recorded_connection(recorded_ray), Settings(log_lines=100), clock=lambda: FROZEN_NOW
     )
     async with app.run_test(size=(160, 50)) as pilot:
@@ -183,7 +183,7 @@ def test_tail_of(text: str, keep: int, expected: tuple[int, list[str]]) -> None:
 async def test_an_unexpected_exception_exits_non_zero_with_a_traceback_file(
     recorded_ray: RecordedRay,
 ) -> None:
-    app = SovtuiApp(recorded_connection(recorded_ray), Settings(), clock=lambda: FROZEN_NOW)
+    app = make_app(recorded_connection(recorded_ray), Settings(), clock=lambda: FROZEN_NOW)
 
     def explode() -> None:
         raise RuntimeError(f"bug {OSC52}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from sovtui.settings.model import Settings
+from sovtui.tui import app as tui_app
 from sovtui.tui.app import SovtuiApp
 from sovtui.tui.screens.dashboard import DashboardScreen
 from sovtui.tui.screens.help import HelpScreen
@@ -16,7 +17,7 @@ from tests.recorded import RecordedRay
 
 
 def make_app(recorded: RecordedRay, **settings: Any) -> SovtuiApp:
-    return SovtuiApp(
+    return tui_app.make_app(
         recorded_connection(recorded),
         Settings(**settings),
         clock=lambda: FROZEN_NOW,
@@ -121,7 +122,7 @@ async def test_broken_theme_is_reported_in_the_app(recorded_ray: RecordedRay, tm
     from sovtui.tui.themes import load_themes
 
     (tmp_path / "bad.yaml").write_text("name: bad\nprimary: nope\n")
-    app = SovtuiApp(
+    app = tui_app.make_app(
         recorded_connection(recorded_ray),
         Settings(),
         themes=load_themes([tmp_path]),

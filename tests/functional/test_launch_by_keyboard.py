@@ -14,7 +14,7 @@ from sovtui.cluster.connect import Connection
 from sovtui.presets.loader import load_presets
 from sovtui.ray_api.jobs import JobNotFound, JobsApi
 from sovtui.settings.model import Settings
-from sovtui.tui.app import SovtuiApp
+from sovtui.tui.app import SovtuiApp, make_app
 from sovtui.tui.screens.confirm import ConfirmScreen
 from sovtui.tui.screens.dashboard import DashboardScreen
 from sovtui.tui.screens.job import JobScreen
@@ -36,7 +36,7 @@ async def test_launch_preset_by_keyboard_and_follow_log(
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
     (tmp_path / "sovtui" / "presets").mkdir(parents=True)
     shutil.copy(TICK, tmp_path / "sovtui" / "presets")
-    app = SovtuiApp(ray_connection, Settings(interval=2.0), preset_source=load_presets)
+    app = make_app(ray_connection, Settings(interval=2.0), preset_source=load_presets)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("3")
         await wait_for(pilot, lambda: isinstance(app.screen, PresetsScreen))
@@ -92,7 +92,7 @@ async def test_stop_a_running_job_by_keyboard(
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
     (tmp_path / "sovtui" / "presets").mkdir(parents=True)
     shutil.copy(TICK, tmp_path / "sovtui" / "presets")
-    app = SovtuiApp(ray_connection, Settings(interval=1.0), preset_source=load_presets)
+    app = make_app(ray_connection, Settings(interval=1.0), preset_source=load_presets)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("3")
         await wait_for(pilot, lambda: isinstance(app.screen, PresetsScreen))

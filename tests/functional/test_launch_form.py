@@ -10,6 +10,7 @@ from textual.widgets import Input, OptionList, Select, Static, Switch
 
 from sovtui.presets.loader import load_presets
 from sovtui.settings.model import Settings
+from sovtui.tui import app as tui_app
 from sovtui.tui.app import SovtuiApp
 from sovtui.tui.screens.dashboard import DashboardScreen
 from sovtui.tui.screens.launch_form import LaunchForm
@@ -22,7 +23,7 @@ TUI_PRESETS = DATA / "tui_presets"
 
 
 def make_app(recorded: RecordedRay, user_dir: Path) -> SovtuiApp:
-    return SovtuiApp(
+    return tui_app.make_app(
         recorded_connection(recorded),
         Settings(interval=3600),
         clock=lambda: FROZEN_NOW,
@@ -160,7 +161,7 @@ async def test_screen_actions_are_in_the_palette_and_footer(tmp_path: Path) -> N
         await pilot.pause(0.3)
         titles = [hit.text async for hit in SovtuiCommands(app.screen).discover()]
         assert "Go to Presets" in titles and "Open the selected job" in titles
-        job = JobScreen(recorded.recorded_job("failed"))
+        job = JobScreen(app.services, recorded.recorded_job("failed"))
         await app.push_screen(job)
         await pilot.pause(0.3)
         titles = [hit.text async for hit in SovtuiCommands(job).discover()]
@@ -183,7 +184,7 @@ async def test_job_search_highlights_and_jumps(tmp_path: Path) -> None:
     recorded = RecordedRay()
     app = make_app(recorded, tmp_path)
     async with app.run_test(size=(100, 30)) as pilot:
-        job = JobScreen(recorded.recorded_job("succeeded"))
+        job = JobScreen(app.services, recorded.recorded_job("succeeded"))
         await app.push_screen(job)
         await pilot.pause(0.3)
         log = job.query_one(SearchLog)

@@ -18,7 +18,7 @@ from sovtui.cluster.connect import MODE_EMBEDDED, Connection, open_connection
 from sovtui.cluster.embedded_head import EmbeddedHead, ray_executable, start_embedded_head
 from sovtui.cluster.ports import free_port
 from sovtui.settings.model import EmbeddedHeadSettings, Settings
-from sovtui.tui.app import SovtuiApp
+from sovtui.tui.app import SovtuiApp, make_app
 from sovtui.tui.widgets.connection_banner import ConnectionBanner
 from sovtui.tui.widgets.jobs_table import JobsTable
 from sovtui.tui.widgets.node_table import NodeTable
@@ -92,7 +92,7 @@ def test_job_from_ray_cli_shows_in_status_and_jobs_table(
     assert "hello from the integration test" in jobs[submission_id]["entrypoint"]
 
     async def watch() -> None:
-        app = SovtuiApp(ray_connection, Settings(interval=1.0))
+        app = make_app(ray_connection, Settings(interval=1.0))
         async with app.run_test(size=(140, 40)) as pilot:
             for _ in range(100):
                 await pilot.pause(0.1)
@@ -118,7 +118,7 @@ def test_tui_recovers_when_the_cluster_comes_up() -> None:
         started.append(start_embedded_head(EmbeddedHeadSettings(dashboard_port=port, num_cpus=1)))
 
     async def scenario() -> None:
-        app = SovtuiApp(connection, settings)
+        app = make_app(connection, settings)
         async with app.run_test(size=(120, 30)) as pilot:
             await pilot.pause(1.0)
             assert app.link.state == "disconnected"

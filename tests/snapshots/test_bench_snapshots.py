@@ -10,6 +10,7 @@ import pytest
 from textual.pilot import Pilot
 
 from sovtui.settings.model import Settings
+from sovtui.tui import app as tui_app
 from sovtui.tui.app import SovtuiApp
 from sovtui.tui.screens.bench import BenchScreen
 from tests.conftest import FROZEN_NOW, recorded_connection
@@ -18,7 +19,7 @@ from tests.recorded import RAY_260_BENCH, RecordedRay
 
 
 def make_app(ascii_only: bool = False) -> SovtuiApp:
-    return SovtuiApp(
+    return tui_app.make_app(
         recorded_connection(RecordedRay(jobs_folder=RAY_260_BENCH)),
         Settings(interval=3600),
         clock=lambda: FROZEN_NOW,
@@ -34,7 +35,7 @@ async def watch_recorded(pilot: Pilot[None], workload: str) -> BenchScreen:
     await pilot.pause(0.1)
     screen = pilot.app.screen
     assert isinstance(screen, BenchScreen)
-    screen.watch_job(job_id)
+    screen.follow_job(job_id)
     for _ in range(100):
         if job_id in screen.log_ended and job_id in screen.saved:
             break

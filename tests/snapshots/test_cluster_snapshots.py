@@ -8,6 +8,7 @@ import pytest
 from textual.pilot import Pilot
 
 from sovtui.settings.model import Settings
+from sovtui.tui import app as tui_app
 from sovtui.tui.app import SovtuiApp
 from sovtui.tui.screens.cluster import ClusterScreen
 from tests.conftest import FROZEN_NOW, recorded_connection
@@ -17,7 +18,7 @@ from tests.recorded import RAY_260, RecordedRay
 
 
 def make_app() -> SovtuiApp:
-    return SovtuiApp(
+    return tui_app.make_app(
         recorded_connection(RecordedRay(RAY_260)),
         Settings(interval=3600),
         cluster_driver=FixedDriver,

@@ -8,6 +8,7 @@ import pytest
 from textual.pilot import Pilot
 
 from sovtui.settings.model import Settings
+from sovtui.tui import app as tui_app
 from sovtui.tui.app import SovtuiApp
 from tests.conftest import FROZEN_NOW, recorded_connection
 from tests.pilot_helpers import settle
@@ -16,7 +17,7 @@ from tests.recorded import RAY_260, RAY_260_V2, RecordedRay
 
 def make_app(folder: Any = RAY_260, theme: str = "sovtui-dark", **options: Any) -> SovtuiApp:
     recorded = RecordedRay(folder)
-    return SovtuiApp(
+    return tui_app.make_app(
         recorded_connection(recorded),
         Settings(interval=3600, history_points=10, theme=theme),
         clock=lambda: FROZEN_NOW,

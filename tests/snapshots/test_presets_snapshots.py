@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from textual.pilot import Pilot
@@ -14,6 +14,7 @@ from textual.widgets import Input
 
 from sovtui.presets.loader import load_presets
 from sovtui.settings.model import Settings
+from sovtui.tui import app as tui_app
 from sovtui.tui.app import SovtuiApp
 from sovtui.tui.screens.dashboard import DashboardScreen
 from sovtui.tui.screens.job import JobScreen
@@ -32,7 +33,7 @@ def user_presets(tmp_path: Path) -> Path:
 
 
 def make_app(user_dir: Path, recorded: RecordedRay | None = None) -> SovtuiApp:
-    return SovtuiApp(
+    return tui_app.make_app(
         recorded_connection(recorded or RecordedRay()),
         Settings(interval=3600),
         clock=lambda: FROZEN_NOW,
@@ -81,7 +82,8 @@ def test_job_screen(
         await settle(pilot)
         screen = pilot.app.screen
         assert isinstance(screen, DashboardScreen)
-        await pilot.app.push_screen(JobScreen(job_id))
+        services = cast(SovtuiApp, pilot.app).services
+        await pilot.app.push_screen(JobScreen(services, job_id))
         for _ in range(50):
             if isinstance(pilot.app.screen, JobScreen) and pilot.app.screen.log_ended:
                 break
