@@ -9,7 +9,7 @@ import importlib
 import time
 from functools import partial
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, Unpack, cast
 
 from textual import on, work
 from textual.app import App
@@ -37,7 +37,7 @@ from sovtui.tui.messages import (
 from sovtui.tui.palette import SovtuiCommands
 from sovtui.tui.screens.dashboard import DashboardScreen
 from sovtui.tui.screens.help import HelpScreen
-from sovtui.tui.services import Services, build_services
+from sovtui.tui.services import ServiceOptions, Services, build_services
 
 FALLBACK_THEME = "sovtui-dark"
 
@@ -301,6 +301,8 @@ class SovtuiApp(App[None]):
             screen.action_focus_jobs() if pane == "jobs" else screen.action_focus_nodes()
 
 
-def make_app(connection: Connection, settings: Settings, **options: Any) -> SovtuiApp:
+def make_app(
+    connection: Connection, settings: Settings, **options: Unpack[ServiceOptions]
+) -> SovtuiApp:
     """The one way to build the app, for the CLI and the tests alike (options: build_services)."""
     return SovtuiApp(build_services(connection, settings, **options))

@@ -7,7 +7,7 @@ import asyncio
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypedDict
 
 from sovtui.cluster.compose.events import DEFAULT_PROJECT
 from sovtui.cluster.connect import Connection
@@ -42,6 +42,20 @@ class Services:
     themes: ThemeLoad
     ascii_only: bool = False
     poll: bool = True  # False: no polling at all (benchmarks of one screen)
+
+
+class ServiceOptions(TypedDict, total=False):
+    """build_services' keyword arguments, for `make_app(connection, settings, **options)`."""
+
+    themes: ThemeLoad | None
+    cluster_driver: ClusterDriverFactory | None
+    compose_project: str | None
+    clock: Callable[[], float]
+    monotonic: Callable[[], float]
+    sleep: Sleep
+    ascii_only: bool
+    poll: bool
+    preset_source: PresetSource
 
 
 def build_services(

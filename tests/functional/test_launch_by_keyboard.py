@@ -14,7 +14,7 @@ from sovtui.cluster.connect import Connection
 from sovtui.presets.loader import load_presets
 from sovtui.ray_api.jobs import JobNotFound, JobsApi
 from sovtui.settings.model import Settings
-from sovtui.tui.app import SovtuiApp, make_app
+from sovtui.tui.app import make_app
 from sovtui.tui.screens.confirm import ConfirmScreen
 from sovtui.tui.screens.dashboard import DashboardScreen
 from sovtui.tui.screens.job import JobScreen

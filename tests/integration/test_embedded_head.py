@@ -18,7 +18,7 @@ from sovtui.cluster.connect import MODE_EMBEDDED, Connection, open_connection
 from sovtui.cluster.embedded_head import EmbeddedHead, ray_executable, start_embedded_head
 from sovtui.cluster.ports import free_port
 from sovtui.settings.model import EmbeddedHeadSettings, Settings
-from sovtui.tui.app import SovtuiApp, make_app
+from sovtui.tui.app import make_app
 from sovtui.tui.widgets.connection_banner import ConnectionBanner
 from sovtui.tui.widgets.jobs_table import JobsTable
 from sovtui.tui.widgets.node_table import NodeTable

@@ -183,7 +183,7 @@ async def test_timer_ticks_skip_while_not_wanted_but_requests_poll(
 ) -> None:
     wanted = [False]
     source = Source("x")
-    poller, seen = poller_for(source, time, wanted=lambda: wanted[0])
+    poller, _seen = poller_for(source, time, wanted=lambda: wanted[0])
     start(poller, running)
     await until(lambda: source.calls == 1 and time.sleeping)  # the first poll always runs
     for _ in range(3):
