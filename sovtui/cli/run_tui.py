@@ -18,20 +18,15 @@ from sovtui.cli.common import (
     connection_target,
     settings_from_args,
 )
-from sovtui.cluster.connect import open_connection
+from sovtui.cli.hangup import Hangup, hangup_signals, quietly
+from sovtui.cluster.connect import Connection, open_connection
 from sovtui.cluster.embedded_head import EmbeddedHeadError
 from sovtui.support.crash_report import crash_line
-from sovtui.support.extras import MissingExtra, extra_for_import_error, missing_extra_message
-
-if TYPE_CHECKING:
-    from sovtui.cluster.compose.docker_driver import ComposeDriver
-from sovtui.cli.hangup import Hangup, hangup_signals, quietly
-from sovtui.cluster.connect import Connection
 
 if TYPE_CHECKING:
     from textual.app import App
 
-    from sovtui.cluster.compose.docker_driver import ComposeDriver
+    from sovtui.tui.app import SovtuiApp
 
 
 def _progress(message: str) -> None:
@@ -68,21 +63,9 @@ def _close(connection: Connection, keep: bool) -> None:
         _progress(head.kept_advice())
 
 
-def _compose_driver(project: str) -> ComposeDriver:
-    # Lazy: the Docker SDK loads (and connects) on first use, in the Cluster screen's worker,
-    # so it never delays the dashboard's first frame.
-    try:
-        from sovtui.cluster.compose.docker_driver import ComposeDriver
-    except ModuleNotFoundError as error:
-        if extra_for_import_error(error) is None:
-            raise
-        raise MissingExtra(missing_extra_message(str(error.name), "Compose clusters")) from None
-    return ComposeDriver(project)
-
-
 def run_tui(args: argparse.Namespace) -> int:
     settings = settings_from_args(args)  # a bad config is reported before Textual loads
-    from sovtui.tui.app import SovtuiApp  # Textual loads only when the TUI is wanted
+    from sovtui.tui.app import make_app  # Textual loads only when the TUI is wanted
 
     keep = bool(getattr(args, "keep", False))
     app: SovtuiApp | None = None
@@ -95,12 +78,7 @@ def run_tui(args: argparse.Namespace) -> int:
         except Hangup as hangup:
             return hangup.exit_code  # a head being started was stopped on the way out
         try:
-            app = SovtuiApp(
-                connection,
-                settings,
-                cluster_driver=_compose_driver,
-                ascii_only=bool(getattr(args, "ascii", False)),
-            )
+            app = make_app(connection, settings, ascii_only=bool(getattr(args, "ascii", False)))
             ending.app = app
             app.run()
         except Hangup:

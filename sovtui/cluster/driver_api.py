@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol
 
 from sovtui.cluster.compose.events import ContainerInfo, Progress
 from sovtui.cluster.compose.store import ClusterRecord
 from sovtui.support import locations
+from sovtui.support.extras import MissingExtra, extra_for_import_error, missing_extra_message
 
 COMPOSE_SUFFIXES = (".yaml", ".yml")
 
@@ -27,6 +29,21 @@ class ClusterDriver(Protocol):
     def record(self) -> ClusterRecord | None: ...
 
     def logs(self, name: str, tail: int = 200) -> str: ...
+
+
+ClusterDriverFactory = Callable[[str], ClusterDriver]  # project name -> e.g. ComposeDriver
+
+
+def open_compose_driver(project: str) -> ClusterDriver:
+    """The real driver. Lazy: the Docker SDK loads (and connects) on first use, in the Cluster
+    screen's worker, so it never delays the dashboard's first frame."""
+    try:
+        from sovtui.cluster.compose.docker_driver import ComposeDriver
+    except ModuleNotFoundError as error:
+        if extra_for_import_error(error) is None:
+            raise
+        raise MissingExtra(missing_extra_message(str(error.name), "Compose clusters")) from None
+    return ComposeDriver(project)
 
 
 def compose_folder() -> Path:

@@ -38,6 +38,9 @@ class History:
     def add(self, snapshot: ClusterSnapshot) -> None:
         self._samples.append(sample_of(snapshot))
 
+    def clear(self) -> None:
+        self._samples.clear()
+
     def __len__(self) -> int:
         return len(self._samples)
 

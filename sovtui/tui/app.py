@@ -1,4 +1,5 @@
-"""The Textual App: owns the poller, the snapshot reactive and the history; screens watch them."""
+"""The Textual App: runs the dashboard's polling model, turns what it publishes into reactives
+the screens watch, and answers the screens' requests (sovtui.tui.messages)."""
 
 from __future__ import annotations
 
@@ -6,9 +7,10 @@ import asyncio
 import gc
 import importlib
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
+from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any, Unpack, cast
 
 from textual import on, work
 from textual.app import SystemCommand
@@ -18,30 +20,28 @@ from textual.reactive import reactive
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
-from sovtui.cluster.compose.events import DEFAULT_PROJECT
 from sovtui.cluster.connect import MODE_COMPOSE, Connection
-from sovtui.cluster.driver_api import ClusterDriver
-from sovtui.monitor.history import History
-from sovtui.monitor.link_state import LinkState, backoff_delay
+from sovtui.monitor.link_state import LinkState
 from sovtui.ray_api.auth import TokenLookup, explicit_token
-from sovtui.ray_api.errors import DashboardError
 from sovtui.ray_api.snapshot import ClusterSnapshot
 from sovtui.settings.model import Settings
 from sovtui.support.crash_report import save_crash_report
 from sovtui.support.safe_text import visible
-from sovtui.tui.messages import PollFailed, SnapshotReady
+from sovtui.tui.messages import (
+    ComposeClusterRemoved,
+    LinkChanged,
+    RefreshDashboard,
+    ShowComposeCluster,
+    ShowNewJob,
+    SnapshotReady,
+)
 from sovtui.tui.palette import palette_commands
 from sovtui.tui.screens.dashboard import DashboardScreen
 from sovtui.tui.screens.help import HelpScreen
+from sovtui.tui.services import ServiceOptions, Services, build_services
 from sovtui.tui.textual_hacks import CrashHookApp
-from sovtui.tui.themes import ThemeLoad, load_themes
-
-if TYPE_CHECKING:
-    from sovtui.presets.loader import LoadResult
 
 FALLBACK_THEME = "sovtui-dark"
-
-ClusterDriverFactory = Callable[[str], ClusterDriver]  # project name -> e.g. ComposeDriver
 
 
 async def until_quiet(
@@ -56,15 +56,17 @@ async def until_quiet(
             return
 
 
-def _load_presets() -> LoadResult:
-    from sovtui.presets.loader import load_presets  # with the Presets screen, not at start-up
+# Mode -> (module, screen class): loaded the first time the mode is opened.
+LAZY_MODES = {
+    "cluster": ("sovtui.tui.screens.cluster", "ClusterScreen"),
+    "presets": ("sovtui.tui.screens.presets", "PresetsScreen"),
+    "bench": ("sovtui.tui.screens.bench", "BenchScreen"),
+}
 
-    return load_presets()
 
-
-def _screen(module: str, name: str) -> Screen[Any]:
+def _lazy_screen(module: str, name: str, services: Services) -> Screen[Any]:
     screen_class = getattr(importlib.import_module(module), name)
-    return cast("Screen[Any]", screen_class())
+    return cast("Screen[Any]", screen_class(services))
 
 
 class SovtuiApp(CrashHookApp[None]):
@@ -77,11 +79,6 @@ class SovtuiApp(CrashHookApp[None]):
     # app builds its first screen: a MODES entry would cost a CSS refresh and several footer
     # rebuilds before the first frame. on_mount then registers it as a mode for `1`.
     DEFAULT_MODE = "dashboard"
-    MODES = {
-        "cluster": lambda: _screen("sovtui.tui.screens.cluster", "ClusterScreen"),
-        "presets": lambda: _screen("sovtui.tui.screens.presets", "PresetsScreen"),
-        "bench": lambda: _screen("sovtui.tui.screens.bench", "BenchScreen"),
-    }
     BINDINGS = [
         Binding("q", "quit", "Quit", tooltip="Leave sovtui"),
         Binding("r", "refresh", "Refresh", tooltip="Poll the Ray dashboard immediately"),
@@ -124,41 +121,21 @@ class SovtuiApp(CrashHookApp[None]):
     # library, httpx and the first poll) waits for it.
     painted: reactive[bool] = reactive(False, repaint=False)
 
-    def __init__(
-        self,
-        connection: Connection,
-        settings: Settings,
-        *,
-        themes: ThemeLoad | None = None,
-        cluster_driver: ClusterDriverFactory | None = None,
-        compose_project: str | None = None,
-        clock: Callable[[], float] = time.time,
-        monotonic: Callable[[], float] = time.monotonic,
-        ascii_only: bool = False,
-        poll: bool = True,
-        preset_source: Callable[[], LoadResult] | None = None,
-    ) -> None:
+    def __init__(self, services: Services) -> None:
         super().__init__()
-        self.connection = connection
-        self.settings = settings
-        # Builds the Docker driver for a project on demand (None: Compose features unavailable).
-        self.cluster_driver = cluster_driver
-        # The Compose project the Cluster screen manages: the one watched, else the given one.
-        self.compose_project = connection.project or compose_project or DEFAULT_PROJECT
+        self.services = services
+        for mode, (module, name) in LAZY_MODES.items():
+            self.add_mode(mode, partial(_lazy_screen, module, name, services))
+        self.feed = services.feed
+        # The model publishes from the app's own loop; messages make its values reactives.
+        self.feed.poller.subscribe(
+            lambda snapshot: self.post_message(SnapshotReady(snapshot)),
+            lambda link: self.post_message(LinkChanged(link)),
+        )
         # What the dashboard watched before it switched to a Compose cluster: (address, token,
         # mode, source), restored after that cluster's `down`.
         self._before_compose: tuple[str, TokenLookup, str, str] | None = None
-        self.clock = clock
-        self.monotonic = monotonic
-        self.ascii_only = ascii_only
-        self.history = History(settings.history_points)
-        # The plots show the ring buffer's whole span at a fixed scale.
-        self.history_window = settings.history_points * settings.interval
-        self._themes = themes if themes is not None else load_themes()
-        self._poll_enabled = poll
-        # Reads the preset folders (blocking file I/O: called from a thread worker).
-        self.preset_source = preset_source or _load_presets
-        self.sub_title = visible(connection.label)
+        self.sub_title = visible(services.connection.label)
         # An unexpected exception, kept for run_tui's exit code and its one line on stderr.
         self.crash: BaseException | None = None
         self.crash_report: Path | None = None
@@ -166,11 +143,19 @@ class SovtuiApp(CrashHookApp[None]):
         # mount cost a refresh of its own on top of the default theme's.
         self._theme_warnings = self._install_themes()
 
+    @property
+    def connection(self) -> Connection:
+        return self.services.connection
+
+    @property
+    def settings(self) -> Settings:
+        return self.services.settings
+
     # -- themes -----------------------------------------------------------------------------
 
     @property
     def sovtui_theme_names(self) -> list[str]:
-        return list(self._themes.themes)
+        return list(self.services.themes.themes)
 
     def use_theme(self, name: str) -> None:
         if name in self.available_themes:
@@ -180,9 +165,10 @@ class SovtuiApp(CrashHookApp[None]):
 
     def _install_themes(self) -> list[str]:
         """Register the loaded themes and pick the configured one; returns what to warn about."""
-        for theme in self._themes.themes.values():
+        themes = self.services.themes
+        for theme in themes.themes.values():
             self.register_theme(theme)
-        warnings = [f"theme skipped: {failure}" for failure in self._themes.failures]
+        warnings = [f"theme skipped: {failure}" for failure in themes.failures]
         wanted = self.settings.theme
         if wanted not in self.available_themes:
             warnings.append(f"theme {wanted!r} not found; using {FALLBACK_THEME}")
@@ -228,14 +214,13 @@ class SovtuiApp(CrashHookApp[None]):
         return palette_commands(screen, self.sovtui_theme_names, self.use_theme, textual_commands)
 
     def get_default_screen(self) -> Screen[Any]:
-        return DashboardScreen()
+        return DashboardScreen(self.services)
 
     def on_mount(self) -> None:
-        self.add_mode("dashboard", DashboardScreen)  # its screen exists: this only names it
+        # Its screen exists: this only names it, for `1`.
+        self.add_mode("dashboard", lambda: DashboardScreen(self.services))
         for warning in self._theme_warnings:
             self.notify(warning, severity="warning", timeout=10)
-        if self._poll_enabled:
-            self.set_interval(self.settings.interval, self._tick)
 
     def on_ready(self) -> None:
         self.call_after_refresh(self._after_first_frame)
@@ -246,31 +231,13 @@ class SovtuiApp(CrashHookApp[None]):
         # before loading the plotting library, httpx and pydantic, which compete for the GIL.
         await until_quiet()
         self.painted = True
-        if self._poll_enabled:
-            self.poll_now()
+        if self.services.poll:
+            self.run_worker(self.feed.poller.run(), group="poll", exit_on_error=False)
 
     async def on_unmount(self) -> None:
         await self.connection.client.aclose()
 
-    # -- polling: timer -> exclusive worker -> message -> reactive ----------------------------
-
-    def _tick(self) -> None:
-        retry_at = self.link.retry_at
-        if retry_at is not None and self.monotonic() < retry_at:
-            return  # backing off
-        self.poll_now()
-
-    def poll_now(self) -> None:
-        self._fetch_snapshot()
-
-    @work(exclusive=True, group="poll", exit_on_error=False)
-    async def _fetch_snapshot(self) -> None:
-        try:
-            snapshot = await self.connection.client.snapshot()
-        except DashboardError as error:
-            self.post_message(PollFailed(error))
-            return
-        self.post_message(SnapshotReady(snapshot))
+    # -- what the polling model publishes ----------------------------------------------------
 
     @on(SnapshotReady)
     def _snapshot_ready(self, message: SnapshotReady) -> None:
@@ -279,18 +246,11 @@ class SovtuiApp(CrashHookApp[None]):
             # app: keep it out of the cyclic GC's full passes, which otherwise stall a frame
             # for 40-60 ms on a 1000-node cluster. Refcounting still frees what dies.
             self.call_after_refresh(gc.freeze)
-        self.history.add(message.snapshot)
-        if not self.link.healthy:
-            self.link = LinkState("connected")
         self.snapshot = message.snapshot
 
-    @on(PollFailed)
-    def _poll_failed(self, message: PollFailed) -> None:
-        failures = self.link.failures + 1
-        delay = backoff_delay(failures, self.settings.interval, self.settings.max_backoff)
-        self.link = LinkState(
-            message.error.state, str(message.error), failures, self.monotonic() + delay
-        )
+    @on(LinkChanged)
+    def _link_changed(self, message: LinkChanged) -> None:
+        self.link = message.link
 
     @on(Worker.StateChanged)
     def _worker_failed(self, event: Worker.StateChanged) -> None:
@@ -299,44 +259,54 @@ class SovtuiApp(CrashHookApp[None]):
             error = event.worker.error
             self.notify(f"{type(error).__name__}: {error}", severity="error", timeout=10)
 
-    # -- which cluster the dashboard watches ------------------------------------------------
+    # -- requests from screens ----------------------------------------------------------------
 
-    async def _retarget(self, address: str, token: TokenLookup) -> None:
-        await self.connection.client.retarget(address, token)
-        self.history = History(self.settings.history_points)
-        self.link = LinkState("connecting")
-        self.sub_title = visible(self.connection.label)
-        self.poll_now()
+    @on(RefreshDashboard)
+    def _refresh_dashboard(self) -> None:
+        self.feed.poller.poll_now()
 
-    async def watch_compose(self, project: str, address: str, token: str) -> None:
-        """Point the dashboard at a Compose cluster sovtui just brought up."""
+    @on(ShowNewJob)
+    async def _show_new_job(self, request: ShowNewJob) -> None:
+        await self.switch_mode("dashboard")
+        while len(self.screen_stack) > 1 and not isinstance(self.screen, DashboardScreen):
+            self.pop_screen()  # e.g. another job's screen
+        if isinstance(self.screen, DashboardScreen):
+            self.screen.select_job(request.submission_id)
+        self.feed.poller.poll_now()
+
+    @on(ShowComposeCluster)
+    async def _show_compose_cluster(self, request: ShowComposeCluster) -> None:
         connection = self.connection
+        project = request.project
         if connection.mode != MODE_COMPOSE:
-            connection_token = connection.client.token
             self._before_compose = (
                 connection.address,
-                connection_token,
+                connection.client.token,
                 connection.mode,
                 connection.source,
             )
         connection.mode = MODE_COMPOSE
         connection.project = project
         connection.source = f"compose project {project}"
-        self.compose_project = project
-        await self._retarget(address, explicit_token(token, f"compose project {project}"))
+        await self._retarget(request.address, explicit_token(request.token, connection.source))
 
-    async def compose_gone(self, project: str) -> None:
-        """After `down`: back to what was watched before, else keep the (now dead) address."""
+    @on(ComposeClusterRemoved)
+    async def _compose_cluster_removed(self, request: ComposeClusterRemoved) -> None:
         connection = self.connection
-        if connection.mode != MODE_COMPOSE or connection.project != project:
+        if connection.mode != MODE_COMPOSE or connection.project != request.project:
             return
         if self._before_compose is None:
-            self.poll_now()  # shows "disconnected" with the address it had
+            self.feed.poller.poll_now()  # shows "disconnected" with the address it had
             return
         address, token, mode, source = self._before_compose
         self._before_compose = None
         connection.mode, connection.source, connection.project = mode, source, None
         await self._retarget(address, token)
+
+    async def _retarget(self, address: str, token: TokenLookup) -> None:
+        await self.connection.client.retarget(address, token)
+        self.feed.retargeted()
+        self.sub_title = visible(self.connection.label)
 
     # -- actions ----------------------------------------------------------------------------
 
@@ -347,25 +317,21 @@ class SovtuiApp(CrashHookApp[None]):
         await self.screen.run_action(action)
 
     def action_refresh(self) -> None:
-        if not self.link.healthy:
-            self.link = LinkState(self.link.state, self.link.message, self.link.failures, None)
-        self.poll_now()
+        self.feed.poller.poll_now()
 
     def action_help(self) -> None:
         if isinstance(self.screen, HelpScreen):
             return
         self.push_screen(HelpScreen(self.screen))
 
-    def show_new_job(self, submission_id: str) -> None:
-        """After a launch: the dashboard, polled now, with the new job selected once it shows."""
-        self.switch_mode("dashboard")
-        while len(self.screen_stack) > 1 and not isinstance(self.screen, DashboardScreen):
-            self.pop_screen()  # e.g. another job's screen
-        if isinstance(self.screen, DashboardScreen):
-            self.screen.select_job(submission_id)
-        self.poll_now()
-
     def action_focus_pane(self, pane: str) -> None:
         screen = self.screen
         if isinstance(screen, DashboardScreen):
             screen.action_focus_jobs() if pane == "jobs" else screen.action_focus_nodes()
+
+
+def make_app(
+    connection: Connection, settings: Settings, **options: Unpack[ServiceOptions]
+) -> SovtuiApp:
+    """The one way to build the app, for the CLI and the tests alike (options: build_services)."""
+    return SovtuiApp(build_services(connection, settings, **options))

@@ -16,6 +16,7 @@ import psutil
 
 from sovtui.settings.model import Settings
 from sovtui.tui.app import SovtuiApp
+from sovtui.tui.services import Services
 from tests.support.app_factory import make_app
 from tests.support.recorded_ray import RAY_260, RecordedRay, replicated_summary
 from tests.support.waiting import wait_for
@@ -24,14 +25,18 @@ from tests.support.waiting import wait_for
 class Measured(SovtuiApp):
     """Times each poll from request to the frame that shows it."""
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+    def __init__(self, services: Services) -> None:
+        super().__init__(services)
         self.poll_started = 0.0
         self.poll_times: list[float] = []
 
+    def watch_painted(self, painted: bool) -> None:
+        if painted:  # the first poll starts now
+            self.poll_started = time.perf_counter()
+
     def poll_now(self) -> None:
         self.poll_started = time.perf_counter()
-        super().poll_now()
+        self.feed.poller.poll_now()
 
     def watch_snapshot(self, snapshot: object) -> None:
         if snapshot is None:  # the reactive's initial value, before any poll

@@ -93,7 +93,7 @@ async def measure(port: int, opens: int) -> None:
         print(f"start: RSS {rss_mb()[0]:.0f} MB", flush=True)
         for attempt in range(1, opens + 1):
             started = time.monotonic()
-            screen = JobScreen(JOB_ID)
+            screen = JobScreen(app.services, JOB_ID)
             await app.push_screen(screen)
             await wait_for(pilot, lambda: job_log_read(app), 900)
             await idle(pilot)

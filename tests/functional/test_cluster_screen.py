@@ -17,9 +17,10 @@ from textual.widgets import Log, OptionList
 
 from sovtui.cluster.compose.docker_driver import ComposeDriver
 from sovtui.cluster.connect import MODE_ATTACHED, MODE_COMPOSE, Connection
+from sovtui.cluster.driver_api import ClusterDriverFactory
 from sovtui.ray_api.client import DashboardClient
 from sovtui.settings.model import Settings
-from sovtui.tui.app import ClusterDriverFactory, SovtuiApp
+from sovtui.tui.app import SovtuiApp
 from sovtui.tui.screens.cluster import ClusterScreen
 from sovtui.tui.screens.cluster_modals import LogsScreen, UpScreen
 from sovtui.tui.screens.dashboard import DashboardScreen
@@ -131,7 +132,10 @@ async def test_up_scale_logs_down_from_the_keyboard(
             150,
             "head + 1 worker running",
         )
-        assert f"compose: {project}" in app.sub_title, app.sub_title
+        # The screen asked the App to watch the new cluster; the App answers by retitling.
+        await wait_for(
+            pilot, lambda: f"compose: {project}" in app.sub_title, 10, "the dashboard to switch"
+        )
         assert app.connection.mode == MODE_COMPOSE and app.connection.project == project
         shown = progress_text(screen)  # the driver's progress, shown as it came
         assert "waiting for the GCS" in shown and "nodes ALIVE" in shown
@@ -165,7 +169,9 @@ async def test_up_scale_logs_down_from_the_keyboard(
             90,
             "down to remove every labelled container and network",
         )
-        assert "compose" not in app.sub_title
+        await wait_for(
+            pilot, lambda: "compose" not in app.sub_title, 10, "the dashboard to switch back"
+        )
         assert app.connection.mode == MODE_ATTACHED
         assert "failed" not in progress_text(screen)
 

@@ -9,8 +9,9 @@ from sovtui.tui.app import SovtuiApp
 from sovtui.tui.widgets.connection_banner import ConnectionBanner
 from sovtui.tui.widgets.node_table import NodeTable
 from tests.support.app_factory import AppFactory
+from tests.support.manual_time import ManualTime
 from tests.support.recorded_ray import RecordedRay
-from tests.support.waiting import busy_workers, idle, wait_for, wait_for_poll, wait_for_workers
+from tests.support.waiting import idle, wait_for, wait_for_poll
 
 
 def banner_text(app: SovtuiApp) -> str:
@@ -24,30 +25,32 @@ def refused(request: httpx.Request) -> httpx.Response:
 async def test_disconnected_backs_off_then_recovers(
     recorded_ray: RecordedRay, app_factory: AppFactory
 ) -> None:
-    now = [1000.0]
+    time = ManualTime()  # the polling model's timer moves only when this test moves it
     recorded_ray.failing = refused
-    app = app_factory(settings=Settings(interval=2.0, max_backoff=30), monotonic=lambda: now[0])
+    app = app_factory(
+        settings=Settings(interval=2.0, max_backoff=30),
+        monotonic=time.monotonic,
+        sleep=time.sleep,
+    )
     async with app.run_test() as pilot:
-        await wait_for(pilot, lambda: app.link.state == "disconnected")
+        await wait_for(pilot, lambda: app.link.state == "disconnected" and time.sleeping > 0)
         assert "disconnected, retrying in 2 s" in banner_text(app)
-        # Ticks before the retry time do not poll: the poller backs off.
-        await wait_for_workers(pilot, "poll")
+        assert time.slept == [2.0]
+        # The next poll comes when the backoff is over, and fails again: twice as long.
         calls = len(recorded_ray.requests)
-        app._tick()
-        assert not busy_workers(pilot, "poll")
+        time.advance(1.0)  # not yet due: nothing is asked
         await idle(pilot)
         assert len(recorded_ray.requests) == calls
-        now[0] += 2.5
-        app._tick()
-        await wait_for(pilot, lambda: app.link.failures == 2)
+        time.advance(1.0)
+        await wait_for(pilot, lambda: app.link.failures == 2 and time.sleeping > 0)
+        assert time.slept == [2.0, 4.0]
         assert "retrying in 4 s" in banner_text(app)
         # The cluster comes up: the next due poll recovers by itself.
         recorded_ray.failing = None
-        now[0] += 4.5
-        app._tick()
+        time.advance(4.0)
         await wait_for(pilot, lambda: app.link.healthy)
+        await wait_for(pilot, lambda: app.screen.query_one(NodeTable).row_count == 1)
         assert not app.screen.query_one(ConnectionBanner).display
-        assert app.screen.query_one(NodeTable).row_count == 1
 
 
 async def test_html_answer_is_reported_not_fatal(

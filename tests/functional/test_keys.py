@@ -11,7 +11,7 @@ from sovtui.tui.widgets.jobs_table import JobsTable
 from sovtui.tui.widgets.node_table import NodeTable
 from tests.support.app_factory import AppFactory
 from tests.support.recorded_ray import RecordedRay
-from tests.support.waiting import idle, wait_for, wait_for_poll, wait_for_workers
+from tests.support.waiting import idle, wait_for, wait_for_poll
 
 
 async def test_first_poll_fills_tables(app_factory: AppFactory) -> None:
@@ -29,12 +29,14 @@ async def test_first_poll_fills_tables(app_factory: AppFactory) -> None:
 async def test_r_refreshes_now(recorded_ray: RecordedRay, app_factory: AppFactory) -> None:
     app = app_factory(settings=Settings(interval=3600))
     async with app.run_test() as pilot:
+        poller = app.feed.poller
         await wait_for_poll(pilot)
-        await wait_for_workers(pilot, "poll")
+        await wait_for(pilot, lambda: not poller.fetching, what="the first poll to finish")
         before = recorded_ray.requests.count("/api/jobs/")
         await pilot.press("r")
         await wait_for(pilot, lambda: recorded_ray.requests.count("/api/jobs/") > before)
-        await wait_for_workers(pilot, "poll")
+        await wait_for(pilot, lambda: not poller.fetching, what="the refresh to finish")
+        await idle(pilot)
         assert recorded_ray.requests.count("/api/jobs/") == before + 1
 
 

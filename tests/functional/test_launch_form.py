@@ -180,7 +180,7 @@ async def test_screen_actions_are_in_the_palette_and_footer(
         await wait_for(pilot, lambda: isinstance(app.screen, DashboardScreen))
         titles = {command.title for command in app.get_system_commands(app.screen)}
         assert "Presets" in titles
-        job = JobScreen(recorded.recorded_job("failed"))
+        job = JobScreen(app.services, recorded.recorded_job("failed"))
         await app.push_screen(job)
         await wait_for(pilot, lambda: job.log_ended and job.details is not None)
         titles = {command.title for command in app.get_system_commands(job)}
@@ -202,7 +202,7 @@ async def test_job_search_highlights_and_jumps(app_factory: AppFactory, tmp_path
     recorded = RecordedRay()
     app = presets_app(app_factory, recorded, tmp_path)
     async with app.run_test(size=(100, 30)) as pilot:
-        job = JobScreen(recorded.recorded_job("succeeded"))
+        job = JobScreen(app.services, recorded.recorded_job("succeeded"))
         await app.push_screen(job)
         await wait_for(pilot, lambda: job.log_ended)
         log = job.query_one(SearchLog)

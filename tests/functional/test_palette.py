@@ -61,7 +61,7 @@ async def test_every_footer_key_of_every_screen_is_in_the_palette(
             await app.switch_mode(mode)
             await pilot.pause()
             assert_footer_in_palette(app)
-        await app.push_screen(JobScreen(recorded_ray.recorded_job("failed")))
+        await app.push_screen(JobScreen(app.services, recorded_ray.recorded_job("failed")))
         assert_footer_in_palette(app)
         await pilot.press("question_mark")
         await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen))

@@ -9,6 +9,7 @@ from sovtui.tui.app import SovtuiApp
 from sovtui.tui.widgets.connection_banner import ConnectionBanner
 from tests.support.app_factory import make_app
 from tests.support.clocks import FROZEN_NOW
+from tests.support.manual_time import ManualTime
 from tests.support.recorded_ray import RecordedRay, recorded_connection
 from tests.support.waiting import wait_for
 
@@ -18,7 +19,7 @@ def banner_text(app: SovtuiApp) -> str:
 
 
 async def test_tunnel_down_is_shown_and_heals(recorded_ray: RecordedRay) -> None:
-    now = [1000.0]
+    time = ManualTime()
     down = [True]
     connection = recorded_connection(recorded_ray)
 
@@ -32,7 +33,8 @@ async def test_tunnel_down_is_shown_and_heals(recorded_ray: RecordedRay) -> None
         connection,
         Settings(interval=2.0, max_backoff=30),
         clock=lambda: FROZEN_NOW,
-        monotonic=lambda: now[0],
+        monotonic=time.monotonic,
+        sleep=time.sleep,
     )
     async with app.run_test() as pilot:
         await wait_for(pilot, lambda: app.link.state == "tunnel down")
@@ -41,7 +43,7 @@ async def test_tunnel_down_is_shown_and_heals(recorded_ray: RecordedRay) -> None
         assert "via login1 down, reconnecting" in text
         assert not recorded_ray.requests  # nothing was sent into a dead tunnel
         down[0] = False
-        now[0] += 2.5
-        app._tick()
+        await wait_for(pilot, lambda: time.sleeping > 0)
+        time.advance(2.0)
         await wait_for(pilot, lambda: app.link.healthy)
         assert not app.screen.query_one(ConnectionBanner).display

@@ -34,7 +34,7 @@ async def watch_recorded(pilot: Pilot[None], workload: str) -> BenchScreen:
     await wait_for(pilot, lambda: isinstance(pilot.app.screen, BenchScreen))
     screen = pilot.app.screen
     assert isinstance(screen, BenchScreen)
-    screen.watch_job(job_id)
+    screen.follow_job(job_id)
     await wait_for(pilot, lambda: job_id in screen.log_ended and job_id in screen.saved)
     await settle(pilot)
     return screen

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from textual.pilot import Pilot
@@ -96,7 +96,7 @@ def test_job_screen(
         await settle(pilot)
         screen = pilot.app.screen
         assert isinstance(screen, DashboardScreen)
-        job = JobScreen(job_id)
+        job = JobScreen(cast(SovtuiApp, pilot.app).services, job_id)
         await pilot.app.push_screen(job)
         await waiting.wait_for(pilot, lambda: job.log_ended and job.details is not None)
         await settle(pilot)

@@ -5,31 +5,18 @@ When the way the App receives its services changes, `make_app` is the function t
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TYPE_CHECKING, TypedDict, Unpack
+from typing import Unpack
 
 from sovtui.cluster.connect import Connection
 from sovtui.settings.model import Settings
-from sovtui.tui.app import ClusterDriverFactory, SovtuiApp
+from sovtui.tui import app as tui_app
+from sovtui.tui.app import SovtuiApp
+from sovtui.tui.services import ServiceOptions, build_services
 from tests.support.clocks import frozen_now
 from tests.support.recorded_ray import RecordedRay, recorded_connection
 
-if TYPE_CHECKING:
-    from sovtui.presets.loader import LoadResult
-    from sovtui.tui.themes import ThemeLoad
-
-
-class AppOptions(TypedDict, total=False):
-    """What a test may set besides the connection and the settings (the App's defaults else)."""
-
-    themes: ThemeLoad
-    cluster_driver: ClusterDriverFactory | None
-    compose_project: str
-    clock: Callable[[], float]
-    monotonic: Callable[[], float]
-    ascii_only: bool
-    poll: bool
-    preset_source: Callable[[], LoadResult]
+# What a test may set besides the connection and the settings: the services' own options.
+AppOptions = ServiceOptions
 
 
 def make_app(
@@ -48,7 +35,10 @@ def make_app(
     if connection is None:
         connection = recorded_connection(recorded if recorded is not None else RecordedRay())
         options.setdefault("clock", frozen_now)
-    return app_class(connection, settings if settings is not None else Settings(), **options)
+    settings = settings if settings is not None else Settings()
+    if app_class is SovtuiApp:
+        return tui_app.make_app(connection, settings, **options)
+    return app_class(build_services(connection, settings, **options))
 
 
 class AppFactory:

@@ -59,14 +59,24 @@ async def wait_for_poll(pilot: Pilot[Any], timeout: float = DEFAULT_TIMEOUT) -> 
     )
 
 
+# Workers that run a polling model's loop: they never finish by design. Whether a poll is in
+# flight is the model's `fetching`, which wait_for_workers checks instead.
+POLL_LOOP_GROUPS = frozenset({"poll", "cluster-poll"})
+
+
 def busy_workers(pilot: Pilot[Any], group: str | None = None) -> list[str]:
-    """The names of the app's workers (in `group`, if given) that are pending or running."""
-    return [
+    """The names of the app's workers (in `group`, if given) that are pending or running;
+    without a group, the polling loops count only while a poll is in flight."""
+    busy = [
         worker.name
         for worker in pilot.app.workers
-        if (group is None or worker.group == group)
+        if (worker.group == group if group is not None else worker.group not in POLL_LOOP_GROUPS)
         and worker.state in (WorkerState.PENDING, WorkerState.RUNNING)
     ]
+    feed = getattr(pilot.app, "feed", None)
+    if group is None and feed is not None and feed.poller.fetching:
+        busy.append("dashboard poll")
+    return busy
 
 
 async def wait_for_workers(

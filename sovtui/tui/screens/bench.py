@@ -9,7 +9,7 @@ to the same store as `sovtui bench` (so `sovtui bench history` lists it).
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING, cast
+from dataclasses import dataclass
 
 from rich.text import Text
 from textual import on, work
@@ -39,46 +39,42 @@ from sovtui.ray_api.errors import DashboardError
 from sovtui.ray_api.jobs import JobsApi
 from sovtui.ray_api.logs import LogTail
 from sovtui.ray_api.models import JobDetails
+from sovtui.tui.messages import RefreshDashboard
 from sovtui.tui.screens.bench_pick import PickBenchJob, bench_jobs
+from sovtui.tui.services import Services
 from sovtui.tui.textual_hacks import SteadyFooter
 from sovtui.tui.widgets.bench_plot import BenchPlot, PlotData
 from sovtui.tui.widgets.bench_tables import PhaseBars, ResultsTable
 from sovtui.tui.widgets.jobs_table import STATUS_STYLES
 from sovtui.tui.widgets.plain import plain
 
-if TYPE_CHECKING:
-    from sovtui.tui.app import SovtuiApp
-
 RATE_SCALE = {"keys_per_s": (1e6, "Mkeys/s"), "samples_per_s": (1e3, "k samples/s")}
 
 
+@dataclass
 class MetricsBatch(Message):
-    """New records from the watched job's log (possibly none: the counters moved)."""
+    """New records from the followed job's log (possibly none: the counters moved)."""
 
-    def __init__(self, job_id: str, records: list[MetricRecord], parser: MetricsParser) -> None:
-        super().__init__()
-        self.job_id = job_id
-        self.records = records
-        self.lines, self.malformed = parser.lines, parser.malformed
+    job_id: str
+    records: list[MetricRecord]
+    lines: int  # the parser's counters so far
+    malformed: int
 
 
+@dataclass
 class JobStatus(Message):
-    def __init__(self, details: JobDetails, log_ended: bool = False) -> None:
-        super().__init__()
-        self.details = details
-        self.log_ended = log_ended
+    details: JobDetails
+    log_ended: bool = False
 
 
-class WatchJob(Message):
-    def __init__(self, job_id: str) -> None:
-        super().__init__()
-        self.job_id = job_id
+@dataclass
+class FollowJob(Message):
+    job_id: str
 
 
+@dataclass
 class ResultsSaved(Message):
-    def __init__(self, job_id: str) -> None:
-        super().__init__()
-        self.job_id = job_id
+    job_id: str
 
 
 def status_line(
@@ -131,16 +127,13 @@ class BenchScreen(Screen[None]):
     )
     watched: reactive[str | None] = reactive(None, init=False, repaint=False)
 
-    def __init__(self) -> None:
+    def __init__(self, services: Services) -> None:
         super().__init__()
+        self.services = services
         self.details: dict[str, JobDetails] = {}
         self.log_ended: set[str] = set()
         self.saved: set[str] = set()
         self.launching: str | None = None
-
-    @property
-    def sovtui(self) -> SovtuiApp:
-        return cast("SovtuiApp", self.app)
 
     @property
     def view(self) -> BenchView:
@@ -148,7 +141,7 @@ class BenchScreen(Screen[None]):
         return bench_view(job) if job is not None else BenchView()
 
     def compose(self) -> ComposeResult:
-        ascii_only = self.sovtui.ascii_only
+        ascii_only = self.services.ascii_only
         yield Header(show_clock=False, icon="◆")
         yield Static(id="bench-status")
         with Grid(id="bench-grid"):
@@ -175,15 +168,17 @@ class BenchScreen(Screen[None]):
         self.launching = name
         self._show_status()
         try:
-            presets = await asyncio.to_thread(self.sovtui.preset_source)
+            presets = await asyncio.to_thread(self.services.preset_source)
             preset = presets.get(name)
             if preset is None:
                 self.notify(f"no preset named {name!r}", severity="error")
                 return
-            snapshot = self.sovtui.snapshot
+            snapshot = self.services.feed.latest
             cpu = snapshot.totals.get("CPU") if snapshot is not None else None
             cpus = int(cpu.total) if cpu is not None and cpu.total else 2
-            launched = await launch(self.sovtui.connection.client, preset, quick_values(name, cpus))
+            launched = await launch(
+                self.services.connection.client, preset, quick_values(name, cpus)
+            )
         except (DashboardError, ParamError) as error:
             self.notify(f"{name}: {error}", severity="error", timeout=10)
             return
@@ -191,13 +186,13 @@ class BenchScreen(Screen[None]):
             self.launching = None
             self._show_status()
         self.notify(f"launched {launched.submission_id}")
-        self.sovtui.poll_now()
-        self.post_message(WatchJob(launched.submission_id))
+        self.app.post_message(RefreshDashboard())
+        self.post_message(FollowJob(launched.submission_id))
 
     # -- watching -----------------------------------------------------------------------------
 
     def action_pick_job(self) -> None:
-        snapshot = self.sovtui.snapshot
+        snapshot = self.services.feed.latest
         jobs = bench_jobs(snapshot.jobs if snapshot is not None else [])
         if not jobs:
             self.notify("no sort or train job on the cluster (s or t starts one)", timeout=5)
@@ -206,28 +201,28 @@ class BenchScreen(Screen[None]):
 
     def _picked(self, job_id: str | None) -> None:
         if job_id:
-            self.watch_job(job_id)
+            self.follow_job(job_id)
 
-    @on(WatchJob)
-    def _watch_job(self, message: WatchJob) -> None:
-        self.watch_job(message.job_id)
+    @on(FollowJob)
+    def _follow_job(self, message: FollowJob) -> None:
+        self.follow_job(message.job_id)
 
-    def watch_job(self, job_id: str) -> None:
+    def follow_job(self, job_id: str) -> None:
         """Show this job (from its first metric line) and follow its log until it ends."""
         self.log_ended.discard(job_id)
         self.series = {**self.series, job_id: JobSeries()}
         self.watched = job_id
-        self._follow(job_id)
+        self._tail_log(job_id)
 
     @work(exclusive=True, group="bench-tail", exit_on_error=False)
-    async def _follow(self, job_id: str) -> None:
-        client = self.sovtui.connection.client
+    async def _tail_log(self, job_id: str) -> None:
+        client = self.services.connection.client
         jobs = JobsApi(client)
         parser = MetricsParser()
 
         def take(lines: list[str]) -> None:
             records = parser.feed("".join(line + "\n" for line in lines))
-            self.post_message(MetricsBatch(job_id, records, parser))
+            self.post_message(MetricsBatch(job_id, records, parser.lines, parser.malformed))
 
         try:
             details = await jobs.job(job_id)
@@ -236,7 +231,8 @@ class BenchScreen(Screen[None]):
                 take((await jobs.logs(job_id)).split("\n"))
             else:
                 await LogTail(client, job_id).follow(take)
-            self.post_message(MetricsBatch(job_id, parser.finish(), parser))
+            records = parser.finish()
+            self.post_message(MetricsBatch(job_id, records, parser.lines, parser.malformed))
             self.post_message(JobStatus(await jobs.job(job_id), log_ended=True))
         except DashboardError as error:
             self.notify(f"{job_id}: {error}", severity="error", timeout=10)
@@ -279,7 +275,7 @@ class BenchScreen(Screen[None]):
             info.params,
             job.records,
             job_id=job_id,
-            address=self.sovtui.connection.address,
+            address=self.services.connection.address,
             malformed=job.parser.malformed,
         )
         self._store(job_id, run)

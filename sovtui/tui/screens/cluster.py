@@ -1,15 +1,16 @@
 """The Cluster screen (2): Compose files, the project's containers, up / scale / down / logs.
 
-Docker calls block, so each runs in a thread worker that posts messages; the screen turns
-them into reactives the widgets watch. No engine is a state shown on screen, never a crash.
+Docker calls block, so each runs in a thread that posts messages; the screen turns them into
+reactives the widgets watch. The container listing is a polling model (monitor.poller), like
+the dashboard's. No engine is a state shown on screen, never a crash.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, cast
 
 from rich.text import Text
 from textual import on, work
@@ -20,7 +21,6 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import Header, RichLog, Static
-from textual.worker import Worker
 
 from sovtui.cluster.compose import store
 from sovtui.cluster.compose.events import ContainerInfo, ProgressEvent
@@ -28,16 +28,17 @@ from sovtui.cluster.compose.store import ClusterRecord
 from sovtui.cluster.connect import MODE_COMPOSE
 from sovtui.cluster.driver_api import ClusterDriver, compose_files, compose_folder
 from sovtui.cluster.errors import ClusterError, DockerUnavailable
+from sovtui.monitor.link_state import LinkState
+from sovtui.monitor.poller import Poller
 from sovtui.support.extras import MissingExtra
 from sovtui.support.safe_text import visible
+from sovtui.tui.messages import ComposeClusterRemoved, ShowComposeCluster
 from sovtui.tui.screens.cluster_modals import LogsScreen, UpRequest, UpScreen
 from sovtui.tui.screens.confirm import ConfirmScreen
+from sovtui.tui.services import Services
 from sovtui.tui.textual_hacks import SteadyFooter
 from sovtui.tui.widgets.container_table import ContainerTable
 from sovtui.tui.widgets.plain import plain
-
-if TYPE_CHECKING:
-    from sovtui.tui.app import SovtuiApp
 
 NO_DRIVER = "this sovtui was started without a Docker driver; Compose clusters are off"
 UNAVAILABLE_SLOWDOWN = 5  # poll a missing engine this many times less often
@@ -51,42 +52,56 @@ class OpResult:
     token: str | None = None
 
 
+@dataclass(frozen=True)
+class DockerView:
+    """One listing of the project: its record (None: no cluster here) and its containers."""
+
+    record: ClusterRecord | None
+    containers: tuple[ContainerInfo, ...]
+
+
+def read_docker(driver: ClusterDriver) -> DockerView:
+    containers = tuple(driver.ps())
+    return DockerView(driver.record(), containers)
+
+
+@dataclass
 class ClusterPolled(Message):
-    def __init__(self, record: ClusterRecord | None, containers: list[ContainerInfo]) -> None:
-        super().__init__()
-        self.record = record
-        self.containers = tuple(containers)
+    view: DockerView
 
     def can_replace(self, message: Message) -> bool:
         return isinstance(message, ClusterPolled)
 
 
-class ClusterUnavailable(Message):
-    def __init__(self, reason: str) -> None:
-        super().__init__()
-        self.reason = reason
+@dataclass
+class DockerLinkChanged(Message):
+    link: LinkState
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, DockerLinkChanged)
 
 
+@dataclass
 class OpProgress(Message):
-    def __init__(self, op: str, event: ProgressEvent) -> None:
-        super().__init__()
-        self.op = op
-        self.event = event
+    op: str
+    event: ProgressEvent
 
 
+@dataclass
 class OpFinished(Message):
-    def __init__(self, op: str, result: OpResult) -> None:
-        super().__init__()
-        self.op = op
-        self.result = result
+    op: str
+    result: OpResult
 
 
+@dataclass
 class OpFailed(Message):
-    def __init__(self, op: str, error: BaseException) -> None:
-        super().__init__()
-        self.op = op
-        self.reason = describe(error)
-        self.unavailable = isinstance(error, DockerUnavailable)
+    op: str
+    reason: str
+    unavailable: bool  # no Docker engine: the screen's problem, not only this operation's
+
+    @classmethod
+    def of(cls, op: str, error: BaseException) -> OpFailed:
+        return cls(op, describe(error), isinstance(error, DockerUnavailable))
 
 
 def describe(error: BaseException) -> str:
@@ -156,20 +171,28 @@ class ClusterScreen(Screen[None]):
     operation: reactive[str | None] = reactive(None)  # up / scale / down while one runs
     polled: reactive[bool] = reactive(False)
 
-    def __init__(self) -> None:
+    def __init__(self, services: Services) -> None:
         super().__init__()
+        self.services = services
         self._driver: ClusterDriver | None = None
-        self._poller: Worker[None] | None = None
-        self._skipped = 0
         self._last_stage = ""
-
-    @property
-    def sovtui(self) -> SovtuiApp:
-        return cast("SovtuiApp", self.app)
+        interval = services.settings.interval
+        self._docker: Poller[DockerView] = Poller(
+            self._read_docker,
+            interval,
+            backoff=lambda _failures: interval * UNAVAILABLE_SLOWDOWN,
+            describe=lambda error: ("unavailable", describe(error)),
+            wanted=self._worth_a_poll,
+            clock=services.clock,
+        )
+        self._docker.subscribe(
+            lambda view: self.post_message(ClusterPolled(view)),
+            lambda link: self.post_message(DockerLinkChanged(link)),
+        )
 
     @property
     def project(self) -> str:
-        return self.sovtui.compose_project
+        return self.services.compose_project
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False, icon="◆")
@@ -192,8 +215,9 @@ class ClusterScreen(Screen[None]):
         table.focus()
         self._show_files()
         self._show_status()
-        self.set_interval(self.sovtui.settings.interval, self._tick)
-        self.poll_now()
+        # The App retitles itself when the dashboard watches another cluster: "on the dashboard".
+        self.watch(self.app, "sub_title", lambda _title: self._show_status(), init=False)
+        self.run_worker(self._docker.run(), group="cluster-poll", exit_on_error=False)
 
     def _progress_log(self) -> RichLog:
         return self.query_one("#cluster-progress", RichLog)
@@ -204,7 +228,7 @@ class ClusterScreen(Screen[None]):
         """The project's driver; None (and `problem` set) when there is none to be had."""
         if self._driver is not None and self._driver.project == self.project:
             return self._driver
-        factory = self.sovtui.cluster_driver
+        factory = self.services.cluster_driver
         if factory is None:
             self.problem = NO_DRIVER
             return None
@@ -226,48 +250,37 @@ class ClusterScreen(Screen[None]):
             return None
         return driver
 
-    # -- polling: timer -> thread worker -> message -> reactive ---------------------------
+    # -- polling: the model's timer -> one Docker listing at a time (a thread) -> message ------
 
-    def _tick(self) -> None:
-        if self.app.screen is not self and self.operation is None:
-            return  # another mode or a modal is in front: nothing to refresh for
-        if self.problem:
-            self._skipped += 1
-            if self._skipped < UNAVAILABLE_SLOWDOWN:
-                return
-        self.poll_now()
+    def _worth_a_poll(self) -> bool:
+        # Another mode or a modal in front: nothing to refresh for, unless an operation runs.
+        return self.app.screen is self or self.operation is not None
+
+    async def _read_docker(self) -> DockerView:
+        driver = self._driver_or_problem()
+        if driver is None:
+            raise ClusterError(self.problem or NO_DRIVER)
+        return await asyncio.to_thread(read_docker, driver)  # about a second with stats
 
     def on_screen_resume(self) -> None:
         self.poll_now()
 
     def poll_now(self) -> None:
-        self._skipped = 0
-        if self._poller is not None and self._poller.is_running:
-            return  # a Docker stats round takes about a second; never stack them
-        driver = self._driver_or_problem()
-        if driver is not None:
-            self._poller = self._poll(driver)
-
-    @work(thread=True, exclusive=True, group="cluster-poll", exit_on_error=False)
-    def _poll(self, driver: ClusterDriver) -> None:
-        try:
-            containers = driver.ps()
-            record = driver.record()
-        except Exception as error:  # any engine trouble is a state on screen
-            self.post_message(ClusterUnavailable(describe(error)))
-            return
-        self.post_message(ClusterPolled(record, containers))
+        self._docker.poll_now()
 
     @on(ClusterPolled)
     def _polled(self, message: ClusterPolled) -> None:
         self.problem = None
-        self.record = message.record
+        self.record = message.view.record
         self.polled = True
-        self.query_one(ContainerTable).containers = message.containers
+        self.query_one(ContainerTable).containers = message.view.containers
 
-    @on(ClusterUnavailable)
-    def _unavailable(self, message: ClusterUnavailable) -> None:
-        self.problem = message.reason
+    @on(DockerLinkChanged)
+    def _docker_link_changed(self, message: DockerLinkChanged) -> None:
+        link = message.link
+        if link.healthy or link.state == "connecting":
+            return  # a listing follows, and clears the problem
+        self.problem = link.message
         self.polled = True
         self.query_one(ContainerTable).containers = ()
 
@@ -303,7 +316,7 @@ class ClusterScreen(Screen[None]):
             text = Text.assemble("Project ", project, ": no cluster here · u starts one")
         else:
             record = self.record
-            connection = self.sovtui.connection
+            connection = self.services.connection
             watched = connection.mode == MODE_COMPOSE and connection.project == self.project
             text = Text.assemble(
                 "Project ",
@@ -356,7 +369,7 @@ class ClusterScreen(Screen[None]):
         try:
             result = run(driver)
         except Exception as error:  # ComposeError, PortInUse, engine errors: shown, not raised
-            self.post_message(OpFailed(op, error))
+            self.post_message(OpFailed.of(op, error))
             return
         finally:
             driver.progress = previous
@@ -378,16 +391,18 @@ class ClusterScreen(Screen[None]):
         self.poll_now()
 
     @on(OpFinished)
-    async def _finished(self, message: OpFinished) -> None:
+    def _finished(self, message: OpFinished) -> None:
         result = message.result
         if self._last_stage != "done":  # the driver said nothing final itself
             self._progress_log().write(visible(f"done: {result.message}"))
         self.notify(result.message, title=f"{message.op} done")
         if message.op == "up" and result.record is not None and result.token:
             record = result.record
-            await self.sovtui.watch_compose(record.project, record.dashboard_url, result.token)
+            self.app.post_message(
+                ShowComposeCluster(record.project, record.dashboard_url, result.token)
+            )
         elif message.op == "down":
-            await self.sovtui.compose_gone(self.project)
+            self.app.post_message(ComposeClusterRemoved(self.project))
         self.operation = None
         self._show_status()
         self.poll_now()

@@ -101,11 +101,10 @@ class LogsScreen(ModalScreen[None]):
         Binding("r", "reload", "Refresh"),
     ]
 
+    @dataclass
     class Fetched(Message):
-        def __init__(self, text: str, error: str | None = None) -> None:
-            super().__init__()
-            self.text = text
-            self.error = error
+        text: str
+        error: str | None = None
 
     def __init__(self, driver: ClusterDriver, name: str, tail: int = 200) -> None:
         super().__init__()

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, cast
-
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -13,15 +11,13 @@ from textual.widgets import Header
 
 from sovtui.monitor.link_state import LinkState
 from sovtui.ray_api.snapshot import ClusterSnapshot
+from sovtui.tui.services import Services
 from sovtui.tui.textual_hacks import SteadyFooter
 from sovtui.tui.widgets.connection_banner import ConnectionBanner
 from sovtui.tui.widgets.history_plot import HistoryPlot
 from sovtui.tui.widgets.jobs_table import JobsTable
 from sovtui.tui.widgets.node_table import NodeTable
 from sovtui.tui.widgets.resource_bars import ResourceBars
-
-if TYPE_CHECKING:
-    from sovtui.tui.app import SovtuiApp
 
 
 class DashboardScreen(Screen[None]):
@@ -40,41 +36,39 @@ class DashboardScreen(Screen[None]):
         Binding("j", "focus_jobs", "Jobs", show=False, tooltip="Move the cursor to the jobs table"),
     ]
 
-    def __init__(self) -> None:
+    def __init__(self, services: Services) -> None:
         super().__init__()
+        self.services = services
         self._select_pending: str | None = None
 
-    @property
-    def sovtui(self) -> SovtuiApp:
-        return cast("SovtuiApp", self.app)
-
     def compose(self) -> ComposeResult:
-        app = self.sovtui
+        services = self.services
+        window = services.feed.window_seconds
         yield Header(show_clock=False, icon="◆")
-        yield ConnectionBanner(id="banner")
+        yield ConnectionBanner(services.clock.monotonic, id="banner")
         with Horizontal(id="top"):
             yield ResourceBars(id="totals")
             yield HistoryPlot(
                 "CPU %",
                 {"Ray CPUs": "cpu_logical_pct", "host": "cpu_physical_pct"},
-                window_seconds=app.history_window,
-                ascii_only=app.ascii_only,
+                window_seconds=window,
+                ascii_only=services.ascii_only,
                 id="cpu-plot",
             )
             yield HistoryPlot(
                 "Object store %",
                 {"used": "object_store_pct"},
-                window_seconds=app.history_window,
-                ascii_only=app.ascii_only,
+                window_seconds=window,
+                ascii_only=services.ascii_only,
                 id="store-plot",
             )
         yield NodeTable(id="nodes")
-        yield JobsTable(app.clock, id="jobs")
+        yield JobsTable(services.clock.now, id="jobs")
         yield SteadyFooter()
 
     def on_mount(self) -> None:
         self.query_one("#totals", ResourceBars).border_title = "Cluster"
-        self.query_one("#totals", ResourceBars).ascii_only = self.sovtui.ascii_only
+        self.query_one("#totals", ResourceBars).ascii_only = self.services.ascii_only
         self.watch(self.app, "snapshot", self._show_snapshot)
         self.watch(self.app, "link", self._show_link)
         self.query_one(NodeTable).focus()
@@ -89,7 +83,7 @@ class DashboardScreen(Screen[None]):
         self.query_one(JobsTable).show_jobs(snapshot.jobs)
         if self._select_pending is not None:
             self.select_job(self._select_pending)
-        history = self.sovtui.history
+        history = self.services.feed.history
         for plot in self.query(HistoryPlot):
             plot.show(history)
 
@@ -135,10 +129,10 @@ class DashboardScreen(Screen[None]):
             self._open(event.row_key.value)
 
     def _open(self, job_id: str) -> None:
-        snapshot = self.sovtui.snapshot
+        snapshot = self.services.feed.latest
         details = None
         if snapshot is not None:
             details = next((j for j in snapshot.jobs if j.display_id == job_id), None)
         from sovtui.tui.screens.job import JobScreen  # loads the log-tail client when first needed
 
-        self.app.push_screen(JobScreen(job_id, details))
+        self.app.push_screen(JobScreen(self.services, job_id, details))

@@ -6,7 +6,7 @@ import asyncio
 import json
 import re
 import time
-from typing import TYPE_CHECKING, cast
+from dataclasses import dataclass
 
 from rich.table import Table
 from rich.text import Text
@@ -29,25 +29,24 @@ from sovtui.ray_api.snapshot import ClusterSnapshot
 from sovtui.support import locations
 from sovtui.support.formatting import job_duration, job_start
 from sovtui.support.safe_text import visible
+from sovtui.tui.messages import RefreshDashboard
 from sovtui.tui.screens.confirm import ConfirmScreen
+from sovtui.tui.services import Services
 from sovtui.tui.textual_hacks import SteadyFooter
 from sovtui.tui.widgets.jobs_table import STATUS_STYLES
 from sovtui.tui.widgets.plain import plain
-from sovtui.tui.widgets.search_log import DEFAULT_MAX_LINES, SearchLog
-
-if TYPE_CHECKING:
-    from sovtui.tui.app import SovtuiApp
+from sovtui.tui.widgets.search_log import SearchLog
 
 
+@dataclass
 class JobLoaded(Message):
-    def __init__(self, details: JobDetails) -> None:
-        super().__init__()
-        self.details = details
+    details: JobDetails
 
     def can_replace(self, message: Message) -> bool:
         return isinstance(message, JobLoaded)
 
 
+@dataclass
 class LogEnded(Message):
     """The log has been read to its end (the job finished)."""
 
@@ -150,32 +149,25 @@ class JobScreen(Screen[None]):
     # `w` writes whatever size the log has up to this; past it, nothing is kept and it says so.
     save_max_bytes = LOG_SAVE_MAX_BYTES
 
-    def __init__(self, job_id: str, details: JobDetails | None = None) -> None:
+    def __init__(self, services: Services, job_id: str, details: JobDetails | None = None) -> None:
         super().__init__()
+        self.services = services
         self.job_id = job_id
         self.details = details
         self.log_ended = False
 
     @property
-    def sovtui(self) -> SovtuiApp:
-        return cast("SovtuiApp", self.app)
-
-    @property
     def jobs(self) -> JobsApi:
-        return JobsApi(self.sovtui.connection.client)
+        return JobsApi(self.services.connection.client)
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False, icon="◆")
         yield Static(id="job-details")
         with VerticalScroll(id="job-failure"):
             yield Static(id="job-failure-text")
-        yield SearchLog(id="job-log", max_lines=self._max_log_lines())
+        yield SearchLog(id="job-log", max_lines=self.services.settings.log_lines)
         yield Input(placeholder="search the log (enter: find, esc: close)", id="job-search")
         yield SteadyFooter()
-
-    def _max_log_lines(self) -> int:
-        settings = getattr(self.app, "settings", None)
-        return int(getattr(settings, "log_lines", DEFAULT_MAX_LINES))
 
     def on_mount(self) -> None:
         self.sub_title = visible(self.job_id)
@@ -212,7 +204,9 @@ class JobScreen(Screen[None]):
 
     def _show_details(self, details: JobDetails) -> None:
         self.details = details
-        self.query_one("#job-details", Static).update(details_table(details, self.sovtui.clock()))
+        self.query_one("#job-details", Static).update(
+            details_table(details, self.services.clock.now())
+        )
         self.refresh_bindings()
         self._show_failure()
 
@@ -241,7 +235,7 @@ class JobScreen(Screen[None]):
                 log.add_lines(lines, skipped=skipped)
                 log.call_after_refresh(log.scroll_end, animate=False)
             else:
-                await LogTail(self.sovtui.connection.client, self.job_id).follow(log.add_lines)
+                await LogTail(self.services.connection.client, self.job_id).follow(log.add_lines)
         except DashboardError as error:
             log.border_subtitle = plain(f"log unavailable: {error}")
             return
@@ -292,11 +286,11 @@ class JobScreen(Screen[None]):
         """The whole log (the screen keeps only the end), streamed from the dashboard into a
         0600 file byte for byte; never held in memory. Leaving the screen cancels it."""
         self.app.notify("saving the whole log…", timeout=3)
-        name = log_file_name(self.job_id, self.sovtui.clock())
+        name = log_file_name(self.job_id, self.services.clock.now())
         path = locations.data_dir() / "logs" / name
         try:
             saved = await save_driver_log(
-                self.sovtui.connection.client, self.job_id, path, max_bytes=self.save_max_bytes
+                self.services.connection.client, self.job_id, path, max_bytes=self.save_max_bytes
             )
         except (DashboardError, OSError) as error:
             self.app.notify(f"log not saved: {error}", severity="error", timeout=10)
@@ -358,7 +352,7 @@ class JobScreen(Screen[None]):
             return
         self.notify(f"{self.job_id}: {'stop requested' if stopped else 'already finished'}")
         self._load_details()
-        self.sovtui.poll_now()
+        self.app.post_message(RefreshDashboard())
 
     @work(exclusive=True, group="job-action", exit_on_error=False)
     async def _delete(self) -> None:
@@ -368,5 +362,5 @@ class JobScreen(Screen[None]):
             self.notify(str(error), severity="error", timeout=10)
             return
         self.notify(f"{self.job_id} deleted")
-        self.sovtui.poll_now()
+        self.app.post_message(RefreshDashboard())
         self.dismiss()

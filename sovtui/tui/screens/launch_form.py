@@ -4,7 +4,7 @@ valid. On success the form closes with the `Launched` record; Ray's refusal stay
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any
 
 from rich.text import Text
 from textual import on, work
@@ -19,10 +19,8 @@ from sovtui.presets.argv import allowed, check_form, format_value
 from sovtui.presets.launch import Launched, launch
 from sovtui.presets.models import Param, ParamType, Preset
 from sovtui.ray_api.errors import DashboardError
+from sovtui.tui.services import Services
 from sovtui.tui.widgets.plain import plain
-
-if TYPE_CHECKING:
-    from sovtui.tui.app import SovtuiApp
 
 
 def field_id(param: Param) -> str:
@@ -58,16 +56,13 @@ class LaunchForm(ModalScreen[Launched | None]):
         Binding("escape", "cancel", "Cancel", tooltip="Close the form without launching"),
     ]
 
-    def __init__(self, preset: Preset) -> None:
+    def __init__(self, services: Services, preset: Preset) -> None:
         super().__init__()
+        self.services = services
         self.preset = preset
         self.errors: dict[str, str] = {}
         self.submitting = False
         self.submissions = 0  # attempts handed to the core (tests count them)
-
-    @property
-    def sovtui(self) -> SovtuiApp:
-        return cast("SovtuiApp", self.app)
 
     def compose(self) -> ComposeResult:
         preset = self.preset
@@ -169,7 +164,7 @@ class LaunchForm(ModalScreen[Launched | None]):
     @work(exclusive=True, group="launch", exit_on_error=False)
     async def _launch(self, given: dict[str, object]) -> None:
         try:
-            launched = await launch(self.sovtui.connection.client, self.preset, given)
+            launched = await launch(self.services.connection.client, self.preset, given)
         except (DashboardError, ValueError, OSError) as error:
             self.submitting = False
             self._status(plain(f"✗ {error}"), error=True)  # may quote the server's answer

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, cast
+from dataclasses import dataclass
 
 from rich.text import Text
 from textual import on, work
@@ -18,18 +18,16 @@ from sovtui.presets.launch import Launched
 from sovtui.presets.loader import LoadFailure, LoadResult
 from sovtui.presets.models import Preset
 from sovtui.presets.search import filter_presets
+from sovtui.tui.messages import ShowNewJob
 from sovtui.tui.screens.launch_form import LaunchForm
+from sovtui.tui.services import Services
 from sovtui.tui.textual_hacks import SteadyFooter
 from sovtui.tui.widgets.plain import plain
 
-if TYPE_CHECKING:
-    from sovtui.tui.app import SovtuiApp
 
-
+@dataclass
 class PresetsLoaded(Message):
-    def __init__(self, result: LoadResult) -> None:
-        super().__init__()
-        self.result = result
+    result: LoadResult
 
 
 def preset_prompt(preset: Preset, overridden: bool) -> Text:
@@ -70,14 +68,11 @@ class PresetsScreen(Screen[None]):
         Binding("ctrl+r", "reload", "Reload", tooltip="Read the preset folders again"),
     ]
 
-    def __init__(self) -> None:
+    def __init__(self, services: Services) -> None:
         super().__init__()
+        self.services = services
         self._result = LoadResult()
         self._shown: list[Preset] = []
-
-    @property
-    def sovtui(self) -> SovtuiApp:
-        return cast("SovtuiApp", self.app)
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False, icon="◆")
@@ -97,7 +92,7 @@ class PresetsScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="presets", exit_on_error=False)
     def _load(self) -> None:
-        self.post_message(PresetsLoaded(self.sovtui.preset_source()))
+        self.post_message(PresetsLoaded(self.services.preset_source()))
 
     def action_reload(self) -> None:
         self._load()
@@ -168,8 +163,8 @@ class PresetsScreen(Screen[None]):
         if preset is None:
             self.notify("no preset matches the filter", severity="warning")
             return
-        self.app.push_screen(LaunchForm(preset), self._launched)
+        self.app.push_screen(LaunchForm(self.services, preset), self._launched)
 
     def _launched(self, launched: Launched | None) -> None:
         if launched is not None:
-            self.sovtui.show_new_job(launched.submission_id)
+            self.app.post_message(ShowNewJob(launched.submission_id))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 from textual.widgets import Static
 
@@ -11,6 +12,10 @@ from sovtui.tui.widgets.plain import plain
 
 
 class ConnectionBanner(Static):
+    def __init__(self, monotonic: Callable[[], float] = time.monotonic, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self._monotonic = monotonic  # the clock retry times are on (tests freeze it)
+
     def on_mount(self) -> None:
         self._link = LinkState("connecting")
         # The countdown needs a tick only while failing; the timer is cheap and paused otherwise.
@@ -33,8 +38,5 @@ class ConnectionBanner(Static):
         if self._link.state == "connecting":
             self.update("connecting…")
         else:
-            clock = getattr(
-                self.app, "monotonic", time.monotonic
-            )  # the App's, so tests can freeze it
             # The reason can quote a server's error body: shown literally, never as markup.
-            self.update(plain(self._link.describe(clock())))
+            self.update(plain(self._link.describe(self._monotonic())))

@@ -1,0 +1,88 @@
+"""Everything the App and its screens get from outside, in one typed object, built by the one
+factory the CLI and the tests share (`build_services`, or `make_app` in app.py)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, TypedDict
+
+from sovtui.cluster.compose.events import DEFAULT_PROJECT
+from sovtui.cluster.connect import Connection
+from sovtui.cluster.driver_api import ClusterDriverFactory, open_compose_driver
+from sovtui.monitor.clock import Clock, Sleep
+from sovtui.monitor.cluster_feed import ClusterFeed
+from sovtui.settings.model import Settings
+from sovtui.tui.themes import ThemeLoad, load_themes
+
+if TYPE_CHECKING:
+    from sovtui.presets.loader import LoadResult
+
+PresetSource = Callable[[], "LoadResult"]  # blocking file I/O: called from a thread worker
+
+
+def load_shipped_and_user_presets() -> LoadResult:
+    from sovtui.presets.loader import load_presets  # with the Presets screen, not at start-up
+
+    return load_presets()
+
+
+@dataclass(frozen=True)
+class Services:
+    connection: Connection  # the dashboard client; retargeted when a Compose cluster comes up
+    settings: Settings
+    feed: ClusterFeed  # the watched cluster's polling model: latest snapshot, history, link
+    clock: Clock
+    # Builds the Docker driver for a project on demand (None: Compose features are off).
+    cluster_driver: ClusterDriverFactory | None
+    compose_project: str  # the project the Cluster screen manages
+    preset_source: PresetSource
+    themes: ThemeLoad
+    ascii_only: bool = False
+    poll: bool = True  # False: no polling at all (benchmarks of one screen)
+
+
+class ServiceOptions(TypedDict, total=False):
+    """build_services' keyword arguments, for `make_app(connection, settings, **options)`."""
+
+    themes: ThemeLoad | None
+    cluster_driver: ClusterDriverFactory | None
+    compose_project: str | None
+    clock: Callable[[], float]
+    monotonic: Callable[[], float]
+    sleep: Sleep
+    ascii_only: bool
+    poll: bool
+    preset_source: PresetSource
+
+
+def build_services(
+    connection: Connection,
+    settings: Settings,
+    *,
+    themes: ThemeLoad | None = None,
+    cluster_driver: ClusterDriverFactory | None = open_compose_driver,
+    compose_project: str | None = None,
+    clock: Callable[[], float] = time.time,
+    monotonic: Callable[[], float] = time.monotonic,
+    sleep: Sleep = asyncio.sleep,
+    ascii_only: bool = False,
+    poll: bool = True,
+    preset_source: PresetSource = load_shipped_and_user_presets,
+) -> Services:
+    clocks = Clock(now=clock, monotonic=monotonic, sleep=sleep)
+    return Services(
+        connection=connection,
+        settings=settings,
+        feed=ClusterFeed(connection.client.snapshot, settings, clocks),
+        clock=clocks,
+        cluster_driver=cluster_driver,
+        # The one watched, else the one asked for, else sovtui's default.
+        compose_project=connection.project or compose_project or DEFAULT_PROJECT,
+        preset_source=preset_source,
+        themes=themes if themes is not None else load_themes(),
+        ascii_only=ascii_only,
+        poll=poll,
+    )
