@@ -17,6 +17,7 @@ COMMANDS: dict[str, str] = {
     "logs": "sovtui.cli.jobs",
     "stop": "sovtui.cli.jobs",
     "bench": "sovtui.cli.bench",
+    "slurm": "sovtui.cli.slurm",
     "completion": "sovtui.cli.completion",
 }
 

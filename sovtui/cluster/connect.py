@@ -30,6 +30,7 @@ Progress = Callable[[str], None]
 MODE_EMBEDDED = "embedded"
 MODE_ATTACHED = "attached"
 MODE_COMPOSE = "compose"
+MODE_SLURM = "slurm"
 
 
 class NoCluster(DashboardUnreachable):
@@ -84,7 +85,9 @@ class Connection:
 
     @property
     def label(self) -> str:
-        name = f"compose: {self.project}" if self.mode == MODE_COMPOSE else self.mode
+        name = self.mode
+        if self.mode in (MODE_COMPOSE, MODE_SLURM):
+            name = f"{self.mode}: {self.project}"
         derived = self.mode == MODE_ATTACHED and self.source.startswith("$RAY_ADDRESS=")
         return f"{name} · {self.address}" + (f" (from {self.source})" if derived else "")
 
