@@ -61,6 +61,11 @@ def process_named(job_id: str, comm: str) -> int | None:
     return None
 
 
+def gone(job_id: str) -> Callable[[], bool]:
+    """A condition: no process of the job runs."""
+    return lambda: not job_processes(job_id)
+
+
 def wait_until(condition: Callable[[], Any], timeout: float, interval: float = 0.5) -> Any:
     """The condition's first truthy value, or the last falsy one after `timeout` seconds."""
     deadline = time.monotonic() + timeout
@@ -119,7 +124,7 @@ class Slurm:
                 ["scancel", job_id], env={**os.environ, "SLURM_CONF": self.conf}, timeout=30
             )
         for job_id in self.jobs:
-            wait_until(lambda job_id=job_id: not job_processes(job_id), timeout=30)
+            wait_until(gone(job_id), timeout=30)
 
 
 @pytest.fixture(scope="session")

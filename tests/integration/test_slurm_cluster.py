@@ -13,6 +13,7 @@ import pytest
 
 from tests.integration.slurm_env import (
     Slurm,
+    gone,
     job_processes,
     process_named,
     slurm,  # noqa: F401  (fixture)
@@ -121,7 +122,7 @@ def test_two_clusters_side_by_side(slurm: Slurm) -> None:  # noqa: F811
     assert crossed.returncode == 1 and "403" in crossed.stderr
     for cluster in both:
         assert slurm.sovtui("slurm", "down", cluster["name"], timeout=120).returncode == 0
-        assert wait_until(lambda c=cluster: not job_processes(c["job_id"]), timeout=15)
+        assert wait_until(gone(cluster["job_id"]), timeout=15)
 
 
 def test_a_head_that_dies_fails_the_job(slurm: Slurm) -> None:  # noqa: F811
