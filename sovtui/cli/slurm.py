@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import shutil
 import sys
 from collections.abc import Callable, Coroutine
@@ -169,6 +170,7 @@ def run_up(args: argparse.Namespace) -> int:
         mem=args.mem,
         account=args.account,
         warn_before_s=args.signal_before,
+        pythonpath=os.environ.get("PYTHONPATH") or None,
     )
     problems = request.problems()
     if problems:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import os
 import signal
+import subprocess
+import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -142,3 +144,20 @@ def test_a_head_that_dies_fails_the_job(slurm: Slurm) -> None:  # noqa: F811
     human = slurm.sovtui("slurm", "ls", timeout=60)
     assert "FAILED: the Ray head exited with status 1" in human.stdout
     assert wait_until(lambda: not job_processes(job_id), timeout=30)
+
+
+def test_sigterm_during_up_cancels_the_job(slurm: Slurm) -> None:  # noqa: F811
+    environ = {**os.environ, "SLURM_CONF": slurm.conf}
+    command = [sys.executable, "-m", "sovtui", "slurm", "up", "--time", "5", "--name", "hup"]
+    with subprocess.Popen(command, stderr=subprocess.PIPE, text=True, env=environ) as up:
+        assert up.stderr is not None
+        line = up.stderr.readline()  # "sovtui: submitted job N (hup)"
+        assert "submitted job" in line, line
+        job_id = line.split("submitted job ")[1].split()[0]
+        slurm.jobs.append(job_id)
+        up.send_signal(signal.SIGTERM)
+        rest = up.stderr.read()
+        assert up.wait(timeout=120) == 128 + signal.SIGTERM
+    assert f"cancelled job {job_id}" in rest
+    assert slurm.cluster("hup")["state"] == "CANCELLED"
+    assert wait_until(gone(job_id), timeout=15)

@@ -89,6 +89,12 @@ def test_script_directives_and_safety(tmp_path: Path) -> None:
     assert subprocess.run(["bash", "-n"], input=text, text=True).returncode == 0
 
 
+def test_script_keeps_the_python_path(tmp_path: Path) -> None:
+    text = script.render(_request(pythonpath="/opt/my lib:/x"), tmp_path)
+    assert "export PYTHONPATH='/opt/my lib:/x'" in text
+    assert "PYTHONPATH" not in script.render(_request(), tmp_path)
+
+
 def test_script_without_gpus_asks_for_none(tmp_path: Path) -> None:
     directives = script.render(_request(), tmp_path).split("set -u")[0]
     assert "--gpus-per-task" not in directives and "--cpus-per-task" not in directives

@@ -67,6 +67,7 @@ class SlurmRequest:
     mem: str | None = None
     account: str | None = None
     warn_before_s: int = DEFAULT_WARN_BEFORE_S
+    pythonpath: str | None = None  # sovtui's own, kept so a resubmitted script finds the same
 
     def problems(self) -> list[str]:
         found = [name_problem(self.name), time_problem(self.time)]
@@ -128,6 +129,9 @@ def render(request: SlurmRequest, state_dir: Path) -> str:
         state_dir=shlex.quote(str(state_dir)),
         python=shlex.quote(request.python),
         publish_timeout=HEAD_PUBLISH_TIMEOUT_S,
+        pythonpath=f"export PYTHONPATH={shlex.quote(request.pythonpath)}\n"
+        if request.pythonpath
+        else "",
     )
 
 
@@ -138,7 +142,7 @@ _TEMPLATE = """#!/bin/bash
 set -u
 STATE_DIR={state_dir}
 PYTHON={python}
-
+{pythonpath}
 # Token auth always on, from a 0600 file: never on a command line, never inherited as a value.
 export RAY_AUTH_MODE=token
 export RAY_AUTH_TOKEN_PATH="$STATE_DIR/token"
