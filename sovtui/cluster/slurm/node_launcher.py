@@ -32,6 +32,10 @@ OBJECT_STORE_FRACTION = 0.3  # Ray's own default share, applied to the allocatio
 MIN_OBJECT_STORE_MB = 80  # Ray refuses less than 75 MiB
 SESSION_WAIT_S = 120.0
 STOP_WAIT_S = 20.0
+# Set on `ray start` and so inherited by every Ray process of this node: when `ray start`
+# ends, what still carries it is killed. Ray's orphans (workers, agents of a crashed head) are
+# reparented away from the step, and proctrack/linuxproc can lose them for a minute.
+MARKER = "SOVTUI_RAY_NODE"
 
 
 def free_ports(count: int) -> list[int]:
@@ -201,6 +205,33 @@ def end_time(job_id: str) -> int | None:
     return None
 
 
+def marked_processes(value: str) -> list[int]:
+    needle = f"{MARKER}={value}".encode()
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit() or int(entry) == os.getpid():
+            continue
+        with contextlib.suppress(OSError), open(f"/proc/{entry}/environ", "rb") as handle:
+            if needle in handle.read().split(b"\0"):
+                found.append(int(entry))
+    return found
+
+
+def end_leftovers(value: str, grace: float = 3.0) -> None:
+    """SIGTERM what is left of this node's Ray, then SIGKILL what still runs after `grace`."""
+    for signum in (signal.SIGTERM, signal.SIGKILL):
+        left = marked_processes(value)
+        for pid in left:
+            with contextlib.suppress(OSError):
+                os.kill(pid, signum)
+        deadline = time.monotonic() + grace
+        while left and time.monotonic() < deadline:
+            time.sleep(0.1)
+            left = marked_processes(value)
+        if not left:
+            return
+
+
 def wait_head(state_dir: Path, job_id: str, timeout: float, head_pid: int) -> int:
     """0 once the head published this job's state; 1 if its step ended or time ran out."""
     deadline = time.monotonic() + timeout
@@ -232,7 +263,7 @@ def run_node(role: str, state_dir: Path) -> int:
             print(f"node.py: no head state for job {job_id} in {state_dir}")
             return 1
         command, ports = worker_command(temp_dir, ip, head), {}
-    child = subprocess.Popen(command)
+    child = subprocess.Popen(command, env={**os.environ, MARKER: str(temp_dir)})
     # scancel sends SIGTERM to every process of the step; pass it on and wait for Ray to stop.
     for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
         signal.signal(signum, lambda number, _frame: child.send_signal(number))
@@ -260,6 +291,7 @@ def run_node(role: str, state_dir: Path) -> int:
             child.terminate()
             with contextlib.suppress(subprocess.TimeoutExpired):
                 child.wait(STOP_WAIT_S)
+        end_leftovers(str(temp_dir))
         shutil.rmtree(temp_dir, ignore_errors=True)
 
 
