@@ -76,7 +76,19 @@ def private_temp_dir(job_id: str) -> Path:
     if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.geteuid():
         raise SystemExit(f"node.py: {base} is not a directory of ours; remove it and resubmit")
     os.chmod(base, 0o700)
+    reap_stale_dirs(base)
     return Path(tempfile.mkdtemp(prefix=f"s{job_id}-", dir=base))
+
+
+def reap_stale_dirs(base: Path, min_age_s: float = 300.0) -> None:
+    """Remove temp dirs of earlier jobs on this node that no process uses any more: Slurm's
+    SIGKILL (KillWait after scancel's SIGTERM) can end node.py before it cleans up."""
+    for folder in base.glob("s*-*"):
+        with contextlib.suppress(OSError):
+            info = os.lstat(folder)
+            fresh = time.time() - info.st_mtime < min_age_s  # another job's, still starting
+            if stat.S_ISDIR(info.st_mode) and not fresh and not marked_processes(str(folder)):
+                shutil.rmtree(folder, ignore_errors=True)
 
 
 def allocation() -> tuple[int, int, int]:
