@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run test test-fast lint bench bench-sort bench-train bench-compose clean services services-stop image docker-setup docker-teardown
+.PHONY: setup run test test-fast lint bench bench-sort bench-train bench-compose bench-slurm clean services services-stop image docker-setup docker-teardown
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -41,7 +41,7 @@ test: setup services
 	bash .ci/services-down.sh; exit $$status
 
 test-fast: setup
-	$(BIN)/python -m pytest -m "not ray and not docker" $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -m "not ray and not docker and not slurm" $(PYTEST_ARGS)
 
 lint: setup
 	$(BIN)/ruff check sovtui tests
@@ -57,6 +57,9 @@ bench-sort: setup       ## 20M-key sample sort vs numpy.sort and Ray Data, scali
 
 bench-train: setup      ## data-parallel training, 1 vs 2 workers, vs single-process torch
 	$(BIN)/sovtui bench train --baselines --workers 1,2 $(ARGS)
+
+bench-slurm: setup       ## sbatch -> attached and `slurm down` -> no Ray process (needs .ci/slurm-up.sh)
+	PYTHONPATH=. $(BIN)/python tests/bench/bench_slurm.py $(ARGS)
 
 bench-compose: image     ## up 1 vs 3 workers, sovtui vs docker-compose
 	$(BIN)/python tests/bench/bench_compose_up.py $(ARGS)

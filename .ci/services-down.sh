@@ -5,3 +5,4 @@ cd "$(dirname "$0")/.."
 if [ -f .ci/docker-teardown.sh ]; then
     bash .ci/docker-teardown.sh || true
 fi
+bash .ci/slurm-down.sh || true

@@ -23,6 +23,7 @@ COMMANDS: dict[str, str] = {
     "kill-actor": "sovtui.cli.explore",
     "bench": "sovtui.cli.bench",
     "contexts": "sovtui.cli.contexts",
+    "slurm": "sovtui.cli.slurm",
     "completion": "sovtui.cli.completion",
     "history": "sovtui.cli.history",
 }

@@ -43,6 +43,7 @@ Progress = Callable[[str], None]
 MODE_EMBEDDED = "embedded"
 MODE_ATTACHED = "attached"
 MODE_COMPOSE = "compose"
+MODE_SLURM = "slurm"
 
 
 class NoCluster(DashboardUnreachable):
@@ -99,8 +100,10 @@ class Connection:
 
     @property
     def label(self) -> str:
-        name = f"compose: {self.project}" if self.mode == MODE_COMPOSE else self.mode
-        if self.context is not None and self.mode != MODE_COMPOSE:
+        name = self.mode
+        if self.mode in (MODE_COMPOSE, MODE_SLURM):
+            name = f"{self.mode}: {self.project}"
+        elif self.context is not None:
             name = f"{name}: {self.context}"
         derived = self.mode == MODE_ATTACHED and self.source.startswith("$RAY_ADDRESS=")
         where = self.address

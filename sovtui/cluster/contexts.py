@@ -141,10 +141,32 @@ def embedded_contexts(_settings: Settings) -> list[Context]:
     ]
 
 
+def slurm_contexts(_settings: Settings) -> list[Context]:
+    """Slurm clusters sovtui brought up or adopted whose head has published its dashboard.
+
+    The states are the last ones sovtui saw (no squeue here: it takes ~9 s to fail when
+    slurmctld is away); `sovtui slurm ls` asks Slurm for the live ones."""
+    from sovtui.cluster.slurm.records import list_clusters
+
+    return [
+        Context(
+            f"slurm:{cluster.name}",
+            KIND_SLURM,
+            cluster.dashboard_url,
+            token_path=cluster.token_path,
+            record=f"job {cluster.job_id}, {cluster.state.lower()}",
+            project=cluster.name,
+        )
+        for cluster in list_clusters()
+        if cluster.dashboard_url and cluster.active
+    ]
+
+
 PROVIDERS: list[tuple[str, ContextProvider]] = [
     (KIND_CONFIG, config_contexts),
     (KIND_COMPOSE, compose_contexts),
     (KIND_EMBEDDED, embedded_contexts),
+    (KIND_SLURM, slurm_contexts),
 ]
 
 

@@ -181,3 +181,26 @@ def test_contexts_command_json(capsys: pytest.CaptureFixture[str], tmp_path: Pat
     lab = next(c for c in document["contexts"] if c["name"] == "lab")
     assert lab["via"] == "login1"
     assert lab["state"] is None  # not probed
+
+
+def test_a_slurm_cluster_with_a_dashboard_is_a_context(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sovtui.cluster import contexts
+    from sovtui.cluster.slurm import records
+
+    cluster = records.SlurmCluster(
+        name="big",
+        job_id="42",
+        state="RUNNING",
+        dashboard_url="http://10.0.0.5:8265",
+        token_path=str(tmp_path / "token"),
+        end_time=None,
+        state_dir=str(tmp_path),
+    )
+    pending = records.SlurmCluster(**{**cluster.__dict__, "name": "later", "dashboard_url": None})
+    monkeypatch.setattr(records, "list_clusters", lambda jobs=None: [cluster, pending])
+    (found,) = contexts.slurm_contexts(Settings())
+    assert found.name == "slurm:big" and found.kind == "slurm"
+    assert found.address == "http://10.0.0.5:8265" and found.token_path == cluster.token_path
+    assert "job 42, running" in found.record

@@ -22,6 +22,8 @@ REFUSED = [
     ["down", "--readonly"],
     ["scale", "2", "--readonly"],
     ["up", "deployments/compose/cpu-ray-cluster.yaml", "--readonly"],
+    ["--readonly", "slurm", "up", "--nodes", "1"],
+    ["--readonly", "slurm", "down", "some-cluster"],
 ]
 
 
