@@ -144,6 +144,10 @@ class SortRun:
     task_seconds: dict[str, list[float]]  # per-task compute seconds per phase (for W and D)
     serial_seconds: float  # driver-side work between phases (splitter choice)
     partition_sizes: list[int] = field(default_factory=list)
+    # Where the wall time goes besides compute (seconds): from the splitters to the first
+    # partition task starting, from the last partition's end to the first merge starting, and
+    # from the last merge's end (its output stored) to the driver seeing it.
+    lags: dict[str, float] = field(default_factory=dict)
 
 
 def pick_splitters(samples: np.ndarray, parts: int) -> np.ndarray:
@@ -252,7 +256,13 @@ def sample_sort(
     tasks["exchange"] = [s[0] for s in merge_stats]
     tasks["local_sort"] = [s[1] for s in merge_stats]
     _phase(on_phase, "merge", phases["merge"])
-    return SortRun(outputs, total, phases, tasks, serial)
+    wall_end = time.time()
+    lags = {
+        "partition_start": min((r[1] for r in partition_report), default=wall_t2) - wall_t2,
+        "merge_start": min((s[2] for s in merge_stats), default=partition_end) - partition_end,
+        "merge_return": wall_end - max((s[3] for s in merge_stats), default=wall_end),
+    }
+    return SortRun(outputs, total, phases, tasks, serial, lags=lags)
 
 
 def _phase(callback, name: str, seconds: float) -> None:
