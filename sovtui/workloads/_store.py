@@ -46,8 +46,8 @@ class StorePeak:
         self.sample()
 
 
-def wait_store_below(limit: int, timeout_s: float = 5.0) -> None:
+def wait_store_below(limit: int, timeout_s: float = 5.0, period_s: float = 0.05) -> None:
     """Frees are asynchronous; wait so the next run's peak is not inflated by the last output."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline and StorePeak.read() > limit:
-        time.sleep(0.05)
+        time.sleep(period_s)

@@ -20,15 +20,19 @@ The benchmark entrypoint is sort_bench; this module is the algorithm alone.
 from __future__ import annotations
 
 import time
+import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import ray
 
+from sovtui.workloads._store import StorePeak, wait_store_below
+
 # Up to this many buckets, log2(P) levels of count + SIMD select beat one radix argsort pass.
 RANK_PARTITION_MAX = 64
 SAMPLES_PER_BLOCK = 4096
+GATE_TIMEOUT_S = 5.0  # a merge stores its output after this long even if the input lingers
 
 
 # ---------------------------------------------------------------- tasks (run on the cluster)
@@ -114,7 +118,7 @@ def _partition(block: np.ndarray, splitters: np.ndarray):
 
 
 @ray.remote(num_returns=2)
-def _merge(*buckets: np.ndarray):
+def _merge(gate: str | None, *buckets: np.ndarray):
     began, start = time.time(), time.perf_counter()
     # The exchange: Ray resolved the bucket refs to zero-copy views (local) or pulled them over the
     # network (remote); concatenating is the one copy we need, since store objects are read-only.
@@ -122,7 +126,19 @@ def _merge(*buckets: np.ndarray):
     gathered = time.perf_counter()
     merged.sort(kind="quicksort")  # numpy's SIMD quicksort; in place, no extra buffer
     done = time.perf_counter()
+    if gate is not None:
+        _wait_gate(gate)
     return merged, (gathered - start, done - gathered, began, time.time())
+
+
+def _wait_gate(key: str) -> None:
+    """Hold the output (kept in this worker's memory) until the driver says the consumed input
+    has left the object store: its peak then stays at 2x the data, however late Ray frees."""
+    from ray.experimental.internal_kv import _internal_kv_exists
+
+    deadline = time.monotonic() + GATE_TIMEOUT_S
+    while time.monotonic() < deadline and not _internal_kv_exists(key):
+        time.sleep(0.002)
 
 
 @ray.remote
@@ -203,6 +219,12 @@ def sample_sort(
     opts = {"num_cpus": task_cpus, **(task_options or {})}
     phases: dict[str, float] = {}
     tasks: dict[str, list[float]] = {}
+    # Ray frees a consumed block in batches (every `free_objects_period_milliseconds`, 1 s by
+    # default), so merges could store their outputs while the input still sits in the store
+    # (3x the data). They sort at once but store their output only after this gate opens:
+    # when the store is back to its level before the sort (input gone, buckets there).
+    gate = f"sovtui-sort-gate-{uuid.uuid4().hex}" if consume else None
+    store_before = StorePeak.read() if consume else 0
     start = time.perf_counter()
 
     t0 = time.perf_counter()
@@ -236,7 +258,9 @@ def sample_sort(
     partition_stats = [row[-1] for row in bucket_rows]
     outputs, stats = [], []
     for j in range(parts):
-        pair: Any = _merge.options(max_retries=0, **opts).remote(*[row[j] for row in bucket_rows])
+        pair: Any = _merge.options(max_retries=0, **opts).remote(
+            gate, *[row[j] for row in bucket_rows]
+        )
         merged, stat = pair
         outputs.append(merged)
         stats.append(stat)
@@ -248,8 +272,19 @@ def sample_sort(
     phases["partition"] = max(0.0, partition_end - wall_t2)
     tasks["partition"] = [r[0] for r in partition_report]
     _phase(on_phase, "partition", phases["partition"])
+    free_wait = 0.0
+    if gate is not None:
+        from ray.experimental.internal_kv import _internal_kv_del, _internal_kv_put
+
+        waited = time.perf_counter()
+        slack = 2**20 + store_before // 100
+        wait_store_below(store_before + slack, timeout_s=GATE_TIMEOUT_S, period_s=0.002)
+        free_wait = time.perf_counter() - waited
+        _internal_kv_put(gate, b"1")
     merge_stats = ray.get(stats)
     ray.wait(outputs, num_returns=len(outputs), fetch_local=False)
+    if gate is not None:
+        _internal_kv_del(gate)
     t4 = time.perf_counter()
     total = t4 - start
     phases["merge"] = max(0.0, total - phases["sample"] - phases["partition"])
@@ -261,6 +296,7 @@ def sample_sort(
         "partition_start": min((r[1] for r in partition_report), default=wall_t2) - wall_t2,
         "merge_start": min((s[2] for s in merge_stats), default=partition_end) - partition_end,
         "merge_return": wall_end - max((s[3] for s in merge_stats), default=wall_end),
+        "free_wait": free_wait,  # waiting for Ray to free the consumed input (see the gate)
     }
     return SortRun(outputs, total, phases, tasks, serial, lags=lags)
 
