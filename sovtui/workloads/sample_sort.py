@@ -278,7 +278,7 @@ def sample_sort(
 
         waited = time.perf_counter()
         slack = 2**20 + store_before // 100
-        wait_store_below(store_before + slack, timeout_s=GATE_TIMEOUT_S, period_s=0.002)
+        wait_store_below(store_before + slack, timeout_s=GATE_TIMEOUT_S, period_s=0.005)
         free_wait = time.perf_counter() - waited
         _internal_kv_put(gate, b"1")
     merge_stats = ray.get(stats)
