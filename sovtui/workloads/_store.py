@@ -7,16 +7,15 @@ import time
 
 import ray
 
-
 _stub = None  # one gRPC channel to a raylet per process: a new one per read costs ~7 ms
 
 
 def _raylet_stub():
     """What ray._private.internal_api.get_memory_info_reply builds on every call, built once.
     Any raylet answers for the whole cluster (it asks the others)."""
+    from ray._common.network_utils import build_address
     from ray._private.grpc_utils import init_grpc_channel
     from ray._private.internal_api import get_state_from_address
-    from ray._common.network_utils import build_address
     from ray.core.generated import node_manager_pb2_grpc
 
     state = get_state_from_address(ray.get_runtime_context().gcs_address)
