@@ -26,10 +26,12 @@ CHOICES = ("auto", "default", "no-avx512")
 
 def _features() -> tuple[dict[str, bool], set[str]]:
     """numpy's runtime CPU features and the targets its build can dispatch to."""
+    import importlib
+
     try:
-        from numpy._core import _multiarray_umath as umath  # numpy 2.x
+        umath = importlib.import_module("numpy._core._multiarray_umath")  # numpy 2.x
     except ImportError:  # pragma: no cover - numpy 1.x
-        from numpy.core import _multiarray_umath as umath  # type: ignore[no-redef]
+        umath = importlib.import_module("numpy.core._multiarray_umath")
     features = dict(getattr(umath, "__cpu_features__", {}))
     targets = set(getattr(umath, "__cpu_dispatch__", ())) | set(
         getattr(umath, "__cpu_baseline__", ())

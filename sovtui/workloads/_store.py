@@ -46,7 +46,9 @@ class StorePeak:
             if _stub is None:
                 _stub = _raylet_stub()
             reply = _stub.FormatGlobalMemoryInfo(
-                node_manager_pb2.FormatGlobalMemoryInfoRequest(include_memory_info=False),
+                node_manager_pb2.FormatGlobalMemoryInfoRequest(  # type: ignore[attr-defined]
+                    include_memory_info=False
+                ),
                 timeout=10.0,
             )
             return int(reply.store_stats.object_store_bytes_used)

@@ -143,3 +143,46 @@ def test_sort_bench_main_prints_and_verifies(capsys: pytest.CaptureFixture[str])
     out = capsys.readouterr().out
     assert "verify: OK" in out
     assert 'SOVTUI_METRIC {"v":1,"workload":"sort","phase":"result"' in out
+
+
+def test_auto_keys_is_a_quarter_of_the_store_capped() -> None:
+    from sovtui.workloads.sort_bench import AUTO_KEYS_CAP, AUTO_KEYS_MIN, auto_keys
+
+    assert auto_keys(7e9) == AUTO_KEYS_CAP == 20_000_000
+    assert auto_keys(300 * 2**20) == 9_000_000  # 300 MiB store: 75 MiB of keys, whole millions
+    assert auto_keys(0) == AUTO_KEYS_MIN
+
+
+def test_numpy_kernel_choice_and_machine() -> None:
+    from sovtui.workloads import _machine
+
+    options, machine = _machine.choose("default", 1, keys=100_000)
+    assert options == {} and machine["numpy_choice"] == "default"
+    assert machine["numpy_version"] == np.__version__ and machine["cpu_cores"] >= 1
+    assert machine["numpy_sort_simd"] == machine["numpy_sort_default"]
+    assert machine["numpy_sort_rate_default"] > 0
+    if not _machine.avx512_targets() or not machine["numpy_sort_default"].startswith("AVX-512"):
+        return  # no AVX-512 kernel here: nothing else to choose
+    options, machine = _machine.choose("no-avx512", 2, keys=100_000)
+    disabled = options["runtime_env"]["env_vars"][_machine.DISABLE_VAR]
+    assert "X86_V4" in disabled or "AVX512_SKX" in disabled
+    assert machine["numpy_choice"] == "no-avx512"
+    assert machine["numpy_sort_simd"].startswith("AVX2")  # what the workers really dispatch to
+    assert machine["numpy_sort_rate_no_avx512"] > 0
+
+
+def test_limit_and_fixed_overhead() -> None:
+    import ray
+
+    from sovtui.workloads import sort_bench
+    from sovtui.workloads.sample_sort import generate
+
+    blocks, _ = generate(200_000, 2, seed=1)
+    limit = sort_bench.limit_run(blocks, {}, 1.0, workers=2)
+    assert limit["seconds"] == pytest.approx(limit["copy_s"] + limit["sort_s"])
+    assert limit["sort_s"] > 0 and limit["copy_s"] > 0
+    assert len(ray.get(blocks)) == 2  # the limit reads the blocks; it does not consume them
+    waves = sort_bench.limit_run(blocks, {}, 1.0, workers=1)  # 2 shares, 1 at a time
+    assert waves["seconds"] > 0
+    assert sort_bench.limit_run([], {}, 1.0, workers=2)["seconds"] == 0.0
+    assert 0 < sort_bench.fixed_overhead(2, 1.0, {}, repeat=1) < 30

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -71,7 +72,7 @@ def test_build_run_from_workload_records() -> None:
     assert any("sovtui is 1.54x" in line for line in format_table(run))
 
 
-MACHINE = {
+MACHINE: dict[str, Any] = {
     "cpu_model": "AMD EPYC",
     "cpu_cores": 2,
     "numpy_version": "2.4.6",
