@@ -33,7 +33,9 @@ from sovtui.workloads._store import StorePeak, wait_store_below
 RANK_PARTITION_MAX = 64
 SAMPLES_PER_BLOCK = 4096
 GATE_TIMEOUT_S = 5.0  # a merge stores its output after this long even if the input lingers
-SCRATCH_MAX_BYTES = 2**30  # a worker keeps a buffer up to this size for its next task
+# A worker keeps a buffer up to this size for its next task (32M keys: the default sizes fit;
+# an idle worker on a long-lived cluster should not sit on gigabytes).
+SCRATCH_MAX_BYTES = 256 * 2**20
 
 _scratch_buffer: np.ndarray | None = None
 
