@@ -295,17 +295,21 @@ def sample_sort(
     _phase(on_phase, "partition", phases["partition"])
     free_wait = 0.0
     if gate is not None:
-        from ray.experimental.internal_kv import _internal_kv_del, _internal_kv_put
+        from ray.experimental.internal_kv import _internal_kv_put
 
         waited = time.perf_counter()
         slack = 2**16 + store_before // 200  # small objects (splitters, stats) come and go
         wait_store_below(store_before + slack, timeout_s=GATE_TIMEOUT_S, period_s=0.005)
         free_wait = time.perf_counter() - waited
         _internal_kv_put(gate, b"1")
-    merge_stats = ray.get(stats)
-    ray.wait(outputs, num_returns=len(outputs), fetch_local=False)
-    if gate is not None:
-        _internal_kv_del(gate)
+    try:
+        merge_stats = ray.get(stats)
+        ray.wait(outputs, num_returns=len(outputs), fetch_local=False)
+    finally:
+        if gate is not None:
+            from ray.experimental.internal_kv import _internal_kv_del
+
+            _internal_kv_del(gate)
     t4 = time.perf_counter()
     total = t4 - start
     phases["merge"] = max(0.0, total - phases["sample"] - phases["partition"])
