@@ -149,7 +149,8 @@ def _merge(gate: str | None, *buckets: np.ndarray):
     done = time.perf_counter()
     if gate is not None:
         _wait_gate(gate)
-    return merged, (gathered - start, done - gathered, began, time.time())
+    held = time.perf_counter() - done  # sorted, waiting for the input to leave the store
+    return merged, (gathered - start, done - gathered, began, time.time(), held)
 
 
 def _wait_gate(key: str) -> None:
@@ -322,6 +323,8 @@ def sample_sort(
         "merge_start": min((s[2] for s in merge_stats), default=partition_end) - partition_end,
         "merge_return": wall_end - max((s[3] for s in merge_stats), default=wall_end),
         "free_wait": free_wait,  # waiting for Ray to free the consumed input (see the gate)
+        # the part of that wait the run paid for: merges done sorting, holding their output
+        "gate_hold": max((s[4] for s in merge_stats), default=0.0),
     }
     return SortRun(outputs, total, phases, tasks, serial, lags=lags)
 
