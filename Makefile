@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run test test-fast lint bench bench-sort bench-train bench-compose bench-slurm clean services services-stop image docker-setup docker-teardown
+.PHONY: setup run test test-fast lint bench bench-sort bench-sort-large bench-train bench-compose bench-slurm clean services services-stop image docker-setup docker-teardown
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -52,8 +52,11 @@ lint: setup
 bench: setup
 	$(BIN)/python -m tests.bench.run_all $(ARGS)
 
-bench-sort: setup       ## 20M-key sample sort vs numpy.sort and Ray Data, scaling 1,2 workers
+bench-sort: setup       ## 20M-key sample sort vs its limit, numpy.sort and Ray Data, scaling 1,2
 	$(BIN)/sovtui bench sort --keys 20000000 --baselines --workers 1,2 --repeat 3 $(ARGS)
+
+bench-sort-large: setup ## 200M keys (1.6 GB; ~8 GB of memory in all) vs its limit and numpy.sort
+	$(BIN)/sovtui bench sort --keys 200000000 --baselines --no-ray-data --repeat 3 $(ARGS)
 
 bench-train: setup      ## data-parallel training, 1 vs 2 workers, vs single-process torch
 	$(BIN)/sovtui bench train --baselines --workers 1,2 $(ARGS)

@@ -16,7 +16,7 @@ from typing import Any
 
 from sovtui.bench import results as store
 from sovtui.bench.metrics import JobSeries, MetricRecord
-from sovtui.bench.report import RATE_KEYS, build_run, scaling_table
+from sovtui.bench.report import RATE_KEYS, build_run, machine_text, scaling_table
 from sovtui.bench.results import BenchRun
 
 Points = list[tuple[float, float]]
@@ -37,6 +37,9 @@ class ResultRow:
     rate: float | None
     ratio: float | None  # rate / the baseline's rate (None without a baseline)
     workers: int | None = None
+    # the run's fixed overhead (tasks, round trips) is a big share of it: the size says little
+    too_small: bool = False
+    overhead_share: float | None = None
 
 
 @dataclass(frozen=True)
@@ -56,6 +59,13 @@ class BenchView:
     malformed: int = 0
     finished: bool = False  # the workload printed its `done` record
     verified: bool | None = None
+    machine: str = ""  # CPU model, cores, numpy and the SIMD level its sort uses
+    keys: int | None = None  # the sort's size, as the workload reported it
+
+    @property
+    def too_small(self) -> ResultRow | None:
+        """The result row whose size is too small to say much, if any."""
+        return next((row for row in self.results if row.too_small), None)
 
     @property
     def rate_unit(self) -> str:
@@ -191,6 +201,8 @@ def result_rows(
                 rate,
                 ratio,
                 int(workers) if workers is not None else None,
+                too_small=record.measures.get("too_small") is True,
+                overhead_share=record.number("overhead_share"),
             )
         )
     return table
@@ -223,6 +235,8 @@ def bench_view(series: JobSeries) -> BenchView:
     loss, accuracy, curve_label = training_curves(records)
     phases, phases_label = phase_breakdown(records)
     verify = next((r for r in reversed(records) if r.phase == "verify"), None)
+    start = next((r for r in records if r.phase == "start"), None)
+    keys = start.number("keys") if start is not None else None
     return BenchView(
         workload=workload,
         rate_key=rate_key,
@@ -239,6 +253,8 @@ def bench_view(series: JobSeries) -> BenchView:
         malformed=series.parser.malformed,
         finished=any(r.phase == "done" for r in records),
         verified=bool(verify.measures.get("ok")) if verify is not None else None,
+        machine=machine_text(start.measures) if start is not None else "",
+        keys=int(keys) if keys is not None else None,
     )
 
 
@@ -257,10 +273,11 @@ def worker_counts(cpus: int, limit: int = 8) -> str:
 
 
 def quick_values(preset: str, cpus: int) -> dict[str, object]:
-    """Small sizes that finish in well under a minute on a laptop-sized cluster."""
+    """Sizes that finish in well under a minute on a laptop-sized cluster. The sort's key count
+    is left to the workload, which sizes it from the cluster's object store (a quarter of it,
+    at most 20M keys): a fixed small size would measure Ray's overhead, not the sort."""
     if preset == SORT_PRESET:
         return {
-            "keys": 1_000_000,
             "baselines": True,
             # Ray Data is the optional `bench` extra: a cluster without it would fail the job.
             "no-ray-data": True,

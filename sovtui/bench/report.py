@@ -21,6 +21,35 @@ METADATA_KEYS = (
     "torch_version",
     "use_gpu",
     "load_average",
+    "keys",
+    "keys_auto",
+    "object_store_bytes",
+)
+# The machine (sort): runs on different machines are not compared blindly.
+MACHINE_KEYS = (
+    "cpu_model",
+    "cpu_cores",
+    "machine",
+    "numpy_version",
+    "numpy_sort_simd",
+    "numpy_sort_default",
+    "numpy_sort_rate_default",
+    "numpy_sort_rate_no_avx512",
+    "numpy_choice",
+    "numpy_disabled_features",
+)
+RESULT_KEYS = (
+    "workers",
+    "store_peak_bytes",
+    "store_peak_ratio",
+    "accuracy",
+    "loss",
+    "phases",
+    "overhead_s",
+    "overhead_share",
+    "too_small",
+    "copy_s",
+    "sort_s",
 )
 
 
@@ -29,7 +58,8 @@ def build_run(workload: str, params: dict[str, Any], records: Sequence[MetricRec
     metadata: dict[str, Any] = {}
     for record in records:
         if record.phase == "start":
-            metadata.update({k: record.measures[k] for k in METADATA_KEYS if k in record.measures})
+            known = (*METADATA_KEYS, *MACHINE_KEYS)
+            metadata.update({k: record.measures[k] for k in known if k in record.measures})
         elif record.phase == "result" and isinstance(record.measures.get("method"), str):
             row: dict[str, Any] = {
                 "method": record.measures["method"],
@@ -38,7 +68,7 @@ def build_run(workload: str, params: dict[str, Any], records: Sequence[MetricRec
             for key in RATE_KEYS:
                 if record.number(key) is not None:
                     row[key] = record.number(key)
-            for key in ("workers", "store_peak_bytes", "store_peak_ratio", "accuracy", "loss"):
+            for key in RESULT_KEYS:
                 if key in record.measures:
                     row[key] = record.measures[key]
             results.append(row)
@@ -88,9 +118,58 @@ def _seconds(record: MetricRecord) -> float:
     return value if value is not None else float("inf")
 
 
+def machine_text(metadata: dict[str, Any]) -> str:
+    """`AMD EPYC, 2 cores, numpy 2.4.6 (AVX2 (X86_V3))`, or "" when the run did not say."""
+    parts = []
+    if metadata.get("cpu_model"):
+        parts.append(str(metadata["cpu_model"]))
+    if metadata.get("cpu_cores"):
+        parts.append(f"{metadata['cpu_cores']} cores")
+    if metadata.get("numpy_version"):
+        simd = metadata.get("numpy_sort_simd")
+        parts.append(f"numpy {metadata['numpy_version']}" + (f" ({simd})" if simd else ""))
+    # it comes from the cluster: keep it to one printable line
+    return "".join(ch for ch in ", ".join(parts) if ch.isprintable())
+
+
+def summary_text(run: BenchRun) -> str:
+    """`sovtui 0.31 s, limit 0.11 s (sovtui 2.82x it), numpy.sort 0.47 s, Ray Data 4.1 s`."""
+    names = {"limit": "limit", "numpy": "numpy.sort", "ray_data": "Ray Data"}
+    rows = {row.get("method"): row for row in run.results if row.get("seconds") is not None}
+    base = rows.get("sovtui")
+    if base is None:
+        return ""
+    text = [f"sovtui {base['seconds']:.3f} s"]
+    for method, name in names.items():
+        row = rows.get(method)
+        if row is None:
+            continue
+        item = f"{name} {row['seconds']:.3f} s"
+        if method == "limit" and row["seconds"] > 0:
+            item += f" (sovtui {base['seconds'] / row['seconds']:.2f}x it)"
+        text.append(item)
+    return ", ".join(text)
+
+
+def too_small_text(run: BenchRun) -> str:
+    base = next((r for r in run.results if r.get("method") == "sovtui"), None)
+    if not base or not base.get("too_small"):
+        return ""
+    share = base.get("overhead_share")
+    share_text = f"{share:.0%}" if isinstance(share, (int, float)) else "most"
+    return (
+        f"too small to say much: fixed overhead is {share_text} of the sovtui run; "
+        "use more keys (the default is sized from the object store)"
+    )
+
+
 def format_table(run: BenchRun) -> list[str]:
     """Plain-text summary lines for the headless CLI."""
-    lines = [f"{run.workload} benchmark  {run.created}  {run.metadata}"]
+    lines = [f"{run.workload} benchmark  {run.created}"]
+    shown = {k: v for k, v in run.metadata.items() if k not in MACHINE_KEYS}
+    lines.append(f"  {shown}")
+    if machine := machine_text(run.metadata):
+        lines.append(f"  machine: {machine}")
     base = next((r for r in run.results if r.get("method") == "sovtui"), None)
     for row in run.results:
         rate_key = next((k for k in RATE_KEYS if row.get(k) is not None), None)
@@ -103,6 +182,10 @@ def format_table(run: BenchRun) -> list[str]:
         seconds = row.get("seconds")
         seconds_text = f"{seconds:8.3f} s" if seconds is not None else "       - s"
         lines.append(f"  {row['method']:<13} {seconds_text} {rate}{ratio}")
+    if summary := summary_text(run):
+        lines.append(f"  {summary}")
+    if warning := too_small_text(run):
+        lines.append(f"  {warning}")
     if run.scaling:
         lines.append("  workers   T_p (s)  speedup  efficiency  ideal T1/p  Brent W/p+D")
         for point in run.scaling:

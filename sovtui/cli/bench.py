@@ -17,7 +17,7 @@ from typing import Any
 
 from sovtui.bench import results as store
 from sovtui.bench.jobs import BenchJob, JobError, run_job
-from sovtui.bench.report import build_run, format_table
+from sovtui.bench.report import build_run, format_table, machine_text
 from sovtui.bench.runner import WorkloadRun, run_workload
 from sovtui.cli.common import (
     EXIT_BAD_INPUT,
@@ -82,8 +82,25 @@ def register(subparsers: Any) -> None:
 
     sort = commands.add_parser("sort", help="distributed sample sort vs numpy and Ray Data")
     _add_run_options(sort)
-    sort.add_argument("--keys", type=int, default=20_000_000, help="int64 keys to sort")
+    sort.add_argument(
+        "--keys",
+        type=int,
+        default=None,
+        help="int64 keys to sort (default: a quarter of the cluster's object store, at most 20M)",
+    )
     sort.add_argument("--partitions", type=int, default=None, help="P (default: cluster CPUs)")
+    sort.add_argument(
+        "--no-ray-data",
+        action="store_true",
+        help="with --baselines: skip Ray Data's sort (about 1 Mkeys/s: minutes at 200M keys)",
+    )
+    sort.add_argument(
+        "--numpy-simd",
+        choices=("auto", "default", "no-avx512"),
+        default="auto",
+        help="numpy sort kernel for every numpy step: auto (the faster of numpy's default and "
+        "its AVX2 fallback, measured on the cluster), default, no-avx512",
+    )
     sort.set_defaults(handler=_run_sort)
 
     train = commands.add_parser("train", help="Ray Train data-parallel MLP vs single torch")
@@ -208,19 +225,24 @@ def _run(
 
 
 def _run_sort(args: argparse.Namespace) -> int:
-    if args.keys < 0:
+    if args.keys is not None and args.keys < 0:
         raise UserError("--keys must be >= 0")
-    extra = ["--keys", str(args.keys)]
+    extra = [] if args.keys is None else ["--keys", str(args.keys)]
+    if args.numpy_simd != "auto":
+        extra += ["--numpy-simd", args.numpy_simd]
     if args.partitions:
         extra += ["--partitions", str(args.partitions)]
     if args.baselines:
         extra.append("--baselines")
+    if args.no_ray_data:
+        extra.append("--no-ray-data")
     params = {
         "keys": args.keys,
         "partitions": args.partitions,
         "workers": args.workers,
         "repeat": args.repeat,
         "baselines": args.baselines,
+        "numpy_simd": args.numpy_simd,
     }
     return _run("sort", "sort_bench", args, extra, params)
 
@@ -261,7 +283,13 @@ def _history(args: argparse.Namespace) -> int:
             for row in run.results
             if row.get("seconds") is not None
         )
-        print(f"{run.created}  {run.workload:<6} {run.run_id}  {best}")
+        keys = run.metadata.get("keys") or run.params.get("keys")
+        size = f"  {keys:,} keys" if isinstance(keys, int) else ""
+        machine = machine_text(run.metadata)
+        print(
+            f"{run.created}  {run.workload:<6} {run.run_id}  {best}{size}"
+            + (f"  [{machine}]" if machine else "")
+        )
     return EXIT_OK
 
 

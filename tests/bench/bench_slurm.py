@@ -22,7 +22,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from tests.integration.slurm_env import job_processes, read_env_file, wait_until
+from tests.support.slurm_env import job_processes, read_env_file, wait_until
 
 
 def _sovtui(*args: str) -> subprocess.CompletedProcess[str]:

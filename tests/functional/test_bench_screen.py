@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 import pytest
+from textual.widgets import Static
 
 from sovtui.bench import results as store
 from sovtui.cluster.connect import Connection
@@ -58,9 +59,19 @@ async def test_sort_run_by_key_fills_the_bench_screen(
         assert view.finished and view.verified and view.malformed == 0
         assert {name for name, _ in view.phases} == {"sample", "partition", "merge"}
         assert screen.query_one(PhaseBars).display
-        methods = screen.query_one(ResultsTable).methods()
-        assert methods[:2] == ["sovtui", "numpy"]
+        table = screen.query_one(ResultsTable)
+        assert table.methods()[:3] == ["sovtui", "limit", "numpy"]
         assert next(r for r in view.results if r.method == "numpy").ratio == 1.0
+        # the measured limit is a row of its own, the machine is on the status line, and a
+        # size this small is flagged next to sovtui's ratio
+        limit = next(r for r in view.results if r.method == "limit")
+        assert limit.seconds is not None and limit.seconds > 0
+        assert str(table.get_row("limit")[0]) == "limit"
+        status = str(screen.query_one("#bench-status", Static).render())
+        assert "numpy 2." in status and "cores" in status and "200,000 keys" in status
+        assert view.too_small is not None
+        assert str(table.get_row("sovtui")[3]).endswith("too small")
+        assert (table.border_subtitle or "").startswith("too small")
         assert screen.details[job_id].status == "SUCCEEDED"
     saved = [run for run in store.history() if run.metadata.get("job_id") == job_id]
     assert len(saved) == 1 and saved[0].workload == "sort"

@@ -74,10 +74,18 @@ def test_bench_sort_json_with_baselines_and_scaling(capsys: pytest.CaptureFixtur
     document = json.loads(out)  # stdout is only the JSON document in --json mode
     assert document["workload"] == "sort" and document["params"]["keys"] == 40000
     methods = _methods(document)
-    assert set(methods) == {"sovtui", "numpy", "ray_data"}
+    assert set(methods) == {"sovtui", "limit", "numpy", "ray_data"}
     assert all(row["seconds"] > 0 and row["keys_per_s"] > 0 for row in methods.values())
+    assert methods["limit"]["seconds"] < methods["sovtui"]["seconds"]
     assert document["metadata"]["verified"] is True
     assert document["metadata"]["cpus"] == 2
+    # the machine, so that runs on different machines are not compared blindly
+    metadata = document["metadata"]
+    assert metadata["numpy_version"] and metadata["numpy_sort_simd"]
+    assert metadata["cpu_model"] and metadata["cpu_cores"] >= 1
+    saved = json.loads(Path(document["saved"]).read_text())
+    assert _methods(saved)["limit"] == methods["limit"]
+    assert saved["metadata"]["numpy_sort_simd"] == metadata["numpy_sort_simd"]
     points = document["scaling"]
     assert [p["workers"] for p in points] == [1, 2]  # 8 capped at the cluster's 2 CPUs
     assert all({"speedup", "efficiency", "ideal_s", "brent_s"} <= set(p) for p in points)

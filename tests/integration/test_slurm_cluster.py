@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.slurm_env import (
+from tests.support.slurm_env import (
     Slurm,
     gone,
     job_processes,

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.slurm_env import (
+from tests.support.slurm_env import (
     Slurm,
     slurm,  # noqa: F401  (fixture)
     slurm_instance,  # noqa: F401  (fixture)

@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from tests.integration.slurm_env import (
+from tests.support.slurm_env import (
     Slurm,
     job_processes,
     slurm,  # noqa: F401  (fixture)

@@ -24,6 +24,9 @@ def _sorted(keys: np.ndarray, parts: int) -> np.ndarray:
         ("one_partition", np.random.default_rng(2).integers(-100, 100, 999), 1),
         ("radix_path_many_partitions", np.random.default_rng(3).integers(-(2**62), 2**62, 9999), 9),
         ("extremes", np.array([np.iinfo(np.int64).max, np.iinfo(np.int64).min, 0] * 50), 2),
+        ("rank_path_odd_partitions", np.random.default_rng(4).integers(-50, 50, 7777), 7),
+        ("rank_path_most_partitions", np.random.default_rng(5).integers(0, 2**40, 20000), 64),
+        ("radix_path_past_the_rank_limit", np.random.default_rng(6).integers(0, 9, 3000), 65),
     ],
 )
 def test_sort_matches_numpy(name: str, keys: np.ndarray, parts: int) -> None:
@@ -31,6 +34,69 @@ def test_sort_matches_numpy(name: str, keys: np.ndarray, parts: int) -> None:
     result = _sorted(keys, parts)
     assert result.dtype == np.int64
     np.testing.assert_array_equal(result, np.sort(keys), err_msg=name)
+
+
+SPLITTER_CASES = [
+    ("random", np.random.default_rng(7).integers(-(2**62), 2**62, 5000), [-(2**61), 0, 2**61]),
+    ("duplicates_on_splitters", np.random.default_rng(8).integers(0, 4, 999), [1, 1, 2]),
+    ("all_equal", np.full(500, 3), [3, 3, 3, 3]),
+    ("all_below", np.arange(100), [1000, 2000]),
+    ("all_above", np.arange(100), [-5, -1]),
+    ("fewer_keys_than_partitions", np.array([4, 1]), [0, 1, 2, 3, 4, 5]),
+    ("empty", np.array([], dtype=np.int64), [0, 1]),
+    ("one_partition", np.array([3, 1, 2]), []),
+    ("extremes", np.array([2**63 - 1, -(2**63), 0] * 9), [-(2**63), 2**63 - 1]),
+]
+
+
+@pytest.mark.parametrize(("name", "keys", "splitters"), SPLITTER_CASES)
+def test_partition_block_buckets_by_splitter(
+    name: str, keys: np.ndarray, splitters: list[int]
+) -> None:
+    """Bucket j holds exactly the keys in [splitter j-1, splitter j), whatever the path."""
+    from sovtui.workloads.sample_sort import _partition_block
+
+    block = keys.astype(np.int64)
+    block.setflags(write=False)  # as Ray hands it over from the store
+    cuts = np.array(splitters, dtype=np.int64)
+    buckets = _partition_block(block, cuts)
+    assert len(buckets) == cuts.size + 1, name
+    bounds = [None, *cuts.tolist(), None]
+    for j, bucket in enumerate(buckets):
+        lower, upper = bounds[j], bounds[j + 1]
+        wanted = block[
+            (block >= (lower if lower is not None else np.iinfo(np.int64).min))
+            & ((block < upper) if upper is not None else True)
+        ]
+        np.testing.assert_array_equal(np.sort(bucket), np.sort(wanted), err_msg=f"{name} {j}")
+    assert sum(b.size for b in buckets) == block.size
+
+
+def test_sort_consumes_its_input_and_keeps_the_store_at_2x_the_data() -> None:
+    """The object store peaks at <= 2x the data (input + buckets, then buckets + output)."""
+    import ray
+
+    from sovtui.workloads import sample_sort as sort_bench
+    from sovtui.workloads._store import StorePeak, wait_store_below
+
+    floor = StorePeak.read()
+    if floor == 0 and StorePeak.read() == 0:
+        blocks = [ray.put(np.arange(10))]
+        if StorePeak.read() == 0:
+            pytest.skip("this Ray does not report object store use")
+        del blocks
+    keys = 2_000_000
+    wait_store_below(floor + 2**20)
+    floor = StorePeak.read()
+    blocks, sums = sort_bench.generate(keys, 2, seed=3)
+    expected = sort_bench.combine_checksums(ray.get(sums))
+    ray.wait(blocks, num_returns=2, fetch_local=False)
+    with StorePeak(period_s=0.002) as store:
+        run = sort_bench.sample_sort(blocks, 2, consume=True)
+    ok, message, _ = sort_bench.verify(run.outputs, expected)
+    assert ok, message
+    peak = store.peak - floor
+    assert keys * 8 <= peak <= 2 * keys * 8 + 2**20, peak / (keys * 8)
 
 
 def test_generated_sort_verifies_and_reports_phases() -> None:
@@ -77,3 +143,46 @@ def test_sort_bench_main_prints_and_verifies(capsys: pytest.CaptureFixture[str])
     out = capsys.readouterr().out
     assert "verify: OK" in out
     assert 'SOVTUI_METRIC {"v":1,"workload":"sort","phase":"result"' in out
+
+
+def test_auto_keys_is_a_quarter_of_the_store_capped() -> None:
+    from sovtui.workloads.sort_bench import AUTO_KEYS_CAP, AUTO_KEYS_MIN, auto_keys
+
+    assert auto_keys(7e9) == AUTO_KEYS_CAP == 20_000_000
+    assert auto_keys(300 * 2**20) == 9_000_000  # 300 MiB store: 75 MiB of keys, whole millions
+    assert auto_keys(0) == AUTO_KEYS_MIN
+
+
+def test_numpy_kernel_choice_and_machine() -> None:
+    from sovtui.workloads import _machine
+
+    options, machine = _machine.choose("default", 1, keys=100_000)
+    assert options == {} and machine["numpy_choice"] == "default"
+    assert machine["numpy_version"] == np.__version__ and machine["cpu_cores"] >= 1
+    assert machine["numpy_sort_simd"] == machine["numpy_sort_default"]
+    assert machine["numpy_sort_rate_default"] > 0
+    if not _machine.avx512_targets() or not machine["numpy_sort_default"].startswith("AVX-512"):
+        return  # no AVX-512 kernel here: nothing else to choose
+    options, machine = _machine.choose("no-avx512", 2, keys=100_000)
+    disabled = options["runtime_env"]["env_vars"][_machine.DISABLE_VAR]
+    assert "X86_V4" in disabled or "AVX512_SKX" in disabled
+    assert machine["numpy_choice"] == "no-avx512"
+    assert machine["numpy_sort_simd"].startswith("AVX2")  # what the workers really dispatch to
+    assert machine["numpy_sort_rate_no_avx512"] > 0
+
+
+def test_limit_and_fixed_overhead() -> None:
+    import ray
+
+    from sovtui.workloads import sort_bench
+    from sovtui.workloads.sample_sort import generate
+
+    blocks, _ = generate(200_000, 2, seed=1)
+    limit = sort_bench.limit_run(blocks, {}, 1.0, workers=2)
+    assert limit["seconds"] == pytest.approx(limit["copy_s"] + limit["sort_s"])
+    assert limit["sort_s"] > 0 and limit["copy_s"] > 0
+    assert len(ray.get(blocks)) == 2  # the limit reads the blocks; it does not consume them
+    waves = sort_bench.limit_run(blocks, {}, 1.0, workers=1)  # 2 shares, 1 at a time
+    assert waves["seconds"] > 0
+    assert sort_bench.limit_run([], {}, 1.0, workers=2)["seconds"] == 0.0
+    assert 0 < sort_bench.fixed_overhead(2, 1.0, {}, repeat=1) < 30

@@ -136,3 +136,11 @@ def test_no_dashboard_means_a_private_head(
     seen.clear()
     assert _cli(["bench", "sort", "--keys", "10", "--address", "auto", "--no-save"]) == 0
     assert seen == [(["--keys", "10", "--repeat", "1"], "auto")]  # attached: no --local-cpus
+
+    # No --keys: the workload sizes the sort from the cluster's object store.
+    seen.clear()
+    argv = ["bench", "sort", "--address", "auto", "--no-save", "--baselines", "--no-ray-data"]
+    assert _cli([*argv, "--numpy-simd", "default"]) == 0
+    assert seen == [
+        (["--numpy-simd", "default", "--baselines", "--no-ray-data", "--repeat", "1"], "auto")
+    ]

@@ -29,17 +29,23 @@ def test_sort_view() -> None:
     view = bench_view(recorded_series("sort"))
     assert view.workload == "sort" and view.rate_key == "keys_per_s" and view.finished
     assert view.verified is True and view.malformed == 0
-    assert set(view.throughput) == {"sovtui", "numpy"}
+    assert set(view.throughput) == {"sovtui", "limit", "numpy"}
     xs = [x for x, _ in view.throughput["sovtui"]]
     assert xs == sorted(xs) and xs[0] >= 0
     assert [name for name, _ in view.phases] == ["sample", "partition", "merge"]
     assert view.phases_label == "best run"
-    assert [r.method for r in view.results] == ["sovtui", "numpy", "ray_data"]
-    numpy = view.results[1]
+    assert [r.method for r in view.results] == ["sovtui", "limit", "numpy", "ray_data"]
+    sovtui, limit, numpy = view.results[:3]
     assert numpy.ratio == 1.0
-    sovtui = view.results[0]
-    assert sovtui.rate is not None and numpy.rate is not None
+    assert sovtui.rate is not None and numpy.rate is not None and limit.rate is not None
     assert sovtui.ratio == sovtui.rate / numpy.rate
+    assert limit.seconds is not None and limit.rate > sovtui.rate  # a lower bound on the time
+    # 200,000 keys on a head that frees objects once a second: the size says little, and the
+    # view says so
+    assert view.too_small is sovtui and sovtui.overhead_share is not None
+    assert sovtui.overhead_share > 0.25 and not limit.too_small
+    assert view.keys == 200_000
+    assert view.machine.startswith("AMD EPYC, 2 cores, numpy 2.4.6 (AVX2")
     assert [row["workers"] for row in view.scaling] == [1, 2]
     assert all(row["brent_s"] is not None for row in view.scaling)
     assert view.loss == [] and view.accuracy == []
@@ -59,6 +65,7 @@ def test_train_view_drops_rays_repeated_worker_lines() -> None:
     assert [r.method for r in view.results] == ["sovtui", "torch_single"]
     assert view.baseline == "torch_single" and view.results[1].ratio == 1.0
     assert view.phases == []
+    assert view.too_small is None and view.machine == ""
 
 
 def test_empty_view() -> None:
@@ -77,6 +84,7 @@ def test_worker_counts() -> None:
 def test_quick_values() -> None:
     sort = quick_values("sort-bench", 4)
     assert sort["scaling"] == "1,2,4" and sort["baselines"] is True
+    assert "keys" not in sort  # the workload sizes it from the cluster's object store
     assert quick_values("train-bench", 2)["scaling"] == "1,2"
 
 
@@ -96,5 +104,20 @@ def test_tui_run_is_saved_once(tmp_path: Path) -> None:
     assert save_once(run, tmp_path) is not None
     assert save_once(run, tmp_path) is None
     (saved,) = store.history(tmp_path)
-    assert [row["method"] for row in saved.results] == ["sovtui", "numpy", "ray_data"]
+    assert [row["method"] for row in saved.results] == ["sovtui", "limit", "numpy", "ray_data"]
+    limit = saved.results[1]
+    assert limit["seconds"] > 0 and limit["keys_per_s"] > 0
+    assert saved.results[0]["too_small"] is True
+    assert saved.metadata["numpy_version"] == "2.4.6" and saved.metadata["cpu_cores"] == 2
+    assert saved.metadata["numpy_sort_simd"].startswith("AVX2")
+    assert saved.metadata["cpu_model"] == "AMD EPYC" and saved.metadata["keys"] == 200_000
     assert [point["workers"] for point in saved.scaling] == [1, 2]
+
+
+def test_result_cells_flag_a_size_too_small() -> None:
+    from sovtui.bench.live import ResultRow
+    from sovtui.tui.widgets.bench_tables import result_cells
+
+    row = ResultRow("sovtui", 0.5, 2e6, 0.01, too_small=True, overhead_share=0.97)
+    assert result_cells(row) == ("sovtui", "0.500", "2.00M", "0.01x too small")
+    assert result_cells(ResultRow("limit", 0.1, 1e7, 5.0))[3] == "5.00x"

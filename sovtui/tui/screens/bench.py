@@ -105,6 +105,10 @@ def status_line(
         parts.append(Text("OUTPUT WRONG", style="bold red"))
     if saved:
         parts.append(Text("saved", style="green"))
+    if view.keys is not None:
+        parts.append(Text(f"{view.keys:,} keys"))
+    if view.machine:
+        parts.append(Text(view.machine, style="dim"))
     return Text("  ").join(parts)
 
 

@@ -91,6 +91,9 @@ class ResultsTable(DataTable[str]):
             self.add_row(*(cell(value) for value in result_cells(row)), key=row.method)
         if not view.results:
             self.border_subtitle = "waiting for results"
+        elif (small := view.too_small) is not None:
+            share = f"{small.overhead_share:.0%} " if small.overhead_share is not None else ""
+            self.border_subtitle = f"too small: {share}overhead, use more keys"
         else:
             self.border_subtitle = plain(
                 f"ratio: rate / {view.baseline}'s" if view.baseline else ""
@@ -104,4 +107,6 @@ def result_cells(row: ResultRow) -> tuple[str, str, str, str]:
     # the worker count matters for sovtui's rows; a baseline's is 1
     method = row.method if row.workers in (None, 1) else f"{row.method} x{row.workers}"
     ratio = "-" if row.ratio is None else f"{row.ratio:.2f}x"
+    if row.too_small:  # next to the ratio it would otherwise make look meaningful
+        ratio += " too small"
     return method, seconds_text(row.seconds), human_rate(row.rate), ratio
