@@ -219,6 +219,9 @@ def _head_env(token_path: Path) -> dict[str, str]:
     # every interface; with "no multi-node clusters" it keeps 127.0.0.1 and binds GCS, raylet,
     # agents, client server and metrics export to loopback. An embedded head is one node.
     env[LOOPBACK_SWITCH] = "0"
+    # Ray frees objects in batches, once a second by default: a benchmark's consumed inputs then
+    # linger beside its outputs (the sort's store peak, and up to a second's wait per run).
+    env.setdefault("RAY_free_objects_period_milliseconds", "100")
     # Job entrypoints say `python`: on this head that must be the interpreter that has Ray.
     here = str(Path(sys.executable).parent)
     env["PATH"] = os.pathsep.join(p for p in (here, env.get("PATH")) if p)
