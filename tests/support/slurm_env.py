@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from tests.integration.head_processes import alive
+from tests.support.head_processes import alive
 from tests.support.must_run import need_real
 
 ROOT = Path(__file__).resolve().parents[2]
