@@ -55,6 +55,7 @@ async def test_enter_switches_dashboard_and_header(
     app = clusters_app(app_factory)
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_for(pilot, lambda: app.snapshot is not None, what="the first snapshot")
+        assert app.snapshot is not None
         recorded_nodes = len(app.snapshot.nodes)
         assert recorded_nodes != LAB_B_NODES
         await pilot.press("5")

@@ -19,8 +19,8 @@ from typing import Any
 
 import pytest
 
-from tests.support.must_run import need_real
 from tests.support.head_processes import alive
+from tests.support.must_run import need_real
 
 ROOT = Path(__file__).resolve().parents[2]
 ENV_FILE = Path(os.environ.get("SOVTUI_SLURM_ENV") or ROOT / ".ci" / "state" / "slurm.env")

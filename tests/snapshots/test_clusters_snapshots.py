@@ -40,7 +40,5 @@ async def until_listed(pilot: Pilot[None]) -> None:
 
 
 @pytest.mark.parametrize("size", [(80, 24), (120, 40)])
-def test_clusters_screen(
-    snap_compare: Any, app_factory: AppFactory, size: tuple[int, int]
-) -> None:
+def test_clusters_screen(snap_compare: Any, app_factory: AppFactory, size: tuple[int, int]) -> None:
     assert snap_compare(clusters_app(app_factory), terminal_size=size, run_before=until_listed)

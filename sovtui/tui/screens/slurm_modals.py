@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Collection
 from pathlib import Path
 
 from textual import on, work
@@ -44,7 +45,9 @@ def _count(text: str, what: str, least: int) -> tuple[int | None, str | None]:
 
 
 def check_up_form(
-    values: dict[str, str], taken: set[str] = frozenset(), python: str = sys.executable
+    values: dict[str, str],
+    taken: Collection[str] = frozenset(),
+    python: str = sys.executable,
 ) -> tuple[SlurmRequest | None, dict[str, str]]:
     """(the request, {}) when every field is valid; else (None, {field: problem})."""
     errors: dict[str, str] = {}
