@@ -198,6 +198,13 @@ def _through(
     return Connection(client, mode, f"{source} via {tunnel.via}", tunnel=tunnel)
 
 
+def context_mode(context: Context) -> str:
+    """The connection mode a context is watched in (compose, embedded, else attached)."""
+    return {KIND_COMPOSE: MODE_COMPOSE, KIND_EMBEDDED: MODE_EMBEDDED}.get(
+        context.kind, MODE_ATTACHED
+    )
+
+
 def context_connection(
     settings: Settings,
     context: Context,
@@ -211,9 +218,7 @@ def context_connection(
     """The named context's dashboard (through its tunnel, or `via` given on the command line);
     never a head it would own: closing the connection leaves the cluster as it is."""
     token = token or context.token(environ)
-    mode = {KIND_COMPOSE: MODE_COMPOSE, KIND_EMBEDDED: MODE_EMBEDDED}.get(
-        context.kind, MODE_ATTACHED
-    )
+    mode = context_mode(context)
     source = f"context {context.name}"
     via = via or context.via
     if via:

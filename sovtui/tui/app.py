@@ -20,9 +20,12 @@ from textual.reactive import reactive
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
-from sovtui.cluster.connect import MODE_COMPOSE, Connection
+from sovtui.cluster.connect import MODE_COMPOSE, Connection, context_mode
+from sovtui.cluster.contexts import Context
+from sovtui.cluster.errors import BadTarget
 from sovtui.monitor.link_state import LinkState
 from sovtui.ray_api.auth import TokenLookup, explicit_token
+from sovtui.ray_api.errors import DashboardError
 from sovtui.ray_api.snapshot import ClusterSnapshot
 from sovtui.settings.model import Settings
 from sovtui.support.crash_report import save_crash_report
@@ -34,6 +37,7 @@ from sovtui.tui.messages import (
     ShowComposeCluster,
     ShowNewJob,
     SnapshotReady,
+    SwitchContext,
 )
 from sovtui.tui.palette import palette_commands
 from sovtui.tui.screens.dashboard import DashboardScreen
@@ -61,6 +65,7 @@ LAZY_MODES = {
     "cluster": ("sovtui.tui.screens.cluster", "ClusterScreen"),
     "presets": ("sovtui.tui.screens.presets", "PresetsScreen"),
     "bench": ("sovtui.tui.screens.bench", "BenchScreen"),
+    "clusters": ("sovtui.tui.screens.clusters", "ClustersScreen"),
 }
 
 
@@ -110,6 +115,13 @@ class SovtuiApp(CrashHookApp[None]):
             "Bench",
             show=False,
             tooltip="Sort and training benchmarks, live plots",
+        ),
+        Binding(
+            "5",
+            "switch_mode('clusters')",
+            "Clusters",
+            show=False,
+            tooltip="Every known cluster (context) and your Slurm jobs; switch between them",
         ),
     ]
 
@@ -288,6 +300,8 @@ class SovtuiApp(CrashHookApp[None]):
         connection.mode = MODE_COMPOSE
         connection.project = project
         connection.source = f"compose project {project}"
+        connection.context = None
+        await self._drop_tunnel()  # a Compose cluster sovtui brought up is local
         await self._retarget(request.address, explicit_token(request.token, connection.source))
 
     @on(ComposeClusterRemoved)
@@ -302,6 +316,47 @@ class SovtuiApp(CrashHookApp[None]):
         self._before_compose = None
         connection.mode, connection.source, connection.project = mode, source, None
         await self._retarget(address, token)
+
+    @on(SwitchContext)
+    async def _switch_context(self, request: SwitchContext) -> None:
+        """Watch `request.context`: open its tunnel first (a failure leaves everything as it
+        was), then point the one client at it and close the previous context's tunnel."""
+        context = request.context
+        try:
+            tunnel, address = await asyncio.to_thread(self._way_to, context)
+        except (BadTarget, DashboardError, OSError) as error:  # ViaError, TunnelError
+            self.notify(f"cannot switch to {context.name}: {error}", severity="error", timeout=10)
+            return
+        connection = self.connection
+        previous = connection.tunnel
+        connection.tunnel = tunnel
+        connection.mode = context_mode(context)
+        connection.project = context.project
+        connection.context = context.name
+        via = f" via {tunnel.via}" if tunnel is not None else ""
+        connection.source = f"context {context.name}{via}"
+        self._before_compose = None  # a Compose `down` no longer decides what is watched
+        connection.client.path_check = tunnel.path_check if tunnel is not None else None
+        await self._retarget(address, context.token())
+        if previous is not None and previous is not tunnel:
+            await asyncio.to_thread(previous.close)
+        self.notify(f"watching {context.name}", timeout=4)
+
+    async def _drop_tunnel(self) -> None:
+        tunnel = self.connection.tunnel
+        self.connection.tunnel = None
+        self.connection.client.path_check = None
+        if tunnel is not None:
+            await asyncio.to_thread(tunnel.close)
+
+    def _way_to(self, context: Context) -> tuple[Any, str]:
+        """(the tunnel opened for it or None, the address to ask): blocking, in a thread."""
+        if not context.via:
+            return None, context.address
+        from sovtui.cluster.ssh.tunnel import tunnel_to
+
+        ssh = self.settings.ssh
+        return tunnel_to(context.address, context.via, ssh, context.local_port)
 
     async def _retarget(self, address: str, token: TokenLookup) -> None:
         await self.connection.client.retarget(address, token)

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from textual.message import Message
 
+from sovtui.cluster.contexts import Context
 from sovtui.monitor.link_state import LinkState
 from sovtui.ray_api.snapshot import ClusterSnapshot
 
@@ -63,3 +64,11 @@ class ComposeClusterRemoved(Message):
     """After `down`: back to what was watched before, else keep the (now dead) address."""
 
     project: str
+
+
+@dataclass
+class SwitchContext(Message):
+    """Watch another context: the whole app (dashboard, header) follows; a context with `via`
+    gets its tunnel opened, and the previous context's tunnel is closed."""
+
+    context: Context

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypedDict
 
 from sovtui.cluster.compose.events import DEFAULT_PROJECT
 from sovtui.cluster.connect import Connection
+from sovtui.cluster.contexts import Context, ContextList, Health
 from sovtui.cluster.driver_api import ClusterDriverFactory, open_compose_driver
 from sovtui.monitor.clock import Clock, Sleep
 from sovtui.monitor.cluster_feed import ClusterFeed
@@ -18,15 +19,39 @@ from sovtui.settings.model import Settings
 from sovtui.tui.themes import ThemeLoad, load_themes
 
 if TYPE_CHECKING:
+    from sovtui.cluster.slurm.queue import SlurmJob
     from sovtui.presets.loader import LoadResult
 
 PresetSource = Callable[[], "LoadResult"]  # blocking file I/O: called from a thread worker
+# The Clusters screen's sources; the first two block (threads inside, bounded): called from a
+# thread worker. SlurmJobs is squeue, async with its own timeout.
+ContextSource = Callable[[Settings], ContextList]
+ContextProbe = Callable[[list[Context], Settings], dict[str, Health]]
+SlurmJobs = Callable[[], Awaitable[list["SlurmJob"]]]
 
 
 def load_shipped_and_user_presets() -> LoadResult:
     from sovtui.presets.loader import load_presets  # with the Presets screen, not at start-up
 
     return load_presets()
+
+
+def every_context(settings: Settings) -> ContextList:
+    from sovtui.cluster.contexts import list_contexts
+
+    return list_contexts(settings)
+
+
+def probe_every_context(contexts: list[Context], settings: Settings) -> dict[str, Health]:
+    from sovtui.cluster.contexts import probe_contexts
+
+    return probe_contexts(contexts, settings)
+
+
+async def my_slurm_jobs() -> list[SlurmJob]:
+    from sovtui.cluster.slurm.queue import list_jobs  # with the Clusters screen only
+
+    return await list_jobs()
 
 
 @dataclass(frozen=True)
@@ -42,6 +67,9 @@ class Services:
     themes: ThemeLoad
     ascii_only: bool = False
     poll: bool = True  # False: no polling at all (benchmarks of one screen)
+    contexts: ContextSource = every_context
+    probe: ContextProbe = probe_every_context
+    slurm_jobs: SlurmJobs = my_slurm_jobs
 
 
 class ServiceOptions(TypedDict, total=False):
@@ -56,6 +84,9 @@ class ServiceOptions(TypedDict, total=False):
     ascii_only: bool
     poll: bool
     preset_source: PresetSource
+    contexts: ContextSource
+    probe: ContextProbe
+    slurm_jobs: SlurmJobs
 
 
 def build_services(
@@ -71,6 +102,9 @@ def build_services(
     ascii_only: bool = False,
     poll: bool = True,
     preset_source: PresetSource = load_shipped_and_user_presets,
+    contexts: ContextSource = every_context,
+    probe: ContextProbe = probe_every_context,
+    slurm_jobs: SlurmJobs = my_slurm_jobs,
 ) -> Services:
     clocks = Clock(now=clock, monotonic=monotonic, sleep=sleep)
     return Services(
@@ -85,4 +119,7 @@ def build_services(
         themes=themes if themes is not None else load_themes(),
         ascii_only=ascii_only,
         poll=poll,
+        contexts=contexts,
+        probe=probe,
+        slurm_jobs=slurm_jobs,
     )
