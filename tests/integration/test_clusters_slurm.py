@@ -14,13 +14,13 @@ from sovtui.cluster.slurm import queue, records
 from sovtui.cluster.slurm.records import ClusterRecord
 from sovtui.tui.screens.clusters import ClustersScreen
 from sovtui.tui.screens.confirm import ConfirmScreen
-from tests.integration.slurm_env import (
+from tests.support.app_factory import AppFactory
+from tests.support.clusters_data import fixed_health, saved_only, two_labs
+from tests.support.slurm_env import (
     Slurm,
     slurm,  # noqa: F401  (fixture)
     slurm_instance,  # noqa: F401  (fixture)
 )
-from tests.support.app_factory import AppFactory
-from tests.support.clusters_data import fixed_health, saved_only, two_labs
 from tests.support.waiting import wait_for
 
 pytestmark = [pytest.mark.slurm]
