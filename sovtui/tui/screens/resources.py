@@ -48,7 +48,7 @@ class ResourceScreen(Screen[None]):
     DEFAULT_CSS = """
     ResourceScreen { layout: vertical; }
     ResourceScreen #tabs { height: 1; background: $boost; }
-    ResourceScreen #summary { height: auto; max-height: 8; padding: 0 1; color: $text-muted; }
+    ResourceScreen #summary { height: auto; max-height: 4; padding: 0 1; color: $text-muted; }
     ResourceScreen #hidden { padding: 1 2; color: $warning; }
     ResourceScreen #notes { height: auto; max-height: 3; padding: 0 1; color: $warning; }
     ResourceScreen ResourceTable { height: 1fr; border: round $primary 40%; }
@@ -131,7 +131,8 @@ class ResourceScreen(Screen[None]):
         self.table.display = not data.hidden
         summary = self.query_one("#summary", Static)
         summary.display = bool(data.summary)
-        summary.update(plain("\n".join(data.summary), multiline=True))
+        head, *rest = data.summary or [""]
+        summary.update(plain("\n".join([head, "  ·  ".join(rest)] if rest else [head]), multiline=True))
         self.table.show(data.items, data.total)
         notes = self.query_one("#notes", Static)
         notes.display = bool(data.notes)
