@@ -122,7 +122,9 @@ def _compact(value: Any) -> str:
 def _time_ms(value: float | None) -> str:
     if not value:
         return ""
-    return time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(value / 1000)) + f".{int(value % 1000):03d}"
+    return (
+        time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(value / 1000)) + f".{int(value % 1000):03d}"
+    )
 
 
 async def actor_detail(api: StateApi, item: Actor) -> list[tuple[str, str]]:
@@ -271,7 +273,9 @@ async def fetch_serve(api: StateApi) -> ViewData:
     rows = []
     for app_name, app in state.details.applications.items():
         rows.append(
-            ServeRow(app_name, app_name, "", app.status, None, app.route_prefix or "", app.message or "")
+            ServeRow(
+                app_name, app_name, "", app.status, None, app.route_prefix or "", app.message or ""
+            )
         )
         for name, deployment in app.deployments.items():
             rows.append(
@@ -312,7 +316,7 @@ VIEWS: dict[str, ResourceView] = {
             "actors",
             (
                 Column("Class", lambda a: a.class_name),
-                Column("Name", lambda a: a.name or ""),
+                Column("Name", lambda a: one_line(a.name, 24), lambda a: a.name or ""),
                 Column("Namespace", lambda a: short(a.ray_namespace, 12)),
                 Column("State", lambda a: styled(a.state), lambda a: a.state),
                 Column("Node", lambda a: short(a.node_id)),
@@ -446,7 +450,9 @@ VIEWS: dict[str, ResourceView] = {
 async def _events_fields(item: Any) -> list[tuple[str, str]]:
     from dataclasses import asdict
 
-    return [(key, _as_text(value)) for key, value in asdict(item).items() if value not in (None, "", {})]
+    return [
+        (key, _as_text(value)) for key, value in asdict(item).items() if value not in (None, "", {})
+    ]
 
 
 def _as_text(value: Any) -> str:
@@ -477,5 +483,3 @@ ALIASES: dict[str, str] = {
 
 def view_named(name: str) -> ResourceView | None:
     return VIEWS.get(ALIASES.get(name.lower(), ""))
-
-

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import httpx
@@ -124,9 +125,7 @@ def explorer_ray(recorded: RecordedRay | None = None) -> RecordedRay:
     explorer's State API, events and Serve routes from the explorer recordings."""
     recorded = recorded if recorded is not None else RecordedRay(RAY_260)
     for kind in LISTS:
-        recorded.override[f"/api/v0/{kind}"] = lambda request, kind=kind: list_answer(
-            kind, request
-        )
+        recorded.override[f"/api/v0/{kind}"] = partial(list_answer, kind)
     for path, name in AS_RECORDED.items():
         recorded.override[path.split("?")[0]] = as_recorded(name)
     return recorded

@@ -59,18 +59,27 @@ class ResourceScreen(Screen[None]):
 
     BINDINGS = [
         Binding(
-            "colon", "app.command_mode", "Command", key_display=":",
+            "colon",
+            "app.command_mode",
+            "Command",
+            key_display=":",
             tooltip="Open another view by name: :actors, :tasks FAILED, :pg ...",
         ),
         Binding(
-            "slash", "filter", "Filter", key_display="/",
+            "slash",
+            "filter",
+            "Filter",
+            key_display="/",
             tooltip="Filter the rows: text, a regex, or !text for the rows without it",
         ),
         Binding("s", "sort", "Sort", tooltip="Sort by the next column (then Ray's order)"),
         Binding("S", "reverse_sort", "Reverse", tooltip="Reverse the sort order"),
         Binding("r", "refresh_view", "Refresh", tooltip="Poll this view now"),
         Binding(
-            "escape", "clear_filter", "Clear filter", show=False,
+            "escape",
+            "clear_filter",
+            "Clear filter",
+            show=False,
             tooltip="Remove the row filter",
         ),
     ]
@@ -101,7 +110,9 @@ class ResourceScreen(Screen[None]):
         yield Static(id="hidden")
         yield ResourceTable(self.view, id="table")
         yield Static(id="notes")
-        yield Input(placeholder="filter: text, regex, !inverse (enter: keep, esc: clear)", id="filter")
+        yield Input(
+            placeholder="filter: text, regex, !inverse (enter: keep, esc: clear)", id="filter"
+        )
         yield SteadyFooter()
 
     def on_mount(self) -> None:
@@ -132,7 +143,9 @@ class ResourceScreen(Screen[None]):
         summary = self.query_one("#summary", Static)
         summary.display = bool(data.summary)
         head, *rest = data.summary or [""]
-        summary.update(plain("\n".join([head, "  ·  ".join(rest)] if rest else [head]), multiline=True))
+        summary.update(
+            plain("\n".join([head, "  ·  ".join(rest)] if rest else [head]), multiline=True)
+        )
         self.table.show(data.items, data.total)
         notes = self.query_one("#notes", Static)
         notes.display = bool(data.notes)

@@ -8,8 +8,8 @@ from typing import Any
 from rich.text import Text
 
 from sovtui.tui.resource_views import ResourceView
-from sovtui.tui.textual_hacks import relabel_column
 from sovtui.tui.row_query import RowFilter, row_text, sort_key
+from sovtui.tui.textual_hacks import relabel_column
 from sovtui.tui.widgets.node_table import LiveTable, replace_rows
 
 
