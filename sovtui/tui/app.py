@@ -74,6 +74,14 @@ def _lazy_screen(module: str, name: str, services: Services) -> Screen[Any]:
     return cast("Screen[Any]", screen_class(services))
 
 
+def _resource_screen(view: str, services: Services) -> Screen[Any]:
+    """A resource view (`:actors` ...): a mode of its own, loaded the first time it is named."""
+    from sovtui.tui.resource_views import VIEWS
+    from sovtui.tui.screens.resources import ResourceScreen
+
+    return ResourceScreen(services, VIEWS[view])
+
+
 class SovtuiApp(CrashHookApp[None]):
     CSS_PATH = Path(__file__).with_name("sovtui.tcss")  # absolute: subclasses live elsewhere
     TITLE = "sovtui"
@@ -88,6 +96,14 @@ class SovtuiApp(CrashHookApp[None]):
         Binding("q", "quit", "Quit", tooltip="Leave sovtui"),
         Binding("r", "refresh", "Refresh", tooltip="Poll the Ray dashboard immediately"),
         Binding("question_mark", "help", "Help", key_display="?", tooltip="Show every key binding"),
+        Binding(
+            "colon",
+            "command_mode",
+            "Command",
+            key_display=":",
+            show=False,
+            tooltip="Open a view by name: :actors, :tasks FAILED, :pg, :objects, :jobs ...",
+        ),
         Binding(
             "1",
             "switch_mode('dashboard')",
@@ -151,6 +167,8 @@ class SovtuiApp(CrashHookApp[None]):
         # An unexpected exception, kept for run_tui's exit code and its one line on stderr.
         self.crash: BaseException | None = None
         self.crash_report: Path | None = None
+        self._view_modes: set[str] = set()  # resource views registered as modes so far
+        self._command_history: Any = None  # command_line.CommandHistory, on the first `:`
         # Before the first frame: one CSS refresh at start-up, where choosing the theme on
         # mount cost a refresh of its own on top of the default theme's.
         self._theme_warnings = self._install_themes()
@@ -373,6 +391,46 @@ class SovtuiApp(CrashHookApp[None]):
 
     def action_refresh(self) -> None:
         self.feed.poller.poll_now()
+
+    def action_command_mode(self) -> None:
+        """`:` -- the command line at the bottom; its line opens a view (see command_line)."""
+        from sovtui.tui.command_line import CommandHistory, history_file
+        from sovtui.tui.screens.command import CommandScreen
+
+        if isinstance(self.screen, CommandScreen):
+            return
+        if self._command_history is None:
+            self._command_history = CommandHistory(history_file())
+        self.push_screen(CommandScreen(self._command_history), self._command_entered)
+
+    async def _command_entered(self, line: str | None) -> None:
+        if line:
+            await self.run_command(line)
+
+    async def run_command(self, line: str) -> bool:
+        """Open what a `:` line names (`actors Counter`, `tasks FAILED`, `jobs`); False with a
+        notification when it names nothing."""
+        from sovtui.tui.command_line import parse
+
+        try:
+            command = parse(line)
+        except ValueError as error:
+            self.notify(str(error), severity="warning")
+            return False
+        if self._command_history is not None:
+            self._command_history.add(line)
+        if command.kind == "dashboard":
+            await self.switch_mode("dashboard")
+            self.action_focus_pane(command.target)
+            return True
+        if command.kind == "view" and command.target not in self._view_modes:
+            self.add_mode(command.target, partial(_resource_screen, command.target, self.services))
+            self._view_modes.add(command.target)
+        await self.switch_mode(command.target)
+        set_filter = getattr(self.screen, "set_filter", None)
+        if set_filter is not None and (command.filter or command.kind == "view"):
+            set_filter(command.filter)
+        return True
 
     def action_help(self) -> None:
         if isinstance(self.screen, HelpScreen):

@@ -127,3 +127,20 @@ def forget_rendered_lines(log: Log) -> None:
     Relies on: Log._render_line_cache (an LRUCache of line index -> Strip).
     """
     log._render_line_cache.clear()
+
+
+# -- DataTable: a column header changed in place ------------------------------------------------
+
+
+def relabel_column(table: DataTable[Any], key: str, label: Any) -> None:
+    """Change a column's header (a sort arrow) and redraw it. DataTable has no public call to
+    relabel a column: its `Column.label` can be set, but the header is cached and the column's
+    width was measured for the old label.
+
+    Relies on: Column.content_width (the measured width) and DataTable._clear_caches().
+    """
+    column = table.columns[key]  # type: ignore[index]
+    column.label = label
+    column.content_width = max(column.content_width, label.cell_len)
+    table._clear_caches()
+    table.refresh()

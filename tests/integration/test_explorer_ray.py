@@ -20,6 +20,7 @@ import pytest
 
 from sovtui.cli import main
 from sovtui.cluster.embedded_head import EmbeddedHead, ray_executable
+from sovtui.settings.model import Settings
 
 pytestmark = pytest.mark.ray
 
@@ -325,3 +326,59 @@ def test_readonly_refuses_then_kill_turns_the_actor_dead(
     assert after["death_cause"]["actor_died_error_context"]["reason"] == "RAY_KILL"
     jobs = sovtui_json(cli, capsys, "job", "list")  # the job manager's records: deleted
     assert not any((j["submission_id"] or "").startswith("sovtui-kill-actor-") for j in jobs)
+
+
+async def test_actors_view_shows_the_drivers_actors_with_their_states(
+    explorer_driver: str, ray_connection: Any
+) -> None:
+    """The TUI's Actors view on the real head: the driver's actors, each in its state."""
+    from sovtui.tui.screens.resources import ResourceScreen
+    from tests.support.app_factory import make_app
+    from tests.support.waiting import wait_for as wait_in_app
+
+    expected = {
+        "Counter": "ALIVE",
+        "Crasher": "DEAD",
+        "Victim": "DEAD",
+        "Exiter": "DEAD",
+        "GpuActor": "PENDING_CREATION",
+    }
+    app = make_app(ray_connection, Settings(interval=2.0))
+    async with app.run_test(size=(160, 40)) as pilot:
+        await app.run_command("actors sovtui-test")  # the driver's namespace
+        await wait_in_app(
+            pilot,
+            lambda: isinstance(app.screen, ResourceScreen) and app.screen.latest is not None,
+            60,
+            what="the actors view's rows",
+        )
+        screen = app.screen
+        assert isinstance(screen, ResourceScreen)
+
+        def states() -> dict[str, str]:
+            return {
+                actor.class_name: actor.state
+                for _id, actor, _cells in screen.table.visible_rows()
+                if actor.class_name in expected
+            }
+
+        await wait_in_app(
+            pilot,
+            lambda: states() == expected,
+            60,
+            what="the driver's actors",
+            details=lambda: repr(states()),
+        )
+        assert screen.table.row_count >= len(expected)
+        await pilot.press("colon", *"tasks FAILED", "enter")
+        await wait_in_app(
+            pilot,
+            lambda: (
+                isinstance(app.screen, ResourceScreen)
+                and app.screen.view.name == "tasks"
+                and app.screen.latest is not None
+                and len(app.screen.table.visible_rows()) >= 3
+            ),
+            60,
+            what="the failed tasks",
+        )

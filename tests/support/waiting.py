@@ -61,7 +61,7 @@ async def wait_for_poll(pilot: Pilot[Any], timeout: float = DEFAULT_TIMEOUT) -> 
 
 # Workers that run a polling model's loop: they never finish by design. Whether a poll is in
 # flight is the model's `fetching`, which wait_for_workers checks instead.
-POLL_LOOP_GROUPS = frozenset({"poll", "cluster-poll"})
+POLL_LOOP_GROUPS = frozenset({"poll", "cluster-poll", "view-poll"})
 
 
 def busy_workers(pilot: Pilot[Any], group: str | None = None) -> list[str]:

@@ -121,3 +121,14 @@ def test_no_other_module_overrides_or_reads_textual_private_names() -> None:
                 f"{name}.{cls.__name__}.{attr}" for attr in ours & _textual_private_names(cls)
             ]
     assert clashes == [], "private Textual API outside sovtui.tui.textual_hacks"
+
+
+# -- relabel_column --------------------------------------------------------------------------------
+
+
+def test_data_table_column_has_a_label_and_a_measured_width() -> None:
+    from textual.widgets._data_table import Column
+
+    fields = Column.__dataclass_fields__
+    assert "label" in fields and "content_width" in fields
+    assert parameters(DataTable._clear_caches) == ["self"]

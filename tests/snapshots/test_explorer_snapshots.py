@@ -1,0 +1,43 @@
+"""Snapshots of the explorer's Actors and Tasks views on answers recorded from a real Ray 2.60
+head (tests/recording/record_explorer_responses.py), frozen clock."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from textual.pilot import Pilot
+
+from sovtui.settings.model import Settings
+from sovtui.tui.screens.resources import ResourceScreen
+from tests.support.app_factory import make_app
+from tests.support.clocks import frozen_monotonic
+from tests.support.recorded_state import explorer_ray
+from tests.support.waiting import settle, wait_for, wait_for_poll
+
+
+def opened(view: str) -> Any:
+    async def run_before(pilot: Pilot[None]) -> None:
+        await wait_for_poll(pilot)
+        await pilot.app.run_command(view)  # type: ignore[attr-defined]
+        await wait_for(
+            pilot,
+            lambda: (
+                isinstance(pilot.app.screen, ResourceScreen) and pilot.app.screen.latest is not None
+            ),
+            what=f"the {view} view's rows",
+        )
+        await settle(pilot)
+
+    return run_before
+
+
+@pytest.mark.parametrize("view", ["actors", "tasks"])
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+def test_explorer_view(snap_compare: Any, view: str, size: tuple[int, int]) -> None:
+    app = make_app(
+        settings=Settings(interval=3600, history_points=10),
+        recorded=explorer_ray(),
+        monotonic=frozen_monotonic,
+    )
+    assert snap_compare(app, terminal_size=size, run_before=opened(view))
