@@ -63,3 +63,19 @@ class ComposeClusterRemoved(Message):
     """After `down`: back to what was watched before, else keep the (now dead) address."""
 
     project: str
+
+
+@dataclass
+class KillActor(Message):
+    """Kill one actor, after a confirmation; refused in read-only mode. Any screen that shows
+    actors posts this (k): the App confirms, runs the kill in a worker and says how it ended."""
+
+    actor_id: str
+    label: str = ""  # how the confirmation names it, e.g. "Counter sovtui-counter"
+
+
+@dataclass
+class ShowNodeLogs(Message):
+    """Open a node's log files (enter on a node)."""
+
+    node_id: str
