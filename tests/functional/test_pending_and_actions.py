@@ -120,3 +120,44 @@ async def test_readonly_hides_and_refuses_every_action(monkeypatch: pytest.Monke
         job.action_delete()
         await settle(pilot)
         assert not isinstance(app.screen, ConfirmScreen)
+
+
+async def test_node_log_viewer_filters_inverts_and_copies(written: list[str]) -> None:
+    from sovtui.tui.screens.log_view import LogViewScreen
+    from sovtui.tui.screens.node_logs import NodeLogsScreen
+    from sovtui.tui.widgets.search_log import SearchLog
+
+    recorded = RecordedExplorer()
+    recorded.log_text = "".join(
+        f"{i} {word} \x1b[31mred\x1b[0m\n" for i, word in enumerate(["alpha", "beta", "gamma"] * 4)
+    )
+    app = make_app(settings=settings(), recorded=recorded)
+    node_id = explorer_index()["node_id"]
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for_poll(pilot)
+        from sovtui.tui.messages import ShowNodeLogs
+
+        app.post_message(ShowNodeLogs(node_id))
+        await wait_for(pilot, lambda: isinstance(app.screen, NodeLogsScreen) and app.screen.files)
+        assert "raylet.out" in app.screen.files
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, LogViewScreen))
+        screen = app.screen
+        assert isinstance(screen, LogViewScreen)
+        log = screen.query_one(SearchLog)
+        await wait_for(pilot, lambda: len(screen.lines) == 12, details=lambda: f"{log.border_subtitle} {list(screen.lines)[:3]} {recorded.requests[-3:]}")
+        assert all("\x1b" not in line for line in log.all_lines)  # ANSI never reaches the terminal
+        await pilot.press("slash")
+        await pilot.press(*"b.ta", "enter")  # a regex
+        assert [line.split()[1] for line in log.all_lines] == ["beta"] * 4
+        assert log.matches  # highlighted
+        await pilot.press("exclamation_mark")
+        assert {line.split()[1] for line in log.all_lines} == {"alpha", "gamma"}
+        assert len(log.all_lines) == 8
+        screen.set_filter("(", inverted=False)  # no regex: the text itself
+        assert log.all_lines == []
+        screen.set_filter("")
+        await pilot.press("y")
+        assert osc52(log.all_lines[-1]) in written
+        await pilot.press("t")
+        assert log.all_lines[0][2] == ":"  # HH:MM:SS first

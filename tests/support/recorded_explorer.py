@@ -71,7 +71,13 @@ class RecordedExplorer(RecordedRay):
             return super().handler(request)
         self.requests.append(request.url.path)
         if self.log_text is not None and request.url.path.startswith("/api/v0/logs/"):
-            return httpx.Response(
-                200, text=self.log_text, headers={"content-type": "text/plain"}
-            )
-        return recorded_answer(name)
+            content = self.log_text.encode()
+        else:
+            answer = recorded_answer(name)
+            if not request.url.path.startswith("/api/v0/logs/"):
+                return answer
+            content = answer.content
+        # A stream (the log routes are read chunk by chunk), not a body read already.
+        return httpx.Response(
+            200, stream=httpx.ByteStream(content), headers={"content-type": "text/plain"}
+        )

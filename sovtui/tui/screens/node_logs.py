@@ -56,6 +56,8 @@ class NodeLogsScreen(Screen[None]):
         options = self.query_one(OptionList)
         options.clear_options()
         options.add_options([Option(plain(name), id=name) for name in files])
+        if files:
+            options.highlighted = 0
         summary.update(plain(f"{len(files)} log files on node {self.node_id}"))
 
     @on(OptionList.OptionSelected)
