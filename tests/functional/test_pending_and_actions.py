@@ -4,6 +4,7 @@ Ray 2.60 head (tests/recording/record_explorer_responses.py)."""
 from __future__ import annotations
 
 import base64
+from typing import Any
 
 import pytest
 from textual.drivers.headless_driver import HeadlessDriver
@@ -84,8 +85,9 @@ async def test_kill_from_the_picker_confirms_then_reports() -> None:
         await pilot.press("n")  # declined: nothing is submitted
         await settle(pilot)
         assert isinstance(app.screen, ActorPickScreen)
-        assert not any(path.startswith("/api/jobs/") and path != "/api/jobs/"
-                       for path in recorded.requests)
+        assert not any(
+            path.startswith("/api/jobs/") and path != "/api/jobs/" for path in recorded.requests
+        )
 
 
 async def test_readonly_hides_and_refuses_every_action(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -93,7 +95,12 @@ async def test_readonly_hides_and_refuses_every_action(monkeypatch: pytest.Monke
     app = make_app(settings=settings(readonly=True), recorded=recorded)
     notes: list[str] = []
     notify = app.notify
-    monkeypatch.setattr(app, "notify", lambda message, **kw: (notes.append(message), notify(message, **kw)))
+
+    def noting(message: str, **options: Any) -> None:
+        notes.append(message)
+        notify(message, **options)
+
+    monkeypatch.setattr(app, "notify", noting)
     counter = explorer_index()["actors_by_class"]["Counter"]
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_for_poll(pilot)
@@ -138,14 +145,23 @@ async def test_node_log_viewer_filters_inverts_and_copies(written: list[str]) ->
         from sovtui.tui.messages import ShowNodeLogs
 
         app.post_message(ShowNodeLogs(node_id))
-        await wait_for(pilot, lambda: isinstance(app.screen, NodeLogsScreen) and app.screen.files)
-        assert "raylet.out" in app.screen.files
+        await wait_for(pilot, lambda: isinstance(app.screen, NodeLogsScreen))
+        nodes = app.screen
+        assert isinstance(nodes, NodeLogsScreen)
+        await wait_for(pilot, lambda: nodes.files)
+        assert "raylet.out" in nodes.files
         await pilot.press("enter")
         await wait_for(pilot, lambda: isinstance(app.screen, LogViewScreen))
         screen = app.screen
         assert isinstance(screen, LogViewScreen)
         log = screen.query_one(SearchLog)
-        await wait_for(pilot, lambda: len(screen.lines) == 12, details=lambda: f"{log.border_subtitle} {list(screen.lines)[:3]} {recorded.requests[-3:]}")
+        await wait_for(
+            pilot,
+            lambda: len(screen.lines) == 12,
+            details=lambda: (
+                f"{log.border_subtitle} {list(screen.lines)[:3]} {recorded.requests[-3:]}"
+            ),
+        )
         assert all("\x1b" not in line for line in log.all_lines)  # ANSI never reaches the terminal
         await pilot.press("slash")
         await pilot.press(*"b.ta", "enter")  # a regex
