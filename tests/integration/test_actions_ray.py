@@ -8,8 +8,10 @@ import asyncio
 
 import pytest
 
-from sovtui.cluster.connect import Connection
+from sovtui.cluster.connect import MODE_EMBEDDED, Connection
 from sovtui.cluster.embedded_head import EmbeddedHead
+from sovtui.ray_api.auth import explicit_token
+from sovtui.ray_api.client import DashboardClient
 from sovtui.ray_api.state import StateApi, StateFilter
 from sovtui.settings.model import Settings
 from sovtui.tui.screens.actor_pick import ActorPickScreen
@@ -32,15 +34,21 @@ async def counter_of(connection: Connection) -> tuple[str, str, str]:
     return actor.actor_id, actor.state, reason or ""
 
 
+def connect(head: EmbeddedHead) -> Connection:
+    """A connection of its own: an app closes its client when it exits."""
+    token = explicit_token(head.token, "test head")
+    return Connection(DashboardClient(head.dashboard_url, token, timeout=10), MODE_EMBEDDED, "head")
+
+
 async def test_kill_an_actor_by_keyboard(
     explorer_driver: str,  # noqa: F811
     ray_head: EmbeddedHead,
-    ray_connection: Connection,
 ) -> None:
+    ray_connection = connect(ray_head)
     actor_id, state, _ = await counter_of(ray_connection)
     assert state == "ALIVE"
 
-    readonly = make_app(ray_connection, Settings(interval=2.0, readonly=True))
+    readonly = make_app(connect(ray_head), Settings(interval=2.0, readonly=True))
     async with readonly.run_test(size=(120, 40)) as pilot:
         await pilot.press("ctrl+k")
         picker = readonly.screen
@@ -51,7 +59,7 @@ async def test_kill_an_actor_by_keyboard(
         assert not isinstance(readonly.screen, ConfirmScreen)
     assert (await counter_of(ray_connection))[1] == "ALIVE"  # read-only left it alone
 
-    app = make_app(ray_connection, Settings(interval=2.0))
+    app = make_app(connect(ray_head), Settings(interval=2.0))
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("ctrl+k")
         screen = app.screen
@@ -70,4 +78,5 @@ async def test_kill_an_actor_by_keyboard(
             await pilot.pause(0.5)  # a polling period: the condition decides
         await wait_for_workers(pilot, "kill-actor", timeout=60)  # the helper job deleted
     killed = await counter_of(ray_connection)
+    await ray_connection.client.aclose()
     assert killed == (actor_id, "DEAD", "RAY_KILL")
