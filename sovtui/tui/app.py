@@ -32,10 +32,12 @@ from sovtui.support.crash_report import save_crash_report
 from sovtui.support.safe_text import visible
 from sovtui.tui.messages import (
     ComposeClusterRemoved,
+    KillActor,
     LinkChanged,
     RefreshDashboard,
     ShowComposeCluster,
     ShowNewJob,
+    ShowNodeLogs,
     SnapshotReady,
     SwitchContext,
 )
@@ -139,6 +141,20 @@ class SovtuiApp(CrashHookApp[None]):
             show=False,
             tooltip="Every known cluster (context) and your Slurm jobs; switch between them",
         ),
+        Binding(
+            "P",
+            "pending",
+            "Why pending?",
+            show=False,
+            tooltip="What cannot run on the cluster, and why",
+        ),
+        Binding(
+            "ctrl+k",
+            "pick_actor",
+            "Kill an actor",
+            show=False,
+            tooltip="Choose a live actor to kill, after a confirmation",
+        ),
     ]
 
     # repaint=False: the widgets that watch these repaint themselves; an App repaint would
@@ -164,6 +180,8 @@ class SovtuiApp(CrashHookApp[None]):
         # mode, source), restored after that cluster's `down`.
         self._before_compose: tuple[str, TokenLookup, str, str] | None = None
         self.sub_title = visible(services.connection.label)
+        if services.settings.readonly:
+            self.title = f"{self.TITLE} · READ-ONLY"
         # An unexpected exception, kept for run_tui's exit code and its one line on stderr.
         self.crash: BaseException | None = None
         self.crash_report: Path | None = None
@@ -381,7 +399,60 @@ class SovtuiApp(CrashHookApp[None]):
         self.feed.retargeted()
         self.sub_title = visible(self.connection.label)
 
+    @on(ShowNodeLogs)
+    def _show_node_logs(self, request: ShowNodeLogs) -> None:
+        from sovtui.tui.screens.node_logs import NodeLogsScreen
+
+        self.push_screen(NodeLogsScreen(self.services, request.node_id))
+
+    @on(KillActor)
+    def _kill_actor(self, request: KillActor) -> None:
+        self.kill_actor(request.actor_id, request.label)
+
+    def kill_actor(self, actor_id: str, label: str = "") -> None:
+        """Kill an actor: refused in read-only mode, else confirmed, then run in a worker."""
+        if self.settings.readonly:
+            self.notify(
+                f"read-only mode: refusing to kill actor {actor_id}", severity="warning", timeout=6
+            )
+            return
+        from sovtui.tui.screens.confirm import ConfirmScreen
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._run_kill(actor_id)
+
+        who = f"{label} ({actor_id})" if label else actor_id
+        detail = "Ray kills it with no restart (a helper job runs `ray kill-actor`)."
+        self.push_screen(ConfirmScreen(f"Kill actor {who}?", detail), answered)
+
+    @work(group="kill-actor", exit_on_error=False)
+    async def _run_kill(self, actor_id: str) -> None:
+        from sovtui.ray_api.actor_kill import kill_actor
+        from sovtui.ray_api.errors import DashboardError
+        from sovtui.ray_api.state import StateApi
+
+        self.notify(f"killing actor {actor_id}…", timeout=3)
+        try:
+            result = await kill_actor(StateApi(self.connection.client), actor_id)
+        except DashboardError as error:
+            self.notify(f"actor {actor_id} not killed: {error}", severity="error", timeout=10)
+            return
+        self.notify(result.line(), timeout=8)
+
     # -- actions ----------------------------------------------------------------------------
+
+    def action_pending(self) -> None:
+        from sovtui.tui.screens.pending import PendingScreen
+
+        if not isinstance(self.screen, PendingScreen):
+            self.push_screen(PendingScreen(self.services))
+
+    def action_pick_actor(self) -> None:
+        from sovtui.tui.screens.actor_pick import ActorPickScreen
+
+        if not isinstance(self.screen, ActorPickScreen):
+            self.push_screen(ActorPickScreen(self.services))
 
     async def action_cluster(self, action: str) -> None:
         """Palette entries for Cluster-screen keys from elsewhere: go there, then run it."""

@@ -72,3 +72,19 @@ class SwitchContext(Message):
     gets its tunnel opened, and the previous context's tunnel is closed."""
 
     context: Context
+
+
+@dataclass
+class KillActor(Message):
+    """Kill one actor, after a confirmation; refused in read-only mode. Any screen that shows
+    actors posts this (k): the App confirms, runs the kill in a worker and says how it ended."""
+
+    actor_id: str
+    label: str = ""  # how the confirmation names it, e.g. "Counter sovtui-counter"
+
+
+@dataclass
+class ShowNodeLogs(Message):
+    """Open a node's log files (enter on a node)."""
+
+    node_id: str

@@ -2,22 +2,35 @@
 
 from __future__ import annotations
 
+import asyncio
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.widgets import Header
+from textual.widgets import Header, Static
 
 from sovtui.monitor.link_state import LinkState
 from sovtui.ray_api.snapshot import ClusterSnapshot
+from sovtui.tui.messages import ShowNodeLogs
 from sovtui.tui.services import Services
 from sovtui.tui.textual_hacks import SteadyFooter
 from sovtui.tui.widgets.connection_banner import ConnectionBanner
 from sovtui.tui.widgets.history_plot import HistoryPlot
 from sovtui.tui.widgets.jobs_table import JobsTable
 from sovtui.tui.widgets.node_table import NodeTable
+from sovtui.tui.widgets.plain import plain
 from sovtui.tui.widgets.resource_bars import ResourceBars
+
+if TYPE_CHECKING:
+    from sovtui.monitor.pending import PendingReport
+    from sovtui.monitor.poller import Poller
+
+# The pending count costs five State API requests: every 10 s, only while the dashboard shows.
+PENDING_CHECK_S = 10.0
 
 
 class DashboardScreen(Screen[None]):
@@ -40,12 +53,14 @@ class DashboardScreen(Screen[None]):
         super().__init__()
         self.services = services
         self._select_pending: str | None = None
+        self.pending_check: Poller[PendingReport] | None = None
 
     def compose(self) -> ComposeResult:
         services = self.services
         window = services.feed.window_seconds
         yield Header(show_clock=False, icon="◆")
         yield ConnectionBanner(services.clock.monotonic, id="banner")
+        yield Static(id="pending-banner")
         with Horizontal(id="top"):
             yield ResourceBars(id="totals")
             yield HistoryPlot(
@@ -72,10 +87,38 @@ class DashboardScreen(Screen[None]):
         self.watch(self.app, "snapshot", self._show_snapshot)
         self.watch(self.app, "link", self._show_link)
         self.query_one(NodeTable).focus()
+        self.query_one("#pending-banner").display = False
+
+    def _start_pending_check(self) -> None:
+        """After the first snapshot: the count never delays the dashboard's first answers."""
+        from sovtui.monitor.pending import pending_report
+        from sovtui.monitor.poller import Poller
+        from sovtui.ray_api.state import StateApi
+
+        api = StateApi(self.services.connection.client)
+        # Real time for its timer: the dashboard's own polling is the model tests drive by hand.
+        clock = replace(self.services.clock, sleep=asyncio.sleep)
+        self.pending_check = Poller(
+            lambda: pending_report(api),
+            PENDING_CHECK_S,
+            wanted=lambda: self.is_current,
+            clock=clock,
+        )
+        self.pending_check.subscribe(self._show_pending)
+        self.run_worker(self.pending_check.run(), group="pending-check", exit_on_error=False)
+
+    def _show_pending(self, report: PendingReport) -> None:
+        banner = self.query_one("#pending-banner", Static)
+        text = report.banner()
+        banner.display = bool(text)
+        if text:
+            banner.update(plain(f"{text} · P: why", "bold"))
 
     def _show_snapshot(self, snapshot: ClusterSnapshot | None) -> None:
         if snapshot is None:
             return
+        if self.pending_check is None and self.services.poll:
+            self._start_pending_check()
         bars = self.query_one("#totals", ResourceBars)
         if bars.totals != snapshot.totals:
             bars.totals = dict(snapshot.totals)
@@ -127,6 +170,11 @@ class DashboardScreen(Screen[None]):
     def _job_chosen(self, event: JobsTable.RowSelected) -> None:
         if event.data_table is self.query_one(JobsTable) and event.row_key.value is not None:
             self._open(event.row_key.value)
+
+    @on(NodeTable.RowSelected)
+    def _node_chosen(self, event: NodeTable.RowSelected) -> None:
+        if event.data_table is self.query_one(NodeTable) and event.row_key.value is not None:
+            self.app.post_message(ShowNodeLogs(event.row_key.value))
 
     def _open(self, job_id: str) -> None:
         snapshot = self.services.feed.latest

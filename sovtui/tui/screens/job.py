@@ -322,13 +322,24 @@ class JobScreen(Screen[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         terminal = self.details is not None and self.details.is_terminal
+        if action in ("stop", "delete") and self.services.settings.readonly:
+            return False  # read-only: hidden, and refused (below) if run some other way
         if action == "stop":
             return True if not terminal else None
         if action == "delete":
             return True if terminal else None
         return True
 
+    def refused(self, what: str) -> bool:
+        if self.services.settings.readonly:
+            self.notify(f"read-only mode: refusing to {what}", severity="warning", timeout=6)
+            return True
+        return False
+
     def action_stop(self) -> None:
+        if self.refused(f"stop job {self.job_id}"):
+            return
+
         def answered(yes: bool | None) -> None:
             if yes:
                 self._stop()
@@ -336,6 +347,9 @@ class JobScreen(Screen[None]):
         self.app.push_screen(ConfirmScreen(f"Stop job {self.job_id}?"), answered)
 
     def action_delete(self) -> None:
+        if self.refused(f"delete job {self.job_id}"):
+            return
+
         def answered(yes: bool | None) -> None:
             if yes:
                 self._delete()

@@ -32,6 +32,18 @@ class MatchHighlighter(Highlighter):
             text.highlight_regex(self.pattern, style="black on yellow")
 
 
+def compile_query(query: str, *, regex: bool = False) -> re.Pattern[str] | None:
+    """Case-insensitive; a regex when asked for and it compiles, else the literal text."""
+    if not query:
+        return None
+    if regex:
+        try:
+            return re.compile(query, re.IGNORECASE)
+        except re.error:
+            pass
+    return re.compile(re.escape(query), re.IGNORECASE)
+
+
 def hidden_line(count: int) -> str:
     return f"… {count:,} earlier line{'s' * (count != 1)} not shown (w saves the whole log)"
 
@@ -116,9 +128,10 @@ class SearchLog(Log):
         highlighter = self.highlighter
         return highlighter.pattern if isinstance(highlighter, MatchHighlighter) else None
 
-    def search(self, query: str) -> int:
-        """Highlight `query` (case-insensitive, literal); returns how many lines match."""
-        pattern = re.compile(re.escape(query), re.IGNORECASE) if query else None
+    def search(self, query: str, *, regex: bool = False) -> int:
+        """Highlight `query` (case-insensitive, literal unless `regex` and it compiles);
+        returns how many lines match."""
+        pattern = compile_query(query, regex=regex)
         self.highlighter = MatchHighlighter(pattern)
         first = self._first_kept
         self.matches = (

@@ -1,0 +1,82 @@
+"""Killing a named actor from the TUI by keyboard, against a real Ray head running
+tests/support/explorer_driver.py: read-only refuses it, then ctrl+k, k, y turns it DEAD with
+reason RAY_KILL."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from sovtui.cluster.connect import MODE_EMBEDDED, Connection
+from sovtui.cluster.embedded_head import EmbeddedHead
+from sovtui.ray_api.auth import explicit_token
+from sovtui.ray_api.client import DashboardClient
+from sovtui.ray_api.state import StateApi, StateFilter
+from sovtui.settings.model import Settings
+from sovtui.tui.screens.actor_pick import ActorPickScreen
+from sovtui.tui.screens.confirm import ConfirmScreen
+from tests.integration.test_explorer_ray import explorer_driver  # noqa: F401  (fixture)
+from tests.support.app_factory import make_app
+from tests.support.waiting import settle, wait_for, wait_for_workers
+
+pytestmark = pytest.mark.ray
+
+
+async def counter_of(connection: Connection) -> tuple[str, str, str]:
+    """(actor id, state, death reason) of the driver's live, else last, sovtui-counter."""
+    found = await StateApi(connection.client).actors(
+        [StateFilter("name", "=", "sovtui-counter")], limit=100, detail=True
+    )
+    rows = sorted(found.items, key=lambda actor: actor.state != "ALIVE")
+    actor = rows[0]
+    reason = actor.death_cause.reason if actor.death_cause else ""
+    return actor.actor_id, actor.state, reason or ""
+
+
+def connect(head: EmbeddedHead) -> Connection:
+    """A connection of its own: an app closes its client when it exits."""
+    token = explicit_token(head.token, "test head")
+    return Connection(DashboardClient(head.dashboard_url, token, timeout=10), MODE_EMBEDDED, "head")
+
+
+async def test_kill_an_actor_by_keyboard(
+    explorer_driver: str,  # noqa: F811
+    ray_head: EmbeddedHead,
+) -> None:
+    ray_connection = connect(ray_head)
+    actor_id, state, _ = await counter_of(ray_connection)
+    assert state == "ALIVE"
+
+    readonly = make_app(connect(ray_head), Settings(interval=2.0, readonly=True))
+    async with readonly.run_test(size=(120, 40)) as pilot:
+        await pilot.press("ctrl+k")
+        picker = readonly.screen
+        assert isinstance(picker, ActorPickScreen)
+        await wait_for(pilot, lambda: picker.select(actor_id))
+        await pilot.press("k")
+        await settle(pilot)
+        assert not isinstance(readonly.screen, ConfirmScreen)
+    assert (await counter_of(ray_connection))[1] == "ALIVE"  # read-only left it alone
+
+    app = make_app(connect(ray_head), Settings(interval=2.0))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("ctrl+k")
+        screen = app.screen
+        assert isinstance(screen, ActorPickScreen)
+        await wait_for(pilot, lambda: screen.select(actor_id))
+        await pilot.press("k")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.press("y")
+
+        async def dead() -> bool:
+            return (await counter_of(ray_connection))[1] == "DEAD"
+
+        deadline = asyncio.get_running_loop().time() + 90
+        while not await dead():
+            assert asyncio.get_running_loop().time() < deadline, "the actor never died"
+            await pilot.pause(0.5)  # a polling period: the condition decides
+        await wait_for_workers(pilot, "kill-actor", timeout=60)  # the helper job deleted
+    killed = await counter_of(ray_connection)
+    await ray_connection.client.aclose()
+    assert killed == (actor_id, "DEAD", "RAY_KILL")
