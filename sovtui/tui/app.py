@@ -248,7 +248,9 @@ class SovtuiApp(CrashHookApp[None]):
         from sovtui.recorder.recorder import start_recording  # sqlite3: after the first frame
 
         try:
-            recorder = start_recording(self.settings, self.connection)
+            recorder = start_recording(
+                self.settings, self.connection, clock=self.services.clock.now
+            )
         except Exception as error:  # a recorder that cannot start never stops the dashboard
             self.notify(f"not recording: {error}", severity="warning", timeout=10)
             return
