@@ -90,7 +90,9 @@ async def test_z_zooms_out_and_a_spike_survives(app_factory: AppFactory) -> None
         def spike() -> bool:
             return any(y >= 94 and x < -1500 for x, y in canvas_points(app).get("host", []))
 
-        await wait_for(pilot, spike, what="the spike at 1 h", details=lambda: repr(canvas_points(app)))
+        await wait_for(
+            pilot, spike, what="the spike at 1 h", details=lambda: repr(canvas_points(app))
+        )
         for _ in range(4):  # 6 h, 24 h, 7 d, then back to 5 min
             await pilot.press("z")
         assert plot.border_subtitle == "last 5m00s → now"
