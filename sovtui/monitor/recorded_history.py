@@ -111,3 +111,72 @@ def job_efficiency(
             return query.job_note(recording.connection, row["key"], now)
     except (LookupError, OSError, query.sqlite3.Error):
         return None
+
+
+# One node over time: the node detail view's plots --------------------------------------------
+
+PlotLines = dict[str, list[tuple[float, float]]]  # label -> (seconds before now, value)
+
+
+def node_plots(
+    target: Target,
+    session_name: str | None,
+    node_id: str,
+    now: float,
+    window_s: float,
+    *,
+    directory: Path | None = None,
+    buckets: int = 120,
+) -> dict[str, PlotLines]:
+    """Plot title -> lines for one node over `window_s` (bucket maxima): CPU, memory, object
+    store and disk as % of the node's totals, network and disk I/O in MB/s, each GPU's
+    utilisation. {} without a recording of the node."""
+    path = find_recording(target, session_name, directory)
+    if path is None:
+        return {}
+    since = now - window_s
+    try:
+        with query.opened(path) as recording:
+            node = recording.connection.execute(
+                "SELECT * FROM nodes WHERE node_id = ?", (node_id,)
+            ).fetchone()
+            if node is None:
+                return {}
+
+            def line(metric: str, scale: float = 1.0, gpu: int | None = None) -> AbsPoints:
+                series = recording.series(
+                    metric, since=since, node=node_id, gpu=gpu, buckets=buckets
+                )
+                return [(b.t - now, b.max * scale) for b in series]
+
+            def share(metric: str, total: float | None) -> AbsPoints:
+                return line(metric, 100.0 / total) if total else []
+
+            mb = 1 / 1_000_000
+            plots: dict[str, PlotLines] = {
+                "CPU %": {"CPU": line("cpu")},
+                "Memory %": {
+                    "memory": share("mem", node["mem_total"]),
+                    "object store": share("obj", node["obj_total"]),
+                    "disk": share("disk", node["disk_total"]),
+                },
+                "Network and disk MB/s": {
+                    "net sent": line("net_sent", mb),
+                    "net recv": line("net_recv", mb),
+                    "disk read": line("disk_read", mb),
+                    "disk write": line("disk_write", mb),
+                },
+            }
+            gpus = [
+                row[0]
+                for row in recording.connection.execute(
+                    "SELECT DISTINCT idx FROM gpu_raw WHERE node = ? UNION "
+                    "SELECT DISTINCT idx FROM gpu_minute WHERE node = ? ORDER BY 1",
+                    (node["id"], node["id"]),
+                )
+            ]
+            if gpus:
+                plots["GPU utilisation %"] = {f"GPU {i}": line("util", gpu=i) for i in gpus}
+            return plots
+    except (LookupError, OSError, query.sqlite3.Error):
+        return {}

@@ -176,3 +176,46 @@ async def test_the_dashboard_records_its_polls_and_ends_the_file_on_exit(
     (cluster,) = list_clusters()
     assert cluster.session_name == SESSION
     assert cluster.recording_pid is None and cluster.ended == "sovtui stopped recording"
+
+
+async def test_enter_on_a_node_opens_its_detail(app_factory: AppFactory) -> None:
+    from dataclasses import replace
+
+    from sovtui.tui.screens.node_detail import NodeDetailScreen
+    from sovtui.tui.widgets.bench_plot import BenchPlot
+    from sovtui.tui.widgets.node_table import NodeTable
+    from tests.support.recorded_ray import RAY_260
+
+    connection = recorded_connection(app_factory.recorded)
+    live_id = load(RAY_260, "nodes_summary.json")["data"]["summary"][0]["raylet"]["nodeId"]
+
+    def as_live_node(taken: Any) -> Any:  # recorder_data's nodes carry replicated ids
+        return replace(taken, nodes=tuple(replace(n, node_id=live_id) for n in taken.nodes))
+
+    polls = [
+        as_live_node(snapshot(FROZEN_NOW - 600 + 10 * i, cpu=20.0, gpus=(0.0, 80.0)))
+        for i in range(55)
+    ]
+    prerecord(connection, polls)
+    app = new_app(app_factory, connection)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for_poll(pilot)
+        app.screen.query_one(NodeTable).focus()
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, NodeDetailScreen))
+        screen = app.screen
+        assert isinstance(screen, NodeDetailScreen)
+        await wait_for(pilot, lambda: bool(screen.plots), what="the node's recorded series")
+        assert {"CPU %", "Memory %", "Network and disk MB/s", "GPU utilisation %"} <= set(
+            screen.plots
+        )
+        cpu = screen.plots["CPU %"]["CPU"]
+        recorded = [y for x, y in cpu if x < -30]  # the live poll is the last point
+        assert recorded and all(abs(y - 20.0) < 0.5 for y in recorded), cpu
+        assert set(screen.plots["GPU utilisation %"]) == {"GPU 0", "GPU 1"}
+        gpu_plot = screen.query_one("#node-plot-3", BenchPlot)
+        assert set(gpu_plot.data.lines) == {"GPU 0", "GPU 1"}
+        workers = screen.query_one("#node-workers")
+        assert workers.row_count == 3  # type: ignore[attr-defined]
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: not isinstance(app.screen, NodeDetailScreen))

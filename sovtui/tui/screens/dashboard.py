@@ -182,6 +182,13 @@ class DashboardScreen(Screen[None]):
         self._select_pending = job_id
         return False
 
+    @on(NodeTable.RowSelected)
+    def _node_chosen(self, event: NodeTable.RowSelected) -> None:
+        if event.data_table is self.query_one(NodeTable) and event.row_key.value is not None:
+            from sovtui.tui.screens.node_detail import NodeDetailScreen
+
+            self.app.push_screen(NodeDetailScreen(self.services, event.row_key.value))
+
     @on(JobsTable.RowSelected)
     def _job_chosen(self, event: JobsTable.RowSelected) -> None:
         if event.data_table is self.query_one(JobsTable) and event.row_key.value is not None:
