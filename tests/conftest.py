@@ -51,6 +51,21 @@ def isolated_dirs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         yield home
 
 
+@pytest.fixture(autouse=True)
+def isolated_history(
+    isolated_dirs: Path, tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Path:
+    """Each test's flight recordings in a folder of its own: every dashboard a test runs records
+    its polls, and one test's recording must not show in another's plots or `sovtui history`.
+    (In-process only: a sovtui run as a subprocess records under the session's XDG state dir.)
+    """
+    from sovtui.recorder import store
+
+    folder = tmp_path_factory.mktemp("history")
+    monkeypatch.setattr(store, "history_dir", lambda: folder)
+    return folder
+
+
 @pytest.fixture
 def recorded_ray() -> RecordedRay:
     return RecordedRay(RAY_260)

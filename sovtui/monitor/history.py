@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from sovtui.ray_api.snapshot import ClusterSnapshot
 
 Points = list[tuple[float, float]]  # (seconds before now, value)
+AbsPoints = list[tuple[float, float]]  # (unix seconds, value)
 
 
 @dataclass(frozen=True)
@@ -34,12 +35,23 @@ def sample_of(snapshot: ClusterSnapshot) -> Sample:
 class History:
     def __init__(self, max_points: int) -> None:
         self._samples: deque[Sample] = deque(maxlen=max_points)
+        # From the flight recorder (a restart's past, a zoom beyond the ring): attribute ->
+        # bucket maxima; drawn where no live sample is.
+        self._recorded: dict[str, AbsPoints] = {}
 
     def add(self, snapshot: ClusterSnapshot) -> None:
         self._samples.append(sample_of(snapshot))
 
     def clear(self) -> None:
         self._samples.clear()
+        self._recorded = {}
+
+    def set_recorded(self, points: dict[str, AbsPoints]) -> None:
+        self._recorded = points
+
+    @property
+    def recorded_points(self) -> int:
+        return sum(len(p) for p in self._recorded.values())
 
     def __len__(self) -> int:
         return len(self._samples)
@@ -54,9 +66,11 @@ class History:
         moves nothing until a new column starts: most polls leave a plot's raster, and so
         its drawing, as it was. x is the column's start relative to the newest column.
         """
-        if not self._samples:
+        recorded = self._recorded.get(attribute, [])
+        if not self._samples and not recorded:
             return []
-        newest = math.floor(self._samples[-1].taken_at / column_s)
+        newest_t = self._samples[-1].taken_at if self._samples else recorded[-1][0]
+        newest = math.floor(newest_t / column_s)
         oldest = -math.floor(window_s / column_s)
         columns: dict[int, list[float]] = {}
         for sample in self._samples:
@@ -64,6 +78,16 @@ class History:
             column = math.floor(sample.taken_at / column_s) - newest
             if value is not None and column >= oldest:
                 columns.setdefault(column, []).append(value)
+        if recorded:
+            # The recorder's buckets where the ring has nothing: their maxima, spikes kept.
+            live_from = self._samples[0].taken_at if self._samples else math.inf
+            peaks: dict[int, float] = {}
+            for t, value in recorded:
+                column = math.floor(t / column_s) - newest
+                if t < live_from and oldest <= column <= 0 and column not in columns:
+                    peaks[column] = max(value, peaks.get(column, value))
+            for column, value in peaks.items():
+                columns[column] = [value]
         return [
             (column * column_s, sum(values) / len(values))
             for column, values in sorted(columns.items())

@@ -72,6 +72,10 @@ class StateSnapshot(_Camel):
 class CoreWorkerBrief(_Camel):
     job_id: str | None = None
     worker_type: str | None = None
+    pid: int | None = None
+    # Loosely typed (Ray sends some counters as strings): the node detail view's workers.
+    num_running_tasks: Any = None
+    used_object_store_memory: Any = None
 
 
 class RayletInfo(_Camel):

@@ -74,6 +74,28 @@ def _session_name(session_dir: str | None) -> str | None:
 
 
 @dataclass(frozen=True)
+class WorkerView:
+    """A worker or driver on a node, as the summary lists it (Ray 2.60 sends no per-worker CPU
+    or memory there)."""
+
+    pid: int | None
+    worker_type: str
+    job_id: str | None
+    running_tasks: int | None
+    object_store_used: float | None
+
+
+def _counter(value: Any) -> float | None:
+    """A number Ray may send as a string ("0")."""
+    if isinstance(value, str):
+        try:
+            return float(value)
+        except ValueError:
+            return None
+    return _number(value)
+
+
+@dataclass(frozen=True)
 class NodeView:
     node_id: str
     ip: str
@@ -100,6 +122,7 @@ class NodeView:
     gpu_list: tuple[GpuView, ...] = ()
     job_ids: frozenset[str] = frozenset()  # hex ids of the jobs with a worker or driver here
     session_name: str | None = None
+    workers: tuple[WorkerView, ...] = ()
 
     @property
     def short_id(self) -> str:
@@ -151,6 +174,16 @@ class NodeView:
             ),
             job_ids=frozenset(w.job_id for w in workers if w.job_id and w.job_id != _NIL_JOB),
             session_name=_session_name(raylet.session_dir),
+            workers=tuple(
+                WorkerView(
+                    pid=w.pid,
+                    worker_type=w.worker_type or "",
+                    job_id=w.job_id if w.job_id != _NIL_JOB else None,
+                    running_tasks=None if (n := _counter(w.num_running_tasks)) is None else int(n),
+                    object_store_used=_counter(w.used_object_store_memory),
+                )
+                for w in workers
+            ),
         )
 
 

@@ -137,7 +137,11 @@ class _NoRecorder(Recorder):
 
 
 def start_recording(
-    settings: Settings, connection: Any, *, directory: Path | None = None
+    settings: Settings,
+    connection: Any,
+    *,
+    directory: Path | None = None,
+    clock: Callable[[], float] = time.time,
 ) -> Recorder:
     """The dashboard's hook: a Recorder for the cluster `connection` (cluster.connect) watches.
 
@@ -146,4 +150,6 @@ def start_recording(
     """
     if not settings.history.record:
         return _NoRecorder()
-    return Recorder(Target.of_connection(connection), settings.history, directory=directory)
+    return Recorder(
+        Target.of_connection(connection), settings.history, directory=directory, clock=clock
+    )

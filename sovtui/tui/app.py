@@ -190,6 +190,7 @@ class SovtuiApp(CrashHookApp[None]):
         # Before the first frame: one CSS refresh at start-up, where choosing the theme on
         # mount cost a refresh of its own on top of the default theme's.
         self._theme_warnings = self._install_themes()
+        self._recorder_kind: str | None = None  # the recorder state last seen (warn once)
 
     @property
     def connection(self) -> Connection:
@@ -280,10 +281,45 @@ class SovtuiApp(CrashHookApp[None]):
         await until_quiet()
         self.painted = True
         if self.services.poll:
+            self._start_recording()
             self.run_worker(self.feed.poller.run(), group="poll", exit_on_error=False)
 
     async def on_unmount(self) -> None:
+        await self._stop_recording()
         await self.connection.client.aclose()
+
+    # -- the flight recorder ------------------------------------------------------------------
+
+    def _start_recording(self) -> None:
+        """A recorder for the cluster the connection watches now (its identity: address, mode,
+        project; the writer thread adds Ray's session name from the first poll)."""
+        from sovtui.recorder.recorder import start_recording  # sqlite3: after the first frame
+
+        try:
+            recorder = start_recording(
+                self.settings, self.connection, clock=self.services.clock.now
+            )
+        except Exception as error:  # a recorder that cannot start never stops the dashboard
+            self.notify(f"not recording: {error}", severity="warning", timeout=10)
+            return
+        self._recorder_kind = recorder.state.kind
+        self.feed.record_with(recorder)
+
+    async def _stop_recording(self) -> None:
+        """Ends the recording: what is queued is written (bounded wait, in a thread)."""
+        previous = self.feed.record_with(None)
+        if previous is not None:
+            await asyncio.to_thread(previous.close)
+
+    def _check_recorder(self) -> None:
+        """Once per poll: a recorder that stopped (disk full, read-only, locked, corrupt) or
+        warns says so once; the dashboard goes on without it."""
+        state = self.feed.recorder_state
+        if state is None or state.kind == self._recorder_kind:
+            return
+        self._recorder_kind = state.kind
+        if state.kind in ("stopped", "warning"):
+            self.notify(state.message, title="flight recorder", severity="warning", timeout=15)
 
     # -- what the polling model publishes ----------------------------------------------------
 
@@ -295,10 +331,12 @@ class SovtuiApp(CrashHookApp[None]):
             # for 40-60 ms on a 1000-node cluster. Refcounting still frees what dies.
             self.call_after_refresh(gc.freeze)
         self.snapshot = message.snapshot
+        self._check_recorder()
 
     @on(LinkChanged)
     def _link_changed(self, message: LinkChanged) -> None:
         self.link = message.link
+        self._check_recorder()
 
     @on(Worker.StateChanged)
     def _worker_failed(self, event: Worker.StateChanged) -> None:
@@ -396,7 +434,11 @@ class SovtuiApp(CrashHookApp[None]):
 
     async def _retarget(self, address: str, token: TokenLookup) -> None:
         await self.connection.client.retarget(address, token)
+        recording = self.feed.recorder is not None
+        await self._stop_recording()  # another identity: the old recording ends
         self.feed.retargeted()
+        if recording:
+            self._start_recording()
         self.sub_title = visible(self.connection.label)
 
     @on(ShowNodeLogs)

@@ -6,13 +6,14 @@ import asyncio
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import Header, Static
 
+from sovtui.monitor.history import AbsPoints
 from sovtui.monitor.link_state import LinkState
 from sovtui.ray_api.snapshot import ClusterSnapshot
 from sovtui.tui.messages import ShowNodeLogs
@@ -47,13 +48,32 @@ class DashboardScreen(Screen[None]):
             "n", "focus_nodes", "Nodes", show=False, tooltip="Move the cursor to the node table"
         ),
         Binding("j", "focus_jobs", "Jobs", show=False, tooltip="Move the cursor to the jobs table"),
+        Binding(
+            "l",
+            "node_logs",
+            "Node logs",
+            show=False,
+            tooltip="The selected node's log files; enter opens its history and workers",
+        ),
+        Binding(
+            "z",
+            "zoom",
+            "Zoom plots",
+            show=False,
+            tooltip="History plots: the next time window (5 m, 1 h, 6 h, 24 h, 7 d)",
+        ),
     ]
+
+    # How often a zoomed-out plot reloads its past from the recorder (the ring covers the rest).
+    RELOAD_RECORDED_S = 60.0
 
     def __init__(self, services: Services) -> None:
         super().__init__()
         self.services = services
         self._select_pending: str | None = None
         self.pending_check: Poller[PendingReport] | None = None
+        self._window = services.feed.window_seconds
+        self._recorded_at: float | None = None  # when the recorder's past was last loaded
 
     def compose(self) -> ComposeResult:
         services = self.services
@@ -88,6 +108,7 @@ class DashboardScreen(Screen[None]):
         self.watch(self.app, "link", self._show_link)
         self.query_one(NodeTable).focus()
         self.query_one("#pending-banner").display = False
+        self.watch(self.app, "painted", self._after_first_frame)
 
     def _start_pending_check(self) -> None:
         """After the first snapshot: the count never delays the dashboard's first answers."""
@@ -114,6 +135,43 @@ class DashboardScreen(Screen[None]):
         if text:
             banner.update(plain(f"{text} · P: why", "bold"))
 
+    def _after_first_frame(self, painted: bool) -> None:
+        if painted and self._recorded_at is None and self.services.poll:
+            self._recorded_at = self.services.clock.now()
+            self._load_recorded()
+
+    # -- the plots' past, from the flight recorder --------------------------------------------
+
+    @work(thread=True, exclusive=True, group="recorded-history", exit_on_error=False)
+    def _load_recorded(self) -> None:
+        """SQLite reads in a thread: the recorded past of the plots' window."""
+        from sovtui.monitor.recorded_history import load_recorded
+        from sovtui.recorder.identity import Target
+
+        services = self.services
+        latest = services.feed.latest
+        points = load_recorded(
+            Target.of_connection(services.connection),
+            latest.session_name if latest is not None else None,
+            services.clock.now() - self._window,
+        )
+        self.app.call_from_thread(self._recorded_loaded, points)
+
+    def _recorded_loaded(self, points: dict[str, AbsPoints]) -> None:
+        history = self.services.feed.history
+        history.set_recorded(points)
+        for plot in self.query(HistoryPlot):
+            plot.show(history)
+
+    def action_zoom(self) -> None:
+        from sovtui.monitor.recorded_history import next_window
+
+        self._window = next_window(self._window)
+        for plot in self.query(HistoryPlot):
+            plot.set_window(self._window)
+        self._recorded_at = self.services.clock.now()
+        self._load_recorded()
+
     def _show_snapshot(self, snapshot: ClusterSnapshot | None) -> None:
         if snapshot is None:
             return
@@ -129,6 +187,14 @@ class DashboardScreen(Screen[None]):
         history = self.services.feed.history
         for plot in self.query(HistoryPlot):
             plot.show(history)
+        loaded = self._recorded_at
+        if (
+            loaded is not None
+            and self._window > self.services.feed.window_seconds
+            and self.services.clock.now() - loaded >= self.RELOAD_RECORDED_S
+        ):
+            self._recorded_at = self.services.clock.now()
+            self._load_recorded()
 
     def _show_link(self, link: LinkState) -> None:
         self.query_one(ConnectionBanner).show_link(link)
@@ -166,15 +232,26 @@ class DashboardScreen(Screen[None]):
         self._select_pending = job_id
         return False
 
+    @on(NodeTable.RowSelected)
+    def _node_chosen(self, event: NodeTable.RowSelected) -> None:
+        if event.data_table is self.query_one(NodeTable) and event.row_key.value is not None:
+            from sovtui.tui.screens.node_detail import NodeDetailScreen
+
+            self.app.push_screen(NodeDetailScreen(self.services, event.row_key.value))
+
     @on(JobsTable.RowSelected)
     def _job_chosen(self, event: JobsTable.RowSelected) -> None:
         if event.data_table is self.query_one(JobsTable) and event.row_key.value is not None:
             self._open(event.row_key.value)
 
-    @on(NodeTable.RowSelected)
-    def _node_chosen(self, event: NodeTable.RowSelected) -> None:
-        if event.data_table is self.query_one(NodeTable) and event.row_key.value is not None:
-            self.app.post_message(ShowNodeLogs(event.row_key.value))
+    def action_node_logs(self) -> None:
+        """The selected node's log files (enter opens its history and workers instead)."""
+        table = self.query_one(NodeTable)
+        if table.row_count == 0:
+            return
+        row_key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key
+        if row_key.value is not None:
+            self.app.post_message(ShowNodeLogs(row_key.value))
 
     def _open(self, job_id: str) -> None:
         snapshot = self.services.feed.latest

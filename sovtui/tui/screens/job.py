@@ -145,6 +145,13 @@ class JobScreen(Screen[None]):
             tooltip="Clear the search and follow new lines",
         ),
         Binding("w", "save_log", "Save log", tooltip="Write the whole log to a file"),
+        Binding(
+            "e",
+            "efficiency",
+            "Efficiency",
+            show=False,
+            tooltip="The job's efficiency note from the flight recorder (CPU, GPUs, memory)",
+        ),
     ]
     # `w` writes whatever size the log has up to this; past it, nothing is kept and it says so.
     save_max_bytes = LOG_SAVE_MAX_BYTES
@@ -163,6 +170,7 @@ class JobScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False, icon="◆")
         yield Static(id="job-details")
+        yield Static(id="job-efficiency")
         with VerticalScroll(id="job-failure"):
             yield Static(id="job-failure-text")
         yield SearchLog(id="job-log", max_lines=self.services.settings.log_lines)
@@ -173,6 +181,7 @@ class JobScreen(Screen[None]):
         self.sub_title = visible(self.job_id)
         self.query_one("#job-failure").display = False
         self.query_one("#job-search").display = False
+        self.query_one("#job-efficiency").display = False
         log = self.query_one(SearchLog)
         log.border_title = "Log"
         log.focus()
@@ -181,6 +190,8 @@ class JobScreen(Screen[None]):
         self.watch(self.app, "snapshot", self._from_snapshot)
         self._load_details()
         self._follow_log()
+        if self.details is not None and self.details.is_terminal:
+            self._load_efficiency()
 
     # -- details ----------------------------------------------------------------------------
 
@@ -244,9 +255,48 @@ class JobScreen(Screen[None]):
     @on(LogEnded)
     def _log_ended(self) -> None:
         self.log_ended = True
-        self.query_one(SearchLog).border_subtitle = "end of log"
+        log = self.query_one(SearchLog)
+        log.border_subtitle = "end of log"
+        recorder = self.services.feed.recorder
+        if recorder is not None and self.details is not None and self.details.is_terminal:
+            # The ended job's log tail goes into its record (the recorder bounds it).
+            key = self.details.submission_id or self.details.job_id or self.job_id
+            recorder.submit_job_log(key, "\n".join(log.tail(log.keep)))
         self._load_details()
         self._show_failure()
+        self._load_efficiency()
+
+    # -- efficiency (the flight recorder) -----------------------------------------------------
+
+    def action_efficiency(self) -> None:
+        self._load_efficiency(asked=True)
+
+    @work(thread=True, exclusive=True, group="job-efficiency", exit_on_error=False)
+    def _load_efficiency(self, asked: bool = False) -> None:
+        """SQLite in a thread: the note recorded at the job's end, or computed now."""
+        from sovtui.monitor.recorded_history import job_efficiency
+        from sovtui.recorder.identity import Target
+
+        services = self.services
+        latest = services.feed.latest
+        details = self.details
+        key = (details.submission_id or details.job_id) if details is not None else None
+        note = job_efficiency(
+            Target.of_connection(services.connection),
+            latest.session_name if latest is not None else None,
+            key or self.job_id,
+            services.clock.now(),
+        )
+        self.app.call_from_thread(self._show_efficiency, note, asked)
+
+    def _show_efficiency(self, note: str | None, asked: bool) -> None:
+        panel = self.query_one("#job-efficiency", Static)
+        if note is None:
+            if asked:
+                self.notify("no recorded samples of this job (flight recorder)", timeout=5)
+            return
+        panel.update(plain(f"Efficiency: {note}"))
+        panel.display = True
 
     # -- search -----------------------------------------------------------------------------
 

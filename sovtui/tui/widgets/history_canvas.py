@@ -1,4 +1,5 @@
-"""The plotext canvas inside a HistoryPlot pane: lines drawn from the in-process ring buffer."""
+"""The plotext canvas inside a HistoryPlot pane: lines drawn from the in-process ring buffer
+and, before it and beyond it, the flight recorder's buckets (History.set_recorded)."""
 
 from __future__ import annotations
 
@@ -39,6 +40,10 @@ class HistoryCanvas(PlotextPlot):
     def show(self, history: History) -> None:
         self._history = history
         self.replot()
+
+    def set_window(self, window_seconds: float) -> None:
+        self._window = window_seconds
+        self.replot(force=True)
 
     def _dots(self) -> tuple[int, int]:
         """The braille dot grid: 2 dots across and 4 down per cell."""

@@ -61,6 +61,17 @@ class HistoryPlot(Widget):
         )
         await self.mount(self._canvas)
 
+    @property
+    def window_seconds(self) -> float:
+        return self._window
+
+    def set_window(self, window_seconds: float) -> None:
+        """Zoom: the span shown in the border, the canvas redrawn at once."""
+        self._window = window_seconds
+        self.border_subtitle = f"last {human_duration(self._window)} → now"
+        if self._canvas is not None:
+            self._canvas.set_window(window_seconds)
+
     def show(self, history: History) -> None:
         self._history = history
         if self._canvas is not None:
