@@ -61,7 +61,9 @@ async def wait_for_poll(pilot: Pilot[Any], timeout: float = DEFAULT_TIMEOUT) -> 
 
 # Workers that run a polling model's loop: they never finish by design. Whether a poll is in
 # flight is the model's `fetching`, which wait_for_workers checks instead.
-POLL_LOOP_GROUPS = frozenset({"poll", "cluster-poll", "view-poll"})
+def is_poll_loop(group: str) -> bool:
+    """The app's and screens' polling loops run in groups named `poll` or `*-poll`."""
+    return group == "poll" or group.endswith("-poll")
 
 
 def busy_workers(pilot: Pilot[Any], group: str | None = None) -> list[str]:
@@ -70,7 +72,7 @@ def busy_workers(pilot: Pilot[Any], group: str | None = None) -> list[str]:
     busy = [
         worker.name
         for worker in pilot.app.workers
-        if (worker.group == group if group is not None else worker.group not in POLL_LOOP_GROUPS)
+        if (worker.group == group if group is not None else not is_poll_loop(worker.group))
         and worker.state in (WorkerState.PENDING, WorkerState.RUNNING)
     ]
     feed = getattr(pilot.app, "feed", None)

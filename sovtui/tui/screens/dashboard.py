@@ -126,7 +126,7 @@ class DashboardScreen(Screen[None]):
             clock=clock,
         )
         self.pending_check.subscribe(self._show_pending)
-        self.run_worker(self.pending_check.run(), group="pending-check", exit_on_error=False)
+        self.run_worker(self.pending_check.run(), group="pending-count-poll", exit_on_error=False)
 
     def _show_pending(self, report: PendingReport) -> None:
         banner = self.query_one("#pending-banner", Static)
