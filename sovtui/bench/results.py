@@ -9,7 +9,7 @@ import csv
 import json
 import secrets
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -39,9 +39,7 @@ class BenchRun:
     results: list[dict[str, Any]]
     metadata: dict[str, Any] = field(default_factory=dict)  # ray version, nodes, cpus, ...
     scaling: list[dict[str, Any]] = field(default_factory=list)
-    created: str = field(
-        default_factory=lambda: datetime.now(timezone.utc).isoformat(timespec="seconds")
-    )
+    created: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
     run_id: str = field(default_factory=lambda: secrets.token_hex(4))
 
     def to_dict(self) -> dict[str, Any]:

@@ -43,7 +43,7 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class ParamType(str, Enum):
+class ParamType(str, Enum):  # noqa: UP042  (StrEnum would change how str() prints a type)
     INT = "int"
     FLOAT = "float"
     STR = "str"

@@ -207,7 +207,7 @@ class DashboardClient:
             response = await asyncio.wait_for(
                 self._exchange(http, method, path, limit, kwargs), seconds
             )
-        except (asyncio.TimeoutError, httpx.TimeoutException):
+        except (TimeoutError, httpx.TimeoutException):
             self._check_path(f"no answer within {seconds:g} s")
             raise DashboardTimeout(f"{url} did not answer within {seconds:g} s") from None
         except httpx.TransportError as exc:

@@ -117,7 +117,7 @@ async def save_driver_log(
                 ),
                 deadline_s,
             )
-        except (asyncio.TimeoutError, httpx.TimeoutException):
+        except (TimeoutError, httpx.TimeoutException):
             raise DashboardTimeout(
                 f"the log of {job_id} did not arrive within {deadline_s:g} s"
             ) from None

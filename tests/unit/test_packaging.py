@@ -4,9 +4,8 @@ this keeps the list equal to the tree, and every shipped file covered by package
 from __future__ import annotations
 
 import fnmatch
-from pathlib import Path
-
 import tomllib
+from pathlib import Path
 
 from sovtui.support.extras import EXTRA_FOR_MODULE, missing_extra_message
 from sovtui.support.locations import project_root

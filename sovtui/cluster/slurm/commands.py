@@ -75,7 +75,7 @@ async def run(
     )
     try:
         out, err = await asyncio.wait_for(process.communicate(stdin.encode()), timeout)
-    except asyncio.TimeoutError:
+    except TimeoutError:
         _kill(process)
         with contextlib.suppress(Exception):
             await process.wait()
