@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -87,6 +88,29 @@ def add_readonly_option(parser: argparse.ArgumentParser) -> None:
         default=argparse.SUPPRESS,
         help="refuse every action that changes the cluster",
     )
+
+
+def checked(problem: Callable[[str], str | None]) -> Callable[[str], str]:
+    """An argparse `type=`: the text as it is, or the one line `problem` finds wrong with it."""
+
+    def parse(value: str) -> str:
+        found = problem(value)
+        if found:
+            raise argparse.ArgumentTypeError(found)
+        return value
+
+    return parse
+
+
+def whole_number(value: str) -> int:
+    """An argparse `type=`: a whole number, 0 or more."""
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {value!r}") from None
+    if number < 0:
+        raise argparse.ArgumentTypeError("must be 0 or more")
+    return number
 
 
 def _via(text: str) -> str:

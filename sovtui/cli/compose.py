@@ -18,7 +18,9 @@ from sovtui.cli.common import (
     EXIT_OK,
     UserError,
     add_readonly_option,
+    checked,
     refuse_if_readonly,
+    whole_number,
 )
 from sovtui.cli.hangup import Hangup, hangup_signals, quietly, raise_hangup
 from sovtui.cluster.compose.docker_driver import DEFAULT_PROJECT, ComposeDriver, ProgressEvent
@@ -28,28 +30,11 @@ from sovtui.support import input_files
 from sovtui.support.safe_text import log_line, visible
 
 
-def _project(value: str) -> str:
-    problem = project_name_problem(value)
-    if problem:
-        raise argparse.ArgumentTypeError(problem)
-    return value
-
-
-def _count(value: str) -> int:
-    try:
-        number = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {value!r}") from None
-    if number < 0:
-        raise argparse.ArgumentTypeError("must be 0 or more")
-    return number
-
-
 def _add_project(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--project",
         "-p",
-        type=_project,
+        type=checked(project_name_problem),
         default=DEFAULT_PROJECT,
         help=f"Compose project name (default {DEFAULT_PROJECT})",
     )
@@ -60,7 +45,9 @@ def register(subparsers: Any) -> None:
     up.add_argument(
         "file", type=Path, help="Compose file, e.g. deployments/compose/cpu-ray-cluster.yaml"
     )
-    up.add_argument("--workers", "-n", type=_count, default=1, help="worker containers (default 1)")
+    up.add_argument(
+        "--workers", "-n", type=whole_number, default=1, help="worker containers (default 1)"
+    )
     up.add_argument(
         "--no-wait",
         action="store_true",
@@ -71,7 +58,7 @@ def register(subparsers: Any) -> None:
     up.set_defaults(handler=run_up)
 
     scale = subparsers.add_parser("scale", help="set the number of worker containers")
-    scale.add_argument("workers", type=_count, metavar="N")
+    scale.add_argument("workers", type=whole_number, metavar="N")
     scale.add_argument("--no-wait", action="store_true")
     _add_project(scale)
     add_readonly_option(scale)

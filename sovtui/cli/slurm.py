@@ -13,7 +13,7 @@ import json
 import os
 import shutil
 import sys
-from collections.abc import Callable, Coroutine
+from collections.abc import Coroutine
 from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any, TypeVar
@@ -23,8 +23,10 @@ from sovtui.cli.common import (
     EXIT_FAILURE,
     EXIT_OK,
     UserError,
+    checked,
     refuse_if_readonly,
     settings_from_args,
+    whole_number,
 )
 from sovtui.cli.hangup import Hangup, hangup_signals, quietly, raise_hangup
 from sovtui.cluster.slurm import lifecycle, notes, queue, records
@@ -43,42 +45,22 @@ from sovtui.support.safe_text import visible
 T = TypeVar("T")
 
 
-def _checked(problem: Callable[[str], str | None]) -> Callable[[str], str]:
-    def parse(value: str) -> str:
-        found = problem(value)
-        if found:
-            raise argparse.ArgumentTypeError(found)
-        return value
-
-    return parse
-
-
-def _positive(value: str) -> int:
-    try:
-        number = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {value!r}") from None
-    if number < 0:
-        raise argparse.ArgumentTypeError("must be 0 or more")
-    return number
-
-
 def register(subparsers: Any) -> None:
     slurm = subparsers.add_parser("slurm", help="Ray clusters in Slurm allocations")
     slurm.add_argument("--config", type=Path, default=None, help=argparse.SUPPRESS)
     actions = slurm.add_subparsers(dest="slurm_command", metavar="ACTION", required=True)
 
     up = actions.add_parser("up", help="submit a Ray cluster as a Slurm job and attach to it")
-    up.add_argument("--nodes", "-N", type=_positive, default=1, help="nodes (default 1)")
+    up.add_argument("--nodes", "-N", type=whole_number, default=1, help="nodes (default 1)")
     up.add_argument(
-        "--time", "-t", type=_checked(time_problem), default="2:00:00", help="time limit"
+        "--time", "-t", type=checked(time_problem), default="2:00:00", help="time limit"
     )
     up.add_argument("--partition", "-p", help="Slurm partition (default: the site's)")
-    up.add_argument("--cpus-per-node", "-c", type=_positive, help="CPUs for Ray on each node")
-    up.add_argument("--gpus-per-node", "-G", type=_positive, help="GPUs for Ray on each node")
-    up.add_argument("--mem", type=_checked(memory_problem), help="memory per node, e.g. 16G")
+    up.add_argument("--cpus-per-node", "-c", type=whole_number, help="CPUs for Ray on each node")
+    up.add_argument("--gpus-per-node", "-G", type=whole_number, help="GPUs for Ray on each node")
+    up.add_argument("--mem", type=checked(memory_problem), help="memory per node, e.g. 16G")
     up.add_argument("--account", "-A", help="Slurm account to charge")
-    up.add_argument("--name", type=_checked(name_problem), help="cluster name (default ray, ...)")
+    up.add_argument("--name", type=checked(name_problem), help="cluster name (default ray, ...)")
     up.add_argument(
         "--python",
         default=sys.executable,
@@ -86,7 +68,7 @@ def register(subparsers: Any) -> None:
     )
     up.add_argument(
         "--signal-before",
-        type=_positive,
+        type=whole_number,
         default=DEFAULT_WARN_BEFORE_S,
         metavar="SECONDS",
         help="Slurm sends the job USR1 this long before its time limit (default 300)",
@@ -113,7 +95,7 @@ def register(subparsers: Any) -> None:
     attach = actions.add_parser("attach", help="adopt a Ray cluster another script started")
     attach.add_argument("job_id", metavar="JOBID")
     attach.add_argument("--address", required=True, help="its Ray dashboard URL")
-    attach.add_argument("--name", type=_checked(name_problem), help="cluster name (default jJOBID)")
+    attach.add_argument("--name", type=checked(name_problem), help="cluster name (default jJOBID)")
     attach.add_argument("--token-file", type=Path, help="its Ray token file (default: as Ray)")
     attach.add_argument("--json", action="store_true", help="print the cluster as JSON")
     attach.set_defaults(handler=run_attach)

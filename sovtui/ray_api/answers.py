@@ -10,7 +10,7 @@ from typing import TypeVar
 
 from pydantic import TypeAdapter, ValidationError
 
-from sovtui.ray_api.errors import DashboardBadResponse
+from sovtui.ray_api.errors import bad_answer
 from sovtui.ray_api.models import (
     ClusterStatusData,
     Envelope,
@@ -29,24 +29,15 @@ STATUS = TypeAdapter(Envelope[ClusterStatusData])
 STATE_NODES = TypeAdapter(Envelope[StateListData])
 
 
-def bad_json(url: str, exc: ValidationError) -> DashboardBadResponse:
-    first = exc.errors()[0]
-    where = ".".join(str(p) for p in first["loc"]) or "body"
-    reason = (
-        "the body is not JSON" if first["type"] == "json_invalid" else f"{where}: {first['msg']}"
-    )
-    return DashboardBadResponse(f"{url} did not answer like Ray 2.x: {reason}")
-
-
 def validate(adapter: TypeAdapter[ModelT], content: bytes, url: str) -> ModelT:
     try:
         return adapter.validate_json(content)
     except ValidationError as exc:
-        raise bad_json(url, exc) from None
+        raise bad_answer(url, exc) from None
 
 
 async def node_summary(content: bytes, url: str) -> NodeSummaryData:
     try:
         return await parse_incrementally(content)
     except ValidationError as exc:
-        raise bad_json(url, exc) from None
+        raise bad_answer(url, exc) from None

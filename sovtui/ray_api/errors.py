@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pydantic import ValidationError
+
 
 class DashboardError(Exception):
     """Base class: `state` is a short label for the header, the message is one readable line."""
@@ -66,3 +71,13 @@ def rejected(action: str, status_code: int, body: str) -> DashboardRejected:
     return DashboardRejected(
         f"{action} refused by Ray (HTTP {status_code}): {ray_reason(body)}", status_code, body
     )
+
+
+def bad_answer(url: str, exc: ValidationError, like: str = "Ray 2.x") -> DashboardBadResponse:
+    """`{url} did not answer like {like}: {where}: {why}` for an answer pydantic refused."""
+    first = exc.errors()[0]
+    where = ".".join(str(p) for p in first["loc"]) or "body"
+    reason = (
+        "the body is not JSON" if first["type"] == "json_invalid" else f"{where}: {first['msg']}"
+    )
+    return DashboardBadResponse(f"{url} did not answer like {like}: {reason}")

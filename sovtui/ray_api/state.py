@@ -38,6 +38,7 @@ from sovtui.ray_api.errors import (
     DashboardTimeout,
     DashboardUnauthorized,
     DashboardUnreachable,
+    bad_answer,
 )
 from sovtui.ray_api.state_models import (
     Actor,
@@ -391,6 +392,8 @@ _EVENTS = TypeAdapter(EventsEnvelope)
 _SERVE = TypeAdapter(ServeDetails)
 _LOG_LISTING = TypeAdapter(LogListingEnvelope)
 
+LIKE = "Ray 2.60"  # what a bad answer is said not to look like
+
 SUMMARY_ROWS: dict[str, type[BaseModel]] = {
     "tasks": TaskSummaryRow,
     "actors": ActorSummaryRow,
@@ -398,21 +401,12 @@ SUMMARY_ROWS: dict[str, type[BaseModel]] = {
 }
 
 
-def _bad(url: str, exc: ValidationError) -> DashboardBadResponse:
-    first = exc.errors()[0]
-    where = ".".join(str(p) for p in first["loc"]) or "body"
-    reason = (
-        "the body is not JSON" if first["type"] == "json_invalid" else f"{where}: {first['msg']}"
-    )
-    return DashboardBadResponse(f"{url} did not answer like Ray 2.60: {reason}")
-
-
 def parse_list(model: type[ItemT], content: bytes, url: str, limit: int) -> StateList[ItemT]:
     """A `/api/v0/{kind}` body -> StateList; DashboardBadResponse when it is not one."""
     try:
         envelope = _list_adapter(model).validate_json(content)
     except ValidationError as exc:
-        raise _bad(url, exc) from None
+        raise bad_answer(url, exc, LIKE) from None
     if not envelope.result:
         raise DashboardRejected(f"{url}: {error_reason(envelope.msg)}", 200, envelope.msg)
     answer = envelope.data.result
@@ -431,7 +425,7 @@ def parse_summary(row: type[SummaryT], content: bytes, url: str) -> Summary[Summ
     try:
         envelope = _summary_adapter(row).validate_json(content)
     except ValidationError as exc:
-        raise _bad(url, exc) from None
+        raise bad_answer(url, exc, LIKE) from None
     if not envelope.result:
         raise DashboardRejected(f"{url}: {error_reason(envelope.msg)}", 200, envelope.msg)
     answer = envelope.data.result
@@ -449,7 +443,7 @@ def parse_events(content: bytes, url: str) -> list[ClusterEvent]:
     try:
         envelope = _EVENTS.validate_json(content)
     except ValidationError as exc:
-        raise _bad(url, exc) from None
+        raise bad_answer(url, exc, LIKE) from None
     return normalise_events(envelope.data.events)
 
 
@@ -457,7 +451,7 @@ def parse_log_listing(content: bytes, url: str) -> dict[str, list[str]]:
     try:
         envelope = _LOG_LISTING.validate_json(content)
     except ValidationError as exc:
-        raise _bad(url, exc) from None
+        raise bad_answer(url, exc, LIKE) from None
     if not envelope.result:
         raise DashboardRejected(f"{url}: {error_reason(envelope.msg)}", 200, envelope.msg)
     return {category: sorted(files) for category, files in (envelope.data.result or {}).items()}
@@ -626,7 +620,7 @@ class StateApi:
         try:
             return ServeState(True, _SERVE.validate_json(response.content))
         except ValidationError as exc:
-            raise _bad(_clean_url(self.client, path), exc) from None
+            raise bad_answer(_clean_url(self.client, path), exc, LIKE) from None
 
     async def cluster_status_text(self) -> str:
         """The autoscaler's report (`ray status`): works under autoscaler v1 and v2."""

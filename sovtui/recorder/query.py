@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from sovtui.recorder import store
+from sovtui.recorder.identity import Target
 from sovtui.recorder.schema import CLUSTER_METRICS, GPU_METRICS, NODE_METRICS, Metric
 
 MINUTE_MS = 60_000
@@ -52,11 +53,12 @@ class ClusterInfo:
     size_bytes: int
 
     @property
+    def target(self) -> Target:
+        return Target(self.address, self.mode, self.project, self.slurm_job)
+
+    @property
     def label(self) -> str:
-        mode = f"compose: {self.project}" if self.mode == "compose" and self.project else self.mode
-        if self.slurm_job:
-            mode += f" (Slurm job {self.slurm_job})"
-        return f"{mode} · {self.address}"
+        return self.target.label
 
     @property
     def ended(self) -> str:

@@ -87,22 +87,22 @@ def test_failed_job_reports_error_type_message_and_last_lines(
     assert "  fail line 10" in err and "  fail line 9\n" not in err
 
 
-def _status(head: EmbeddedHead, job: str) -> str:
+def _job_field(head: EmbeddedHead, path: str, field: str) -> str:
+    """One field of the job REST API's answer at `path`, asked directly (not through sovtui)."""
     answer = httpx.get(
-        f"{head.dashboard_url}/api/jobs/{job}",
+        f"{head.dashboard_url}/api/jobs/{path}",
         headers={"Authorization": f"Bearer {head.token}"},
         timeout=30,
     )
-    return str(answer.json()["status"])
+    return str(answer.json()[field])
+
+
+def _status(head: EmbeddedHead, job: str) -> str:
+    return _job_field(head, job, "status")
 
 
 def _logs(head: EmbeddedHead, job: str) -> str:
-    answer = httpx.get(
-        f"{head.dashboard_url}/api/jobs/{job}/logs",
-        headers={"Authorization": f"Bearer {head.token}"},
-        timeout=30,
-    )
-    return str(answer.json()["logs"])
+    return _job_field(head, f"{job}/logs", "logs")
 
 
 def test_logs_and_stop(

@@ -5,8 +5,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import subprocess
-import sys
 import threading
 import time
 from typing import Any
@@ -15,13 +13,14 @@ import pytest
 
 from sovtui.cli import main
 from sovtui.cluster.connect import MODE_EMBEDDED, Connection, open_connection
-from sovtui.cluster.embedded_head import EmbeddedHead, ray_executable, start_embedded_head
+from sovtui.cluster.embedded_head import EmbeddedHead, start_embedded_head
 from sovtui.cluster.ports import free_port
 from sovtui.settings.model import EmbeddedHeadSettings, Settings
 from sovtui.tui.widgets.connection_banner import ConnectionBanner
 from sovtui.tui.widgets.jobs_table import JobsTable
 from sovtui.tui.widgets.node_table import NodeTable
 from tests.support.app_factory import AppFactory
+from tests.support.ray_cli import ray_job_submit
 from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.ray
@@ -37,36 +36,6 @@ def status_json(head: EmbeddedHead, capsys: pytest.CaptureFixture[str]) -> dict[
     assert code == 0, captured.err
     document: dict[str, Any] = json.loads(captured.out)
     return document
-
-
-def ray_job_submit(head: EmbeddedHead, submission_id: str, code: str) -> str:
-    """Ray's own CLI, not sovtui's client."""
-    env = dict(os.environ, RAY_AUTH_TOKEN=head.token, RAY_AUTH_MODE="token")
-    for attempt in range(10):
-        result = subprocess.run(
-            [
-                ray_executable(),
-                "job",
-                "submit",
-                "--address",
-                head.dashboard_url,
-                "--submission-id",
-                f"{submission_id}" if attempt == 0 else f"{submission_id}-{attempt}",
-                "--",
-                sys.executable,
-                "-c",
-                code,
-            ],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=180,
-        )
-        if "No available agent" not in result.stdout + result.stderr:
-            break
-        time.sleep(2)  # a fresh head's job agent comes up a few seconds after its dashboard
-    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
-    return submission_id if attempt == 0 else f"{submission_id}-{attempt}"
 
 
 def test_status_shows_one_alive_node_with_this_machines_cpus(

@@ -9,11 +9,10 @@ import os
 import shutil
 import stat
 import subprocess
-import sys
 
 import pytest
 
-from sovtui.cluster.embedded_head import EmbeddedHead, ray_executable
+from sovtui.cluster.embedded_head import EmbeddedHead
 from sovtui.cluster.private_dir import base_path
 from tests.support.head_processes import (
     is_loopback,
@@ -22,6 +21,7 @@ from tests.support.head_processes import (
     processes_of,
 )
 from tests.support.must_run import need_real
+from tests.support.ray_cli import ray_cli_submit
 
 pytestmark = pytest.mark.ray
 
@@ -95,28 +95,7 @@ def test_jobs_do_not_get_the_token_in_their_environment(ray_head: EmbeddedHead) 
         "import os, ray; print(dict(os.environ)); ray.init(); "
         "print('ENV-PRINTED', ray.cluster_resources()['CPU'])"
     )
-    env = dict(os.environ, RAY_AUTH_TOKEN=ray_head.token, RAY_AUTH_MODE="token")
-    for _attempt in range(10):
-        result = subprocess.run(
-            [
-                ray_executable(),
-                "job",
-                "submit",
-                "--address",
-                ray_head.dashboard_url,
-                "--",
-                sys.executable,
-                "-c",
-                code,
-            ],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=180,
-        )
-        if "No available agent" not in result.stdout + result.stderr:
-            break
-    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    result, _ = ray_cli_submit(ray_head, code)
     assert "ENV-PRINTED" in result.stdout
     assert ray_head.token not in result.stdout
     assert "'RAY_AUTH_TOKEN'" not in result.stdout

@@ -15,7 +15,6 @@ from pathlib import Path
 import pytest
 
 from sovtui.cluster.embedded_head import EmbeddedHead
-from tests.integration.test_embedded_head import ray_job_submit
 from tests.support.pty_session import (
     FIRST_FRAME_MARK,
     LEAVE_ALT_SCREEN,
@@ -23,6 +22,7 @@ from tests.support.pty_session import (
     sovtui_argv,
     visible_text,
 )
+from tests.support.ray_cli import ray_job_submit
 
 pytestmark = pytest.mark.ray
 

@@ -5,29 +5,15 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from sovtui.cluster.embedded_head import EmbeddedHead
 from sovtui.cluster.ports import free_port
+from tests.support.sovtui_cli import sovtui
 
 pytestmark = pytest.mark.ray
-
-
-def sovtui(
-    *args: str, env: dict[str, str], timeout: float = 60
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "sovtui", *args],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        stdin=subprocess.DEVNULL,
-        env=env,
-    )
 
 
 def head_env(head: EmbeddedHead, ray_address: str, **extra: str) -> dict[str, str]:

@@ -29,6 +29,7 @@ from sovtui.ray_api.auth import explicit_token
 from sovtui.ray_api.client import DashboardClient
 from sovtui.settings.model import SshSettings
 from tests.support.must_run import need_real
+from tests.support.sovtui_cli import sovtui
 from tests.support.sshd import BAD_KEY_HOST, GOOD_HOST, PrivateSshd, SshdMissing
 
 pytestmark = [pytest.mark.ray, pytest.mark.sshd]
@@ -43,19 +44,6 @@ def sshd() -> Iterator[PrivateSshd]:
         raise
     yield server
     server.stop()
-
-
-def sovtui(
-    *args: str, env: dict[str, str], timeout: float = 60
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "sovtui", *args],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        stdin=subprocess.DEVNULL,
-        env=env,
-    )
 
 
 def head_env(sshd: PrivateSshd, head: EmbeddedHead, **extra: str) -> dict[str, str]:

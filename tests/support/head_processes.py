@@ -7,9 +7,13 @@ from __future__ import annotations
 import os
 import socket
 import struct
+import subprocess
+import sys
 import time
 from collections.abc import Iterable
 from pathlib import Path
+
+from sovtui.cluster import head_guard
 
 
 def _state(pid: int) -> str | None:
@@ -23,6 +27,29 @@ def alive(pid: int) -> bool:
     """Running or sleeping; a zombie nobody reaps (PID 1 in a container) counts as gone."""
     state = _state(pid)
     return state is not None and state not in ("Z", "X")
+
+
+def start_guard() -> tuple[subprocess.Popen[bytes], int, int]:
+    """sovtui's head guard over `sleep 300` standing in for Ray, once it has started `sleep`:
+    (guard, our end of its lifeline, the guarded `sleep`'s pid). Closing the lifeline ends both."""
+    watch, lifeline = os.pipe()
+    guard = subprocess.Popen(
+        [sys.executable, "-I", head_guard.__file__, str(watch), "--", "sleep", "300"],
+        pass_fds=(watch,),
+        start_new_session=True,
+    )
+    os.close(watch)
+    children_file = Path(f"/proc/{guard.pid}/task/{guard.pid}/children")
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            children = children_file.read_text().split()
+        except OSError:
+            children = []
+        if children:
+            return guard, lifeline, int(children[0])
+        time.sleep(0.05)
+    raise AssertionError(f"the head guard (pid {guard.pid}) started nothing within 10 s")
 
 
 def command_name(pid: int) -> str:

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from sovtui.cluster.compose import store
+from tests.support.tmpfs import small_tmpfs
 
 
 @pytest.fixture(autouse=True)
@@ -62,22 +63,11 @@ def _fill(folder: Path) -> None:
 @pytest.fixture
 def full_state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """XDG_STATE_HOME on a 64 KiB tmpfs that is already full (an over-quota $HOME)."""
-    mount_point = tmp_path / "small"
-    mount_point.mkdir()
-    mounted = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(mount_point)],
-        capture_output=True,
-        text=True,
-    )
-    if mounted.returncode != 0:
-        pytest.skip(f"cannot mount a small tmpfs here: {mounted.stderr.strip()}")
-    try:
+    with small_tmpfs(tmp_path / "small", "64k") as mount_point:
         (mount_point / "sovtui").mkdir()
         _fill(mount_point)
         monkeypatch.setenv("XDG_STATE_HOME", str(mount_point))
         yield mount_point
-    finally:
-        subprocess.run(["umount", str(mount_point)], check=True)
 
 
 def _files(folder: Path) -> list[str]:

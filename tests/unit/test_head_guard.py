@@ -5,23 +5,13 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
-import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 import pytest
 
 from sovtui.cluster import head_guard
-
-
-def alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0]
-    except OSError:
-        return False
-    return state != "Z"
+from tests.support.head_processes import alive, start_guard
 
 
 def wait_until(condition: Callable[[], bool], timeout: float = 10.0) -> bool:
@@ -31,29 +21,6 @@ def wait_until(condition: Callable[[], bool], timeout: float = 10.0) -> bool:
             return True
         time.sleep(0.05)
     return False
-
-
-def start_guard() -> tuple[subprocess.Popen[bytes], int, int]:
-    """(guard, our end of its lifeline, the guarded `sleep`'s pid)."""
-    watch, lifeline = os.pipe()
-    guard = subprocess.Popen(
-        [sys.executable, "-I", head_guard.__file__, str(watch), "--", "sleep", "300"],
-        pass_fds=(watch,),
-        start_new_session=True,
-    )
-    os.close(watch)
-    children: list[int] = []
-
-    def child_started() -> bool:
-        try:
-            text = Path(f"/proc/{guard.pid}/task/{guard.pid}/children").read_text()
-        except OSError:
-            return False
-        children.extend(int(pid) for pid in text.split())
-        return bool(children)
-
-    assert wait_until(child_started)
-    return guard, lifeline, children[0]
 
 
 @pytest.fixture

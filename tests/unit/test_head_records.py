@@ -5,14 +5,13 @@ from __future__ import annotations
 import os
 import stat
 import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
 
-from sovtui.cluster import head_guard, head_records, private_dir
+from sovtui.cluster import head_records, private_dir
 from sovtui.cluster.head_records import HeadRecord
+from tests.support.head_processes import start_guard
 
 
 @pytest.fixture
@@ -91,18 +90,8 @@ def test_a_note_never_removes_a_dir_outside_the_private_base(base: Path, tmp_pat
 
 
 def test_a_running_guard_is_live(base: Path) -> None:
-    watch, lifeline = os.pipe()
-    guard = subprocess.Popen(
-        [sys.executable, "-I", head_guard.__file__, str(watch), "--", "sleep", "30"],
-        pass_fds=(watch,),
-        start_new_session=True,
-    )
-    os.close(watch)
+    guard, lifeline, _sleep = start_guard()  # the guard runs its own code once `sleep` runs
     try:
-        # Until the child has exec'd, /proc shows the parent's command line: wait for the guard.
-        deadline = time.monotonic() + 10
-        while not head_records.guard_alive(guard.pid) and time.monotonic() < deadline:
-            time.sleep(0.01)
         head_records.save(note(guard.pid, base / "h1", kept=True))
         (live,) = head_records.live_records()
         assert live.pid == guard.pid and live.kept

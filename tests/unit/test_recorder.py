@@ -35,6 +35,7 @@ from sovtui.recorder.writer import (
 from sovtui.settings.model import HistorySettings, Settings
 from sovtui.settings.sources import load_settings
 from tests.support.recorder_data import SESSION, job, snapshot
+from tests.support.tmpfs import small_tmpfs
 
 T0 = 1_795_315_200.0  # a whole minute
 TARGET = Target("http://127.0.0.1:8265", "attached")
@@ -247,19 +248,8 @@ def test_restart_appends_to_the_same_recording(tmp_path: Path) -> None:
 
 @pytest.fixture
 def tiny_tmpfs(tmp_path: Path) -> Iterator[Path]:
-    mount_point = tmp_path / "tiny"
-    mount_point.mkdir()
-    mounted = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(mount_point)],
-        capture_output=True,
-        text=True,
-    )
-    if mounted.returncode != 0:
-        pytest.skip(f"cannot mount a small tmpfs here: {mounted.stderr.strip()}")
-    try:
+    with small_tmpfs(tmp_path / "tiny", "256k") as mount_point:
         yield mount_point
-    finally:
-        subprocess.run(["umount", "-l", str(mount_point)], check=True)
 
 
 def test_a_full_disk_stops_recording_and_keeps_what_was_written(tiny_tmpfs: Path) -> None:
