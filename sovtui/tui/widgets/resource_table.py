@@ -11,6 +11,11 @@ from sovtui.tui.resource_views import ResourceView
 from sovtui.tui.row_query import RowFilter, row_text, sort_key
 from sovtui.tui.textual_hacks import relabel_column
 from sovtui.tui.widgets.node_table import LiveTable, replace_rows
+from sovtui.tui.widgets.plain import cell
+
+# Rows added to the table per frame when it is rebuilt: a DataTable measures every new cell, so
+# thousands of rows at once would block the screen for seconds (10,000 rows: ~3 s).
+SLICE = 100
 
 
 class ResourceTable(LiveTable):
@@ -23,6 +28,7 @@ class ResourceTable(LiveTable):
         self.sort_column: int | None = None
         self.sort_reverse = False
         self.shown_items: dict[str, Any] = {}
+        self._generation = 0  # bumped by every render: a pending slice of an older one stops
 
     def on_mount(self) -> None:
         self.cursor_type = "row"
@@ -100,8 +106,49 @@ class ResourceTable(LiveTable):
         for key, item, cells in rows:
             unique.setdefault(key, (item, cells))
         self.shown_items = {key: item for key, (item, _cells) in unique.items()}
-        replace_rows(self, [(key, cells) for key, (_item, cells) in unique.items()])
+        wanted = [(key, cells) for key, (_item, cells) in unique.items()]
+        self._generation += 1
+        shown = list(self.shown_rows)
+        if len(wanted) <= SLICE or shown == list(unique):
+            replace_rows(self, wanted)
+        elif shown and shown == list(unique)[: len(shown)]:  # a slower rebuild goes on
+            replace_rows(self, wanted[: len(shown)])
+            self.call_after_refresh(self._add_slice, wanted, len(shown), self._generation, None)
+        else:  # a rebuild of many rows: the first slice now, the rest one slice a frame
+            cursor_key = self._cursor_key()
+            replace_rows(self, wanted[:SLICE])
+            self.call_after_refresh(self._add_slice, wanted, SLICE, self._generation, cursor_key)
         self.show_title(self.title_text(len(unique)))
+
+    def _cursor_key(self) -> str | None:
+        if self.row_count and 0 <= self.cursor_row < self.row_count:
+            key = self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value
+            return None if key is None else str(key)
+        return None
+
+    def _add_slice(
+        self,
+        wanted: list[tuple[str, tuple[Any, ...]]],
+        start: int,
+        generation: int,
+        cursor_key: str | None,
+    ) -> None:
+        if generation != self._generation or not self.is_mounted:
+            return  # a newer poll, filter or sort rebuilt the table since
+        moved = self._cursor_key()
+        for key, values in wanted[start : start + SLICE]:
+            self.add_row(*(cell(value) for value in values), key=key)
+            self.shown_rows[key] = tuple(values)
+        end = start + SLICE
+        if end < len(wanted):
+            self.call_after_refresh(self._add_slice, wanted, end, generation, cursor_key)
+        elif (
+            cursor_key is not None
+            and cursor_key in self.shown_rows
+            and moved != cursor_key
+            and self.cursor_row == 0
+        ):  # the row the cursor was on came in a later slice: put the cursor back on it
+            self.move_cursor(row=list(self.shown_rows).index(cursor_key), animate=False)
 
     def title_text(self, shown: int) -> str:
         title = self.view.title
