@@ -136,7 +136,8 @@ class DashboardScreen(Screen[None]):
             banner.update(plain(f"{text} · P: why", "bold"))
 
     def _after_first_frame(self, painted: bool) -> None:
-        if painted and self._recorded_at is None and self.services.poll:
+        live_or_replay = self.services.poll or self.services.replay is not None
+        if painted and self._recorded_at is None and live_or_replay:
             self._recorded_at = self.services.clock.now()
             self._load_recorded()
 
@@ -149,6 +150,10 @@ class DashboardScreen(Screen[None]):
         from sovtui.recorder.identity import Target
 
         services = self.services
+        if services.replay is not None:  # the window ends at the recording's last poll
+            replayed = services.replay.points(self._window)
+            self.app.call_from_thread(self._recorded_loaded, replayed)
+            return
         latest = services.feed.latest
         points = load_recorded(
             Target.of_connection(services.connection),
