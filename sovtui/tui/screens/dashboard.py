@@ -78,6 +78,7 @@ class DashboardScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         services = self.services
         window = services.feed.window_seconds
+        until = "now" if services.replay is None else "last poll"
         yield Header(show_clock=False, icon="◆")
         yield ConnectionBanner(services.clock.monotonic, id="banner")
         yield Static(id="pending-banner")
@@ -88,6 +89,7 @@ class DashboardScreen(Screen[None]):
                 {"Ray CPUs": "cpu_logical_pct", "host": "cpu_physical_pct"},
                 window_seconds=window,
                 ascii_only=services.ascii_only,
+                until=until,
                 id="cpu-plot",
             )
             yield HistoryPlot(
@@ -95,6 +97,7 @@ class DashboardScreen(Screen[None]):
                 {"used": "object_store_pct"},
                 window_seconds=window,
                 ascii_only=services.ascii_only,
+                until=until,
                 id="store-plot",
             )
         yield NodeTable(id="nodes")
