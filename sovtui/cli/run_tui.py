@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import sys
 from typing import TYPE_CHECKING, Any
 
@@ -78,11 +79,8 @@ def run_replay(args: argparse.Namespace, name: str) -> int:
     app = make_replay_app(replay, settings, ascii_only=bool(getattr(args, "ascii", False)))
     ending = _Ending()
     ending.app = app
-    with hangup_signals(ending.on_signal):
-        try:
-            app.run()
-        except Hangup:
-            pass
+    with hangup_signals(ending.on_signal), contextlib.suppress(Hangup):
+        app.run()  # a Hangup before its loop ran: nothing to clean up in a replay
     if app.crash is not None:
         print(crash_line(app.crash, app.crash_report), file=sys.stderr, flush=True)
         return EXIT_FAILURE

@@ -70,11 +70,11 @@ def _when(seconds: float) -> str:
 
 
 def recorded_span(first: float, last: float) -> str:
-    """`2026-11-22 02:40–03:10` (the day once when both ends share it)."""
+    """`2026-11-22 02:40` + an en dash + `03:10` (the day once when both ends share it)."""
     start, end = _when(first), _when(last)
     if start[:10] == end[:10]:
         end = end[11:]
-    return f"{start}–{end}"
+    return f"{start}\u2013{end}"
 
 
 @dataclass
@@ -143,9 +143,7 @@ def _latest_values(
     connection: sqlite3.Connection, names: list[str], raw: str, minute: str, where: str = ""
 ) -> Callable[[tuple[Any, ...]], dict[str, float | None]]:
     """A reader of the last raw row (else the last minute's means) for one key of `where`."""
-    raw_sql = (
-        f"SELECT {', '.join(names)} FROM {raw} WHERE {where or '1'} ORDER BY t DESC LIMIT 1"
-    )
+    raw_sql = f"SELECT {', '.join(names)} FROM {raw} WHERE {where or '1'} ORDER BY t DESC LIMIT 1"
     minute_sql = (
         f"SELECT {', '.join(n + '_avg' for n in names)} FROM {minute} WHERE {where or '1'} "
         "ORDER BY m DESC LIMIT 1"
@@ -321,7 +319,6 @@ def replay_connection(replay: Replay) -> Connection:
         source=f"recording {info.key}",
         project=info.project,
     )
-
 
 
 class ReplayFeed(ClusterFeed):

@@ -52,7 +52,7 @@ async def test_replay_shows_the_last_poll_and_sends_nothing(recorded: str) -> No
     assert isinstance(client, ReplayClient)
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_for(pilot, lambda: app.screen.query_one(NodeTable).row_count == 3)
-        assert app.title.startswith(f"REPLAY · {recorded} · recorded 2026-11-21 02:40–02:49")
+        assert app.title.startswith(f"REPLAY · {recorded} · recorded 2026-11-21 02:40\u201302:49")
         assert app.settings.readonly and not app.services.poll
         nodes = app.screen.query_one(NodeTable)
         assert "ALIVE" in str(nodes.get_row_at(0)) and "head" in str(nodes.get_row_at(0))

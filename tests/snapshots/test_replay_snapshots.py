@@ -26,8 +26,10 @@ async def until_drawn(pilot: Pilot[None]) -> None:
     await wait_for(pilot, lambda: app.screen.query_one(NodeTable).row_count == 3)
     await wait_for(
         pilot,
-        lambda: all(c._series_points() for c in app.screen.query(HistoryCanvas))
-        and len(app.screen.query(HistoryCanvas)) == 2,
+        lambda: (
+            all(c._series_points() for c in app.screen.query(HistoryCanvas))
+            and len(app.screen.query(HistoryCanvas)) == 2
+        ),
         what="both plots drawn from the recording",
     )
     await settle(pilot)
@@ -36,7 +38,5 @@ async def until_drawn(pilot: Pilot[None]) -> None:
 @pytest.mark.parametrize("size", [(80, 24), (120, 40)])
 def test_replay(snap_compare: Any, isolated_history: Path, size: tuple[int, int]) -> None:
     record_ended_cluster(store.history_dir(), Target("http://10.0.0.5:8265", "attached"))
-    app: SovtuiApp = make_replay_app(
-        open_replay(SESSION), Settings(), monotonic=frozen_monotonic
-    )
+    app: SovtuiApp = make_replay_app(open_replay(SESSION), Settings(), monotonic=frozen_monotonic)
     assert snap_compare(app, terminal_size=size, run_before=until_drawn)

@@ -127,10 +127,10 @@ def record_ended_cluster(directory: Path, target: Target) -> str:
             jobs.append(job("raysubmit_late", "RUNNING", running_start, job_id="04000000"))
             ids.add("04000000")
         cpu = 80.0 if ids else 5.0
-        core.record(
-            snapshot(t, nodes=3, cpu=cpu, obj_fraction=0.25, jobs=tuple(jobs),
-                     job_ids=frozenset(ids))  # fmt: skip
+        taken = snapshot(
+            t, nodes=3, cpu=cpu, obj_fraction=0.25, jobs=tuple(jobs), job_ids=frozenset(ids)
         )
+        core.record(taken)
         now[0] += step
     core.record_job_log("raysubmit_bad", "epoch 1\nepoch 2\nTraceback: out of memory\n")
     core.close()
