@@ -15,13 +15,14 @@ import httpx
 
 from sovtui.cluster.connect import MODE_ATTACHED, Connection
 from sovtui.ray_api.client import DashboardClient
-from sovtui.settings.model import Settings
+from sovtui.settings.model import HistorySettings, Settings
 from tests.support.app_factory import make_app
 from tests.support.recorded_ray import RAY_260, RecordedRay, replicated_summary
 from tests.support.tokens import no_token
 
 if __name__ == "__main__":
     nodes = int(sys.argv[1])
+    record = sys.argv[2:] != ["off"]  # `off`: the same without the recorder, for reference
     body = replicated_summary(RAY_260, nodes)
     recorded = RecordedRay()
     recorded.override["/nodes"] = lambda request: httpx.Response(
@@ -32,5 +33,6 @@ if __name__ == "__main__":
         "http://127.0.0.1:8265", no_token(), transport=recorded.transport(), clock=time.time
     )
     connection = Connection(client, MODE_ATTACHED, "--address")
-    app = make_app(connection, Settings(interval=2.0), clock=time.time)
+    settings = Settings(interval=2.0, history=HistorySettings(record=record))
+    app = make_app(connection, settings, clock=time.time)
     app.run()

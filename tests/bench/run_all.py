@@ -127,12 +127,27 @@ def bench_idle_cpu(seconds: float) -> list[Row]:
 
 def bench_idle_recorder(seconds: float, nodes: int = 100) -> list[Row]:
     """The real TUI in a pseudo-terminal, polling `nodes` replicated nodes every 2 s and
-    recording each poll (answers from an in-process mock: no head needed)."""
+    recording each poll (answers from an in-process mock: no head needed); the same without
+    the recorder is the reference."""
+    share, polls = _idle_recorder(seconds, nodes, "on")
+    without, _ = _idle_recorder(seconds, nodes, "off")
+    return [
+        Row(
+            f"idle CPU, 2 s interval, {nodes} nodes, recorder on",
+            f"{share * 100:.2f}% of a core",
+            f"recorder off {without * 100:.2f}% ({polls} polls recorded)",
+            share * 100,
+            1.0,
+        ),
+    ]
+
+
+def _idle_recorder(seconds: float, nodes: int, record: str) -> tuple[float, int]:
     import sqlite3
 
     with tempfile.TemporaryDirectory(prefix="sovtui-idle-rec-") as state:
         env = dict(ENV, XDG_STATE_HOME=state)
-        argv = [sys.executable, "-m", "tests.bench.idle_recorder_child", str(nodes)]
+        argv = [sys.executable, "-m", "tests.bench.idle_recorder_child", str(nodes), record]
         with running_in_terminal(argv, env) as pid:
             time.sleep(8)  # past start-up, the first polls and the lazy imports
             process = psutil.Process(pid)
@@ -149,16 +164,7 @@ def bench_idle_recorder(seconds: float, nodes: int = 100) -> list[Row]:
             finally:
                 connection.close()
     used = (after.user - before.user) + (after.system - before.system)
-    share = used / wall
-    return [
-        Row(
-            f"idle CPU, 2 s interval, {nodes} nodes, recorder on",
-            f"{share * 100:.2f}% of a core",
-            f"{polls} polls recorded; 1 node, no recorder: see the row above",
-            share * 100,
-            1.0,
-        ),
-    ]
+    return used / wall, polls
 
 
 def bench_big_cluster(nodes: int, polls: int) -> list[Row]:
