@@ -80,6 +80,17 @@ def add_connection_options(
     )
 
 
+def add_replay_option(parser: argparse.ArgumentParser, *, suppress_defaults: bool = False) -> None:
+    """`--replay CLUSTER`: the dashboard over a recording, no cluster (the TUI only)."""
+    parser.add_argument(
+        "--replay",
+        default=argparse.SUPPRESS if suppress_defaults else None,
+        metavar="CLUSTER",
+        help="open a recorded cluster read-only instead of watching one: a key, session, "
+        "address or Compose project from `sovtui history`",
+    )
+
+
 def add_readonly_option(parser: argparse.ArgumentParser) -> None:
     """`--readonly` for subcommands that take no connection options (Compose's up/scale/down)."""
     parser.add_argument(

@@ -83,7 +83,8 @@ def _when(seconds: float | None) -> str:
 def _list(args: argparse.Namespace) -> int:
     clusters = query.list_clusters()
     if args.json:
-        print(json.dumps([c.to_json() for c in clusters], indent=2))
+        listed = [{**c.to_json(), "replayable": query.replayable(c)} for c in clusters]
+        print(json.dumps(listed, indent=2))
         return EXIT_OK
     if not clusters:
         print("No recorded clusters yet (the dashboard records every cluster it watches).")
@@ -99,6 +100,10 @@ def _list(args: argparse.Namespace) -> int:
             )
         )
         print(visible(f"    {c.ended}"))
+        if query.replayable(c):
+            print(visible(f"    replay: sovtui --replay {c.key}"))
+        else:
+            print("    no poll recorded: nothing to replay")
     return EXIT_OK
 
 

@@ -19,6 +19,7 @@ from sovtui.cli.common import (
     EXIT_FAILURE,
     UserError,
     add_connection_options,
+    add_replay_option,
 )
 from sovtui.cluster.errors import BadTarget
 from sovtui.ray_api.errors import DashboardError
@@ -58,12 +59,14 @@ def build_parser(modules: Sequence[str] = COMMAND_MODULES) -> argparse.ArgumentP
     )
     parser.add_argument("--version", action="version", version=f"sovtui {__version__}")
     add_connection_options(parser)
+    add_replay_option(parser)
     parser.add_argument("--theme", help="colour theme name (see themes/)")
     parser.add_argument("--ascii", action="store_true", help="plot with ASCII markers only")
     parser.known_commands = ("run", *COMMANDS)
     subparsers = parser.add_subparsers(title="subcommands", dest="command", metavar="COMMAND")
     run = subparsers.add_parser("run", help="open the dashboard (the default)")
     add_connection_options(run, suppress_defaults=True)
+    add_replay_option(run, suppress_defaults=True)
     run.set_defaults(handler=_run_tui)
     for module_name in modules:
         try:

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import sys
 from typing import TYPE_CHECKING, Any
 
 from sovtui.cli.common import (
+    EXIT_BAD_INPUT,
     EXIT_FAILURE,
     EXIT_OK,
     UserError,
@@ -63,7 +65,34 @@ def _close(connection: Connection, keep: bool) -> None:
         _progress(head.kept_advice())
 
 
+def run_replay(args: argparse.Namespace, name: str) -> int:
+    """`sovtui --replay CLUSTER`: the dashboard over a recording; no cluster, no head."""
+    settings = settings_from_args(args)
+    from sovtui.monitor.replay import open_replay
+
+    try:
+        replay = open_replay(name)
+    except LookupError as error:
+        raise UserError(f"--replay {name}: {error}", EXIT_BAD_INPUT) from None
+    from sovtui.tui.app import make_replay_app
+
+    app = make_replay_app(replay, settings, ascii_only=bool(getattr(args, "ascii", False)))
+    ending = _Ending()
+    ending.app = app
+    with hangup_signals(ending.on_signal), contextlib.suppress(Hangup):
+        app.run()  # a Hangup before its loop ran: nothing to clean up in a replay
+    if app.crash is not None:
+        print(crash_line(app.crash, app.crash_report), file=sys.stderr, flush=True)
+        return EXIT_FAILURE
+    if ending.signum is None and app.return_code:
+        return EXIT_FAILURE
+    return ending.exit_code()
+
+
 def run_tui(args: argparse.Namespace) -> int:
+    replay = getattr(args, "replay", None)
+    if replay:
+        return run_replay(args, replay)
     settings = settings_from_args(args)  # a bad config is reported before Textual loads
     from sovtui.tui.app import make_app  # Textual loads only when the TUI is wanted
 

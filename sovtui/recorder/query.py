@@ -181,6 +181,29 @@ def describe(path: Path) -> ClusterInfo | None:
     )
 
 
+def last_poll(connection: sqlite3.Connection) -> int | None:
+    """The time (ms) of the last recorded poll: the last raw one, else the last minute's."""
+    raw = connection.execute("SELECT max(t) FROM cluster_raw").fetchone()[0]
+    if raw is not None:
+        return int(raw)
+    minute = connection.execute("SELECT max(m) FROM cluster_minute").fetchone()[0]
+    return None if minute is None else int(minute) * MINUTE_MS
+
+
+def replayable(info: ClusterInfo) -> bool:
+    """At least one recorded poll: `sovtui --replay` can show it."""
+    try:
+        connection = store.open_reader(info.path)
+    except sqlite3.Error:
+        return False
+    try:
+        return last_poll(connection) is not None
+    except sqlite3.Error:
+        return False
+    finally:
+        connection.close()
+
+
 def list_clusters(directory: Path | None = None) -> list[ClusterInfo]:
     """Every readable recording, the most recently seen first."""
     found = (describe(path) for path in store.recording_files(directory))

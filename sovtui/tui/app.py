@@ -10,7 +10,7 @@ import time
 from collections.abc import Iterable
 from functools import partial
 from pathlib import Path
-from typing import Any, Unpack, cast
+from typing import TYPE_CHECKING, Any, Unpack, cast
 
 from textual import on, work
 from textual.app import SystemCommand
@@ -44,8 +44,16 @@ from sovtui.tui.messages import (
 from sovtui.tui.palette import palette_commands
 from sovtui.tui.screens.dashboard import DashboardScreen
 from sovtui.tui.screens.help import HelpScreen
-from sovtui.tui.services import ServiceOptions, Services, build_services
+from sovtui.tui.services import (
+    ServiceOptions,
+    Services,
+    build_replay_services,
+    build_services,
+)
 from sovtui.tui.textual_hacks import CrashHookApp
+
+if TYPE_CHECKING:
+    from sovtui.monitor.replay import Replay
 
 FALLBACK_THEME = "sovtui-dark"
 
@@ -180,7 +188,9 @@ class SovtuiApp(CrashHookApp[None]):
         # mode, source), restored after that cluster's `down`.
         self._before_compose: tuple[str, TokenLookup, str, str] | None = None
         self.sub_title = visible(services.connection.label)
-        if services.settings.readonly:
+        if services.replay is not None:
+            self.title = visible(services.replay.title)
+        elif services.settings.readonly:
             self.title = f"{self.TITLE} · READ-ONLY"
         # An unexpected exception, kept for run_tui's exit code and its one line on stderr.
         self.crash: BaseException | None = None
@@ -268,6 +278,9 @@ class SovtuiApp(CrashHookApp[None]):
     def on_mount(self) -> None:
         # Its screen exists: this only names it, for `1`.
         self.add_mode("dashboard", lambda: DashboardScreen(self.services))
+        if self.services.replay is not None:  # the recording's last poll, once
+            self.link = self.feed.link
+            self.snapshot = self.feed.latest
         for warning in self._theme_warnings:
             self.notify(warning, severity="warning", timeout=10)
 
@@ -344,6 +357,20 @@ class SovtuiApp(CrashHookApp[None]):
         if event.state == WorkerState.ERROR and event.worker.error is not None:
             error = event.worker.error
             self.notify(f"{type(error).__name__}: {error}", severity="error", timeout=10)
+
+    # -- a replay (`sovtui --replay`): what needs a live cluster says so ----------------------
+
+    def refused_in_replay(self, what: str) -> bool:
+        """True (with a notification) when this is a replay, where `what` cannot be shown."""
+        if self.services.replay is None:
+            return False
+        self.notify(f"{what}: not available in a replay", severity="warning", timeout=5)
+        return True
+
+    async def action_switch_mode(self, mode: str) -> None:
+        if mode != "dashboard" and self.refused_in_replay(mode.capitalize()):
+            return
+        await super().action_switch_mode(mode)
 
     # -- requests from screens ----------------------------------------------------------------
 
@@ -443,6 +470,8 @@ class SovtuiApp(CrashHookApp[None]):
 
     @on(ShowNodeLogs)
     def _show_node_logs(self, request: ShowNodeLogs) -> None:
+        if self.refused_in_replay("Node logs"):
+            return
         from sovtui.tui.screens.node_logs import NodeLogsScreen
 
         self.push_screen(NodeLogsScreen(self.services, request.node_id))
@@ -487,22 +516,31 @@ class SovtuiApp(CrashHookApp[None]):
     def action_pending(self) -> None:
         from sovtui.tui.screens.pending import PendingScreen
 
+        if self.refused_in_replay("Why pending"):
+            return
         if not isinstance(self.screen, PendingScreen):
             self.push_screen(PendingScreen(self.services))
 
     def action_pick_actor(self) -> None:
         from sovtui.tui.screens.actor_pick import ActorPickScreen
 
+        if self.refused_in_replay("Kill an actor"):
+            return
         if not isinstance(self.screen, ActorPickScreen):
             self.push_screen(ActorPickScreen(self.services))
 
     async def action_cluster(self, action: str) -> None:
         """Palette entries for Cluster-screen keys from elsewhere: go there, then run it."""
+        if self.refused_in_replay("Cluster"):
+            return
         if self.current_mode != "cluster":
             await self.switch_mode("cluster")
         await self.screen.run_action(action)
 
     def action_refresh(self) -> None:
+        if self.services.replay is not None:
+            self.notify("a replay shows a recording: there is nothing to poll", timeout=4)
+            return
         self.feed.poller.poll_now()
 
     def action_command_mode(self) -> None:
@@ -536,6 +574,8 @@ class SovtuiApp(CrashHookApp[None]):
             await self.switch_mode("dashboard")
             self.action_focus_pane(command.target)
             return True
+        if command.kind == "view" and self.refused_in_replay(f":{command.target}"):
+            return False
         if command.kind == "view" and command.target not in self._view_modes:
             self.add_mode(command.target, partial(_resource_screen, command.target, self.services))
             self._view_modes.add(command.target)
@@ -561,3 +601,10 @@ def make_app(
 ) -> SovtuiApp:
     """The one way to build the app, for the CLI and the tests alike (options: build_services)."""
     return SovtuiApp(build_services(connection, settings, **options))
+
+
+def make_replay_app(
+    replay: Replay, settings: Settings, **options: Unpack[ServiceOptions]
+) -> SovtuiApp:
+    """The app over a recording (`sovtui --replay`): see build_replay_services."""
+    return SovtuiApp(build_replay_services(replay, settings, **options))

@@ -7,7 +7,7 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, TypedDict
+from typing import TYPE_CHECKING, TypedDict, Unpack
 
 from sovtui.cluster.compose.events import DEFAULT_PROJECT
 from sovtui.cluster.connect import Connection
@@ -20,6 +20,7 @@ from sovtui.tui.themes import ThemeLoad, load_themes
 
 if TYPE_CHECKING:
     from sovtui.cluster.slurm.queue import SlurmJob
+    from sovtui.monitor.replay import Replay
     from sovtui.presets.loader import LoadResult
 
 PresetSource = Callable[[], "LoadResult"]  # blocking file I/O: called from a thread worker
@@ -70,6 +71,8 @@ class Services:
     contexts: ContextSource = every_context
     probe: ContextProbe = probe_every_context
     slurm_jobs: SlurmJobs = my_slurm_jobs
+    # A recording played back (`sovtui --replay`): no cluster, no polling, read-only.
+    replay: Replay | None = None
 
 
 class ServiceOptions(TypedDict, total=False):
@@ -123,3 +126,20 @@ def build_services(
         probe=probe,
         slurm_jobs=slurm_jobs,
     )
+
+
+def build_replay_services(
+    replay: Replay, settings: Settings, **options: Unpack[ServiceOptions]
+) -> Services:
+    """Services over a recording: read-only, no poller, no Compose, a client that sends
+    nothing, and a clock stopped at the recording's last poll (unless `clock` is given)."""
+    from dataclasses import replace
+
+    from sovtui.monitor.replay import ReplayFeed, replay_connection
+
+    options.setdefault("clock", lambda: replay.last)
+    options["poll"] = False
+    options["cluster_driver"] = None
+    settings = replace(settings, readonly=True)
+    services = build_services(replay_connection(replay), settings, **options)
+    return replace(services, feed=ReplayFeed(replay, settings, services.clock), replay=replay)

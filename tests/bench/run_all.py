@@ -125,6 +125,48 @@ def bench_idle_cpu(seconds: float) -> list[Row]:
     ]
 
 
+def bench_idle_recorder(seconds: float, nodes: int = 100) -> list[Row]:
+    """The real TUI in a pseudo-terminal, polling `nodes` replicated nodes every 2 s and
+    recording each poll (answers from an in-process mock: no head needed); the same without
+    the recorder is the reference."""
+    share, polls = _idle_recorder(seconds, nodes, "on")
+    without, _ = _idle_recorder(seconds, nodes, "off")
+    return [
+        Row(
+            f"idle CPU, 2 s interval, {nodes} nodes, recorder on",
+            f"{share * 100:.2f}% of a core",
+            f"recorder off {without * 100:.2f}% ({polls} polls recorded)",
+            share * 100,
+            1.0,
+        ),
+    ]
+
+
+def _idle_recorder(seconds: float, nodes: int, record: str) -> tuple[float, int]:
+    import sqlite3
+
+    with tempfile.TemporaryDirectory(prefix="sovtui-idle-rec-") as state:
+        env = dict(ENV, XDG_STATE_HOME=state)
+        argv = [sys.executable, "-m", "tests.bench.idle_recorder_child", str(nodes), record]
+        with running_in_terminal(argv, env) as pid:
+            time.sleep(8)  # past start-up, the first polls and the lazy imports
+            process = psutil.Process(pid)
+            before = process.cpu_times()
+            wall0 = time.perf_counter()
+            time.sleep(seconds)
+            after = process.cpu_times()
+            wall = time.perf_counter() - wall0
+        polls = 0
+        for path in Path(state).glob("sovtui/history/*.sqlite"):
+            connection = sqlite3.connect(path)
+            try:
+                polls += connection.execute("SELECT count(*) FROM cluster_raw").fetchone()[0]
+            finally:
+                connection.close()
+    used = (after.user - before.user) + (after.system - before.system)
+    return used / wall, polls
+
+
 def bench_big_cluster(nodes: int, polls: int) -> list[Row]:
     output = subprocess.run(
         [sys.executable, "-m", "tests.bench.big_cluster_child", str(nodes), str(polls)],
@@ -167,11 +209,18 @@ def main() -> int:
     parser.add_argument("--nodes", type=int, default=1000)
     parser.add_argument("--polls", type=int, default=5)
     parser.add_argument("--skip-idle", action="store_true")
+    parser.add_argument(
+        "--only-idle-recorder", action="store_true", help="only the recorder-on idle row"
+    )
     args = parser.parse_args()
-    rows = bench_first_frame(args.repeats)
-    rows += bench_big_cluster(args.nodes, args.polls)
-    if not args.skip_idle:
-        rows += bench_idle_cpu(args.idle_seconds)
+    if args.only_idle_recorder:
+        rows = bench_idle_recorder(args.idle_seconds)
+    else:
+        rows = bench_first_frame(args.repeats)
+        rows += bench_big_cluster(args.nodes, args.polls)
+        if not args.skip_idle:
+            rows += bench_idle_cpu(args.idle_seconds)
+            rows += bench_idle_recorder(args.idle_seconds)
     print(f"\n{'benchmark':<54} {'measured':>16}  {'value/target':>14}  reference")
     for row in rows:
         figures = f"{row.ratio:>6.2f}/{row.target:<6g} {row.verdict():<6}"

@@ -78,6 +78,7 @@ class DashboardScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         services = self.services
         window = services.feed.window_seconds
+        until = "now" if services.replay is None else "last poll"
         yield Header(show_clock=False, icon="◆")
         yield ConnectionBanner(services.clock.monotonic, id="banner")
         yield Static(id="pending-banner")
@@ -88,6 +89,7 @@ class DashboardScreen(Screen[None]):
                 {"Ray CPUs": "cpu_logical_pct", "host": "cpu_physical_pct"},
                 window_seconds=window,
                 ascii_only=services.ascii_only,
+                until=until,
                 id="cpu-plot",
             )
             yield HistoryPlot(
@@ -95,6 +97,7 @@ class DashboardScreen(Screen[None]):
                 {"used": "object_store_pct"},
                 window_seconds=window,
                 ascii_only=services.ascii_only,
+                until=until,
                 id="store-plot",
             )
         yield NodeTable(id="nodes")
@@ -136,7 +139,8 @@ class DashboardScreen(Screen[None]):
             banner.update(plain(f"{text} · P: why", "bold"))
 
     def _after_first_frame(self, painted: bool) -> None:
-        if painted and self._recorded_at is None and self.services.poll:
+        live_or_replay = self.services.poll or self.services.replay is not None
+        if painted and self._recorded_at is None and live_or_replay:
             self._recorded_at = self.services.clock.now()
             self._load_recorded()
 
@@ -149,6 +153,10 @@ class DashboardScreen(Screen[None]):
         from sovtui.recorder.identity import Target
 
         services = self.services
+        if services.replay is not None:  # the window ends at the recording's last poll
+            replayed = services.replay.points(self._window)
+            self.app.call_from_thread(self._recorded_loaded, replayed)
+            return
         latest = services.feed.latest
         points = load_recorded(
             Target.of_connection(services.connection),

@@ -188,10 +188,34 @@ class JobScreen(Screen[None]):
         if self.details is not None:
             self._show_details(self.details)
         self.watch(self.app, "snapshot", self._from_snapshot)
+        if self.services.replay is not None:
+            self._show_recorded()
+            return
         self._load_details()
         self._follow_log()
         if self.details is not None and self.details.is_terminal:
             self._load_efficiency()
+
+    def _show_recorded(self) -> None:
+        """A replay: the log tail and the efficiency note the recorder kept; nothing is asked."""
+        replay = self.services.replay
+        if replay is None:
+            return
+        key = self.job_id
+        if self.details is not None:
+            key = self.details.submission_id or self.details.job_id or key
+        log = self.query_one(SearchLog)
+        tail = replay.log_tails.get(key)
+        if tail:
+            skipped, lines = tail_of(tail, log.keep)
+            log.add_lines(lines, skipped=skipped)
+            log.call_after_refresh(log.scroll_end, animate=False)
+            log.border_subtitle = "recorded end of log"
+        else:
+            log.border_subtitle = "no log recorded"
+        note = replay.note(key)
+        if note is not None:
+            self._show_efficiency(note, False)
 
     # -- details ----------------------------------------------------------------------------
 

@@ -30,9 +30,11 @@ class HistoryPlot(Widget):
         *,
         window_seconds: float = 600.0,
         ascii_only: bool = False,
+        until: str = "now",
         id: str | None = None,
     ) -> None:
         super().__init__(id=id)
+        self._until = until  # what the window ends at: "now", or a replay's "last poll"
         self._title = title
         self._series = series  # label -> Sample attribute
         self._window = window_seconds
@@ -42,7 +44,7 @@ class HistoryPlot(Widget):
 
     def on_mount(self) -> None:
         self.border_title = self._title
-        self.border_subtitle = f"last {human_duration(self._window)} → now"
+        self.border_subtitle = f"last {human_duration(self._window)} → {self._until}"
         self.watch(self.app, "painted", self._mount_canvas)
 
     def _mount_canvas(self, painted: bool) -> None:
@@ -68,7 +70,7 @@ class HistoryPlot(Widget):
     def set_window(self, window_seconds: float) -> None:
         """Zoom: the span shown in the border, the canvas redrawn at once."""
         self._window = window_seconds
-        self.border_subtitle = f"last {human_duration(self._window)} → now"
+        self.border_subtitle = f"last {human_duration(self._window)} → {self._until}"
         if self._canvas is not None:
             self._canvas.set_window(window_seconds)
 
