@@ -46,6 +46,11 @@ MIB = 1024 * 1024
 # is ~10-25 KiB a node, so 32 MiB (the `max_response_mb` setting) fits ~1000 nodes while a
 # refused endless body keeps `sovtui status` under 100 MB. Error bodies: only the start is kept.
 DEFAULT_MAX_BYTES = 32 * MIB
+# The per-node summary grows with the cluster (5,000 nodes: ~60-120 MiB), so it may be this many
+# times the cap; the first request of every poll (/api/version) is tiny and capped small, so an
+# endless body is still refused long before it gets there.
+NODES_SUMMARY_FACTOR = 8
+VERSION_MAX_BYTES = MIB
 ERROR_BODY_BYTES = 16 * 1024
 LOG_MAX_BYTES = 128 * MIB  # a job's whole driver log, fetched as one JSON answer
 
@@ -247,13 +252,15 @@ class DashboardClient:
             response.status_code, headers=response.headers, content=body, request=response.request
         )
 
-    async def get_json(self, path: str, adapter: TypeAdapter[ModelT], **params: Any) -> ModelT:
-        content = await self.get_bytes(path, **params)
+    async def get_json(
+        self, path: str, adapter: TypeAdapter[ModelT], *, limit: int | None = None, **params: Any
+    ) -> ModelT:
+        content = await self.get_bytes(path, limit=limit, **params)
         return (await _answers()).validate(adapter, content, f"{self.address}{path}")
 
-    async def get_bytes(self, path: str, **params: Any) -> bytes:
+    async def get_bytes(self, path: str, *, limit: int | None = None, **params: Any) -> bytes:
         """GET a JSON endpoint's raw body, mapping non-JSON answers to DashboardErrors."""
-        response = await self.request("GET", path, params=params or None)
+        response = await self.request("GET", path, limit=limit, params=params or None)
         url = f"{self.address}{path}"
         if response.status_code == 404:
             raise DashboardBadResponse(f"{url} answered 404 Not Found: is this a Ray dashboard?")
@@ -279,7 +286,7 @@ class DashboardClient:
 
     async def version(self) -> VersionInfo:
         answers = await _answers()
-        info = await self.get_json("/api/version", answers.VERSION)
+        info = await self.get_json("/api/version", answers.VERSION, limit=VERSION_MAX_BYTES)
         self._version = info
         return info
 
@@ -292,7 +299,8 @@ class DashboardClient:
 
     async def node_summary_data(self) -> NodeSummaryData:
         answers = await _answers()
-        content = await self.get_bytes("/nodes", view="summary")
+        limit = self.max_bytes * NODES_SUMMARY_FACTOR
+        content = await self.get_bytes("/nodes", limit=limit, view="summary")
         return await answers.node_summary(content, f"{self.address}/nodes")
 
     async def state_nodes(self) -> list[StateNode]:
