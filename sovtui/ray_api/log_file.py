@@ -1,4 +1,4 @@
-"""Save a job's whole driver log to a private file, streamed: never held in memory, never
+"""Save a whole log file (a job's driver log, any file of a node) to a private file, streamed: never held in memory, never
 decoded, so the file is the driver log byte for byte (ESC, `\\r` progress bars and bytes that
 are not UTF-8 included).
 
@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 from sovtui.ray_api.client import ERROR_BODY_BYTES, MIB, DashboardClient, read_capped
 from sovtui.ray_api.errors import (
     DashboardBadResponse,
+    DashboardError,
     DashboardTimeout,
     DashboardTooLarge,
     DashboardUnauthorized,
@@ -96,7 +97,61 @@ async def save_driver_log(
     idle_s: float = LOG_SAVE_IDLE_S,
     jobs: JobsApi | None = None,
 ) -> SavedLog:
-    """Stream the job's whole driver log (so far) into a new 0600 file at `path`.
+    """Stream the job's whole driver log (so far) into a new 0600 file at `path` (see
+    `save_log_file`)."""
+    jobs = jobs or JobsApi(client)
+    submission_id, node_id = await driver_log_location(jobs, job_id)
+    params = {"node_id": node_id, "submission_id": submission_id}
+    return await save_log_file(
+        client,
+        params,
+        f"the log of {job_id}",
+        path,
+        max_bytes=max_bytes,
+        deadline_s=deadline_s,
+        idle_s=idle_s,
+        not_found=lambda body: JobNotFound(
+            f"no log for job {job_id!r} on {client.address}", 404, body
+        ),
+    )
+
+
+async def save_node_log(
+    client: DashboardClient,
+    node_id: str,
+    filename: str,
+    path: Path,
+    *,
+    max_bytes: int = LOG_SAVE_MAX_BYTES,
+    deadline_s: float = LOG_SAVE_DEADLINE_S,
+    idle_s: float = LOG_SAVE_IDLE_S,
+) -> SavedLog:
+    """Stream one whole log file of a node into a new 0600 file at `path` (see
+    `save_log_file`)."""
+    return await save_log_file(
+        client,
+        {"node_id": node_id, "filename": filename},
+        f"the log {filename} of node {node_id}",
+        path,
+        max_bytes=max_bytes,
+        deadline_s=deadline_s,
+        idle_s=idle_s,
+    )
+
+
+async def save_log_file(
+    client: DashboardClient,
+    params: dict[str, str],
+    what: str,
+    path: Path,
+    *,
+    max_bytes: int = LOG_SAVE_MAX_BYTES,
+    deadline_s: float = LOG_SAVE_DEADLINE_S,
+    idle_s: float = LOG_SAVE_IDLE_S,
+    not_found: Callable[[str], DashboardError] | None = None,
+) -> SavedLog:
+    """Stream the whole log file that `params` name (`/api/v0/logs/file`, with `lines=-1`)
+    into a new 0600 file at `path`; `what` names it in errors ("the log of ...").
 
     The bytes go to `path` + `.part` as they arrive, renamed to `path` once complete; on any
     failure (refusal, lost connection, past `max_bytes`, past `deadline_s`, cancellation) the
@@ -104,31 +159,25 @@ async def save_driver_log(
     """
     import httpx  # the Job screen has loaded it already (the log tail)
 
-    jobs = jobs or JobsApi(client)
-    submission_id, node_id = await driver_log_location(jobs, job_id)
     part = path.with_name(path.name + ".part")
     fd = await asyncio.to_thread(_create_private, part)
     done = False
     try:
         try:
             size, lines = await asyncio.wait_for(
-                _download(
-                    client, job_id, submission_id, node_id, fd, max_bytes, deadline_s, idle_s
-                ),
+                _download(client, params, what, fd, max_bytes, deadline_s, idle_s, not_found),
                 deadline_s,
             )
         except (TimeoutError, httpx.TimeoutException):
-            raise DashboardTimeout(
-                f"the log of {job_id} did not arrive within {deadline_s:g} s"
-            ) from None
+            raise DashboardTimeout(f"{what} did not arrive within {deadline_s:g} s") from None
         except httpx.TransportError as error:
             reason = str(error) or type(error).__name__
             raise DashboardUnreachable(
-                f"the log of {job_id} stopped arriving from {client.address}: {reason}"
+                f"{what} stopped arriving from {client.address}: {reason}"
             ) from None
         except httpx.HTTPError as error:
             reason = str(error) or type(error).__name__
-            raise DashboardBadResponse(f"the log of {job_id} could not be read: {reason}") from None
+            raise DashboardBadResponse(f"{what} could not be read: {reason}") from None
         await asyncio.to_thread(os.fsync, fd)
         os.close(fd)
         fd = -1
@@ -145,20 +194,19 @@ async def save_driver_log(
 
 async def _download(
     client: DashboardClient,
-    job_id: str,
-    submission_id: str,
-    node_id: str,
+    params: dict[str, str],
+    what: str,
     fd: int,
     max_bytes: int,
     deadline_s: float,
     idle_s: float,
+    not_found: Callable[[str], DashboardError] | None,
 ) -> tuple[int, int]:
     import httpx
 
     http = await client.http()
     params = {
-        "node_id": node_id,
-        "submission_id": submission_id,
+        **params,
         "lines": "-1",  # the whole file (0 would be Ray's default: the last 1000 lines)
         "timeout": str(max(30, int(deadline_s))),  # Ray's own read from the node's agent
     }
@@ -166,27 +214,27 @@ async def _download(
     request = http.build_request("GET", "/api/v0/logs/file", params=params, timeout=timeout)
     response = await http.send(request, stream=True)
     try:
-        _check(client, response, job_id)
+        _check(client, response, what)
         if response.status_code >= 400:
             body = (await read_capped(response, ERROR_BODY_BYTES, truncate=True)).decode(
                 "utf-8", "replace"
             )
-            if response.status_code == 404:
-                raise JobNotFound(f"no log for job {job_id!r} on {client.address}", 404, body)
-            raise rejected(f"saving the log of job {job_id}", response.status_code, body)
-        return await _write_stream(response, fd, max_bytes, job_id)
+            if response.status_code == 404 and not_found is not None:
+                raise not_found(body)
+            raise rejected(f"saving {what}", response.status_code, body)
+        return await _write_stream(response, fd, max_bytes, what)
     finally:
         await response.aclose()
 
 
-def _check(client: DashboardClient, response: httpx.Response, job_id: str) -> None:
+def _check(client: DashboardClient, response: httpx.Response, what: str) -> None:
     if response.status_code in (401, 403):
         status = response.status_code
         raise DashboardUnauthorized(client.token.refusal(client.address, status), status)
     encoding = response.headers.get("content-encoding", "identity").strip().lower()
     if encoding not in ("", "identity"):
         raise DashboardBadResponse(
-            f"the log of {job_id} came {encoding}-compressed although sovtui asked for none"
+            f"{what} came {encoding}-compressed although sovtui asked for none"
         )
 
 
@@ -195,7 +243,7 @@ async def _whole(response: httpx.Response) -> AsyncIterator[bytes]:
 
 
 async def _write_stream(
-    response: httpx.Response, fd: int, max_bytes: int, job_id: str
+    response: httpx.Response, fd: int, max_bytes: int, what: str
 ) -> tuple[int, int]:
     size = 0
     newlines = 0
@@ -210,7 +258,7 @@ async def _write_stream(
         size += len(chunk)
         if size > max_bytes:
             raise DashboardTooLarge(
-                f"the log of {job_id} is larger than {_size(max_bytes)} (the save limit): "
+                f"{what} is larger than {_size(max_bytes)} (the save limit): "
                 "nothing saved"
             )
         newlines += chunk.count(b"\n")

@@ -687,8 +687,10 @@ class StateApi:
         suffix: str = "out",
         lines: int = 100,
         interval: float = 0.5,
+        filter_ansi: bool = True,
     ) -> AsyncIterator[str]:
-        """Follow one log: `/api/v0/logs/stream`, raw text with no framing and no end (even for a
+        """Follow one log: `/api/v0/logs/stream` (ANSI codes removed by Ray unless not
+        `filter_ansi`: the caller then makes the text safe), raw text with no framing and no end (even for a
         dead actor), so there is no read deadline; the caller stops by closing the iterator.
         Errors before the first byte are one-line DashboardErrors."""
         import httpx
@@ -696,7 +698,11 @@ class StateApi:
         params = log_params(
             node_id=node_id, filename=filename, actor_id=actor_id, task_id=task_id, suffix=suffix
         )
-        params += [("lines", lines), ("interval", str(interval)), ("filter_ansi_code", "true")]
+        params += [
+            ("lines", lines),
+            ("interval", str(interval)),
+            ("filter_ansi_code", "true" if filter_ansi else "false"),
+        ]
         http = await self.client.http()
         path = "/api/v0/logs/stream"
         url = _clean_url(self.client, path)

@@ -61,11 +61,21 @@ def visible(text: str, *, multiline: bool = False) -> str:
     return _UNSAFE_ONE_LINE.sub(_stand_in, text)
 
 
-def strip_escapes(text: str) -> str:
-    """`text` without terminal escape sequences (colours included); other controls stay."""
+_SGR = re.compile(r"\x1b\[[0-9;:]*m")
+
+
+def _keep_sgr(match: re.Match[str]) -> str:
+    sequence = match.group()
+    return sequence if _SGR.fullmatch(sequence) else ""
+
+
+def strip_escapes(text: str, *, keep_sgr: bool = False) -> str:
+    """`text` without terminal escape sequences (colours included unless `keep_sgr`: then the
+    7-bit SGR sequences, `ESC [ ... m`, stay for a decoder to turn into styles); other
+    controls stay."""
     if "\x1b" not in text and not _has_c1(text):
         return text
-    return _SEQUENCE.sub("", text)
+    return _SEQUENCE.sub(_keep_sgr if keep_sgr else "", text)
 
 
 def _has_c1(text: str) -> bool:

@@ -8,11 +8,15 @@ a wrong frame, a stale table or a raw traceback somewhere else.
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from textual import events
 from textual.app import App
 from textual.widgets import DataTable, Footer, Log
+
+if TYPE_CHECKING:
+    from rich.style import Style
+    from textual.strip import Strip
 
 ReturnType = TypeVar("ReturnType")
 
@@ -144,3 +148,21 @@ def relabel_column(table: DataTable[Any], key: str, label: Any) -> None:
     column.content_width = max(column.content_width, label.cell_len)
     table._clear_caches()
     table.refresh()
+
+
+# -- Log: styling each line by its index ---------------------------------------------------------
+
+
+class LineStyledLog(Log):
+    """A Log whose highlighter can tell which line it is styling: `styling_line` is the index
+    of the line being rendered while the highlighter runs (the Log gives it only the text).
+
+    Relies on: Log._render_line_strip(y, rich_style), which renders line `y` and calls the
+    highlighter on it.
+    """
+
+    styling_line = -1
+
+    def _render_line_strip(self, y: int, rich_style: Style) -> Strip:
+        self.styling_line = y
+        return super()._render_line_strip(y, rich_style)

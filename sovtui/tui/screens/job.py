@@ -15,7 +15,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import Header, Input, Static
 
 from sovtui.presets.launch import launch_info
@@ -31,9 +30,11 @@ from sovtui.support.formatting import job_duration, job_start
 from sovtui.support.safe_text import visible
 from sovtui.tui.messages import RefreshDashboard
 from sovtui.tui.screens.confirm import ConfirmScreen
+from sovtui.tui.screens.log_keys import LOG_BINDINGS, LogKeys
 from sovtui.tui.services import Services
 from sovtui.tui.textual_hacks import SteadyFooter
 from sovtui.tui.widgets.jobs_table import STATUS_STYLES
+from sovtui.tui.widgets.log_pane import LogPane
 from sovtui.tui.widgets.plain import plain
 from sovtui.tui.widgets.search_log import SearchLog
 
@@ -111,17 +112,11 @@ def log_file_name(job_id: str, now: float) -> str:
     return f"{safe_id}-{time.strftime('%Y%m%d-%H%M%S', time.localtime(now))}.log"
 
 
-class JobScreen(Screen[None]):
+class JobScreen(LogKeys):
     CSS_PATH = "job.tcss"  # this screen's styles load with it, not at start-up
     BINDINGS = [
         Binding("escape", "back", "Back", tooltip="Return to the dashboard"),
-        Binding(
-            "slash",
-            "search",
-            "Search",
-            key_display="/",
-            tooltip="Highlight matches in the log and jump to the first",
-        ),
+        *LOG_BINDINGS,
         Binding("n", "next_match", "Next", tooltip="Jump to the next line that matches"),
         Binding(
             "N",
@@ -152,6 +147,12 @@ class JobScreen(Screen[None]):
             show=False,
             tooltip="The job's efficiency note from the flight recorder (CPU, GPUs, memory)",
         ),
+        Binding(
+            "y",
+            "copy",
+            "Copy id",
+            tooltip="Copy the job id, or the current match's line after n/N (OSC 52)",
+        ),
     ]
     # `w` writes whatever size the log has up to this; past it, nothing is kept and it says so.
     save_max_bytes = LOG_SAVE_MAX_BYTES
@@ -173,8 +174,10 @@ class JobScreen(Screen[None]):
         yield Static(id="job-efficiency")
         with VerticalScroll(id="job-failure"):
             yield Static(id="job-failure-text")
-        yield SearchLog(id="job-log", max_lines=self.services.settings.log_lines)
-        yield Input(placeholder="search the log (enter: find, esc: close)", id="job-search")
+        yield LogPane(
+            id="job-log", max_lines=self.services.settings.log_lines, clock=self.services.clock.now
+        )
+        yield Input(placeholder="filter (regex or text; enter: apply, esc: close)", id="job-search")
         yield SteadyFooter()
 
     def on_mount(self) -> None:
@@ -204,11 +207,11 @@ class JobScreen(Screen[None]):
         key = self.job_id
         if self.details is not None:
             key = self.details.submission_id or self.details.job_id or key
-        log = self.query_one(SearchLog)
+        log = self.pane
         tail = replay.log_tails.get(key)
         if tail:
             skipped, lines = tail_of(tail, log.keep)
-            log.add_lines(lines, skipped=skipped)
+            log.append(lines, skipped=skipped)
             log.call_after_refresh(log.scroll_end, animate=False)
             log.border_subtitle = "recorded end of log"
         else:
@@ -261,16 +264,16 @@ class JobScreen(Screen[None]):
 
     @work(exclusive=True, group="job-log", exit_on_error=False)
     async def _follow_log(self) -> None:
-        log = self.query_one(SearchLog)
+        log = self.pane
         try:
             details = self.details or await self.jobs.job(self.job_id)
             if details.is_terminal:
                 # A finished job's log is complete: one read, no socket.
                 skipped, lines = tail_of(await self.jobs.logs(self.job_id), log.keep)
-                log.add_lines(lines, skipped=skipped)
+                log.append(lines, skipped=skipped)
                 log.call_after_refresh(log.scroll_end, animate=False)
             else:
-                await LogTail(self.services.connection.client, self.job_id).follow(log.add_lines)
+                await LogTail(self.services.connection.client, self.job_id).follow(log.append)
         except DashboardError as error:
             log.border_subtitle = plain(f"log unavailable: {error}")
             return
@@ -322,24 +325,21 @@ class JobScreen(Screen[None]):
         panel.update(plain(f"Efficiency: {note}"))
         panel.display = True
 
-    # -- search -----------------------------------------------------------------------------
+    # -- filter and search -------------------------------------------------------------------
 
-    def action_search(self) -> None:
-        search = self.query_one("#job-search", Input)
-        search.display = True
-        search.focus()
+    def filtered(self) -> None:
+        if self.pane.query_text and not self.pane.inverted:
+            self.action_next_match()
 
-    @on(Input.Submitted, "#job-search")
-    def _search_submitted(self, event: Input.Submitted) -> None:
-        log = self.query_one(SearchLog)
-        found = log.search(event.value)
-        log.focus()
-        event.input.display = False
-        if not event.value:
-            log.border_title = "Log"
+    def action_copy(self) -> None:
+        log = self.pane
+        if log.current >= 0 and log.matches:
+            line = log.current_line() or ""
+            self.app.copy_to_clipboard(line)
+            self.notify("copied the line", timeout=2)
             return
-        log.border_title = plain(f"Log · {event.value!r}: {found} line{'s' * (found != 1)}")
-        self.action_next_match()
+        self.app.copy_to_clipboard(self.job_id)
+        self.notify(f"copied {visible(self.job_id)}", markup=False, timeout=2)
 
     def action_next_match(self, step: int = 1) -> None:
         log = self.query_one(SearchLog)
@@ -380,17 +380,11 @@ class JobScreen(Screen[None]):
         self.action_next_match(-1)
 
     def action_follow(self) -> None:
-        log = self.query_one(SearchLog)
-        log.search("")
-        log.border_title = "Log"
+        self.set_filter("")
 
     def action_back(self) -> None:
-        search = self.query_one("#job-search", Input)
-        if search.display:
-            search.display = False
-            self.query_one(SearchLog).focus()
-            return
-        self.app.pop_screen()
+        if not self.close_filter():
+            self.app.pop_screen()
 
     # -- stop and delete --------------------------------------------------------------------
 

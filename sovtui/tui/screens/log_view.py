@@ -1,77 +1,81 @@
-"""One log file of a node, followed live: `/` keeps only the lines that match (a regex when it
-compiles, else the text), highlighted; `!` inverts the filter; `t` shows each line's arrival
-time; `y` copies the last line shown. Memory is bounded: the last `log_lines` lines are kept."""
+"""One log file of a node, followed live, with its ANSI colours: `/` keeps only the lines that
+match (a regex when it compiles, else the text), highlighted; `!` inverts the filter; `t` shows
+each line's arrival time; `W` wraps long lines; `y` copies the current match or the last line;
+`w` saves the whole file. Memory is bounded: the last `log_lines` lines are kept."""
 
 from __future__ import annotations
 
+import asyncio
+import re
 import time
 from collections import deque
-from collections.abc import Iterable
 
-from textual import on, work
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.screen import Screen
 from textual.widgets import Header, Input
 
 from sovtui.ray_api.errors import DashboardError
+from sovtui.ray_api.log_file import LOG_SAVE_MAX_BYTES, save_node_log
 from sovtui.ray_api.state import StateApi
+from sovtui.support import locations
 from sovtui.support.safe_text import visible
+from sovtui.tui.screens.log_keys import LOG_BINDINGS, LogKeys
 from sovtui.tui.services import Services
 from sovtui.tui.textual_hacks import SteadyFooter
+from sovtui.tui.widgets.log_pane import LogPane
 from sovtui.tui.widgets.plain import plain
-from sovtui.tui.widgets.search_log import SearchLog, compile_query
 
 FIRST_LINES = 1000  # the file's last lines shown before following
 
 
-def stamp(arrived: float) -> str:
-    return time.strftime("%H:%M:%S", time.localtime(arrived))
+def node_log_file_name(node_id: str, filename: str, now: float) -> str:
+    safe = re.sub(r"[^A-Za-z0-9._-]", "_", f"{node_id[:12]}-{filename}")[:120] or "log"
+    return f"{safe}-{time.strftime('%Y%m%d-%H%M%S', time.localtime(now))}.log"
 
 
-class LogViewScreen(Screen[None]):
+class LogViewScreen(LogKeys):
     CSS_PATH = "job.tcss"
     BINDINGS = [
         Binding("escape", "back", "Back", tooltip="Close the filter, else go back"),
+        *LOG_BINDINGS,
         Binding(
-            "slash",
-            "filter",
-            "Filter",
-            key_display="/",
-            tooltip="Keep only the lines that match (regex when it compiles)",
+            "y", "copy_line", "Copy line", tooltip="Copy the current match or last line (OSC 52)"
         ),
-        Binding(
-            "exclamation_mark",
-            "invert",
-            "Invert",
-            key_display="!",
-            tooltip="Keep the lines that do not match instead",
-        ),
-        Binding("t", "timestamps", "Times", tooltip="Show when each line arrived"),
-        Binding("y", "copy_line", "Copy line", tooltip="Copy the last line shown (OSC 52)"),
+        Binding("w", "save_log", "Save log", tooltip="Write the whole file to a private file"),
     ]
+    save_max_bytes = LOG_SAVE_MAX_BYTES
 
     def __init__(self, services: Services, node_id: str, filename: str) -> None:
         super().__init__()
         self.services = services
         self.node_id = node_id
         self.filename = filename
-        self.lines: deque[tuple[float, str]] = deque(maxlen=max(1, services.settings.log_lines))
-        self.query_text = ""
-        self.inverted = False
-        self.timestamps = False
-        self._partial = ""
+
+    @property
+    def lines(self) -> deque[tuple[float, str]]:
+        """The lines received, with their arrival times (bounded)."""
+        return self.pane.received
+
+    @property
+    def query_text(self) -> str:
+        return self.pane.query_text
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False, icon="◆")
-        yield SearchLog(id="job-log", max_lines=self.services.settings.log_lines)
+        yield LogPane(
+            id="job-log",
+            max_lines=self.services.settings.log_lines,
+            clock=self.services.clock.now,
+            label=self.filename,
+        )
         yield Input(placeholder="filter (regex or text; enter: apply, esc: close)", id="job-search")
         yield SteadyFooter()
 
     def on_mount(self) -> None:
         self.sub_title = visible(f"{self.filename} on {self.node_id}")
         self.query_one("#job-search").display = False
-        log = self.query_one(SearchLog)
+        log = self.pane
         log.border_title = plain(self.filename)
         log.focus()
         self._follow()
@@ -80,108 +84,59 @@ class LogViewScreen(Screen[None]):
 
     @work(exclusive=True, group="log-view", exit_on_error=False)
     async def _follow(self) -> None:
-        log = self.query_one(SearchLog)
+        log = self.pane
         api = StateApi(self.services.connection.client)
         try:
             async for chunk in api.stream_log(
-                node_id=self.node_id, filename=self.filename, lines=FIRST_LINES
+                node_id=self.node_id, filename=self.filename, lines=FIRST_LINES, filter_ansi=False
             ):
-                self.receive(chunk)
+                log.receive(chunk)
         except DashboardError as error:
             log.border_subtitle = plain(f"log unavailable: {error}")
             return
-        if self._partial:
-            self.receive("\n")
+        log.flush()
         log.border_subtitle = "end of stream"
 
     def receive(self, chunk: str) -> None:
-        """Text as it arrives: whole lines are kept (and shown when they pass the filter)."""
-        text = self._partial + chunk
-        *complete, self._partial = text.split("\n")
-        if not complete:
-            return
-        now = self.services.clock.now()
-        arrived = [(now, line.rstrip("\r")) for line in complete]
-        self.lines.extend(arrived)
-        shown = self.shown(arrived)
-        if shown:
-            self.query_one(SearchLog).add_lines(shown)
-
-    def passes(self, line: str) -> bool:
-        pattern = compile_query(self.query_text, regex=True)
-        if pattern is None:
-            return True
-        return (pattern.search(line) is None) == self.inverted
-
-    def shown(self, lines: Iterable[tuple[float, str]]) -> list[str]:
-        pattern = compile_query(self.query_text, regex=True)
-        result = []
-        for arrived, line in lines:
-            if pattern is not None and (pattern.search(line) is None) != self.inverted:
-                continue
-            result.append(f"{stamp(arrived)} {line}" if self.timestamps else line)
-        return result
-
-    def redraw(self) -> None:
-        log = self.query_one(SearchLog)
-        log.release()
-        log.clear()
-        log.add_lines(self.shown(self.lines))
-        # Highlight what matched (nothing to highlight in the lines an inverted filter keeps).
-        log.search("" if self.inverted else self.query_text, regex=True)
-        log.scroll_end(animate=False)
-        log.auto_scroll = True
-        count = len(log.all_lines)
-        if self.query_text:
-            how = "not matching" if self.inverted else "matching"
-            log.border_title = plain(
-                f"{self.filename} · {count:,} of {len(self.lines):,} lines {how} "
-                f"{self.query_text!r}"
-            )
-        else:
-            log.border_title = plain(self.filename)
+        self.pane.receive(chunk)
 
     # -- keys ---------------------------------------------------------------------------------
 
-    def action_filter(self) -> None:
-        search = self.query_one("#job-search", Input)
-        search.value = self.query_text
-        search.display = True
-        search.focus()
-
-    @on(Input.Submitted, "#job-search")
-    def _filter_submitted(self, event: Input.Submitted) -> None:
-        event.input.display = False
-        self.query_one(SearchLog).focus()
-        self.set_filter(event.value)
-
-    def set_filter(self, query: str, *, inverted: bool | None = None) -> None:
-        self.query_text = query
-        if inverted is not None:
-            self.inverted = inverted
-        self.redraw()
-
-    def action_invert(self) -> None:
-        self.set_filter(self.query_text, inverted=not self.inverted)
-
-    def action_timestamps(self) -> None:
-        self.timestamps = not self.timestamps
-        self.redraw()
-
     def action_copy_line(self) -> None:
-        log = self.query_one(SearchLog)
-        lines = log.all_lines
-        if not lines:
+        line = self.pane.current_line()
+        if line is None:
             self.notify("no line to copy", severity="warning", timeout=2)
             return
-        line = lines[log.matches[log.current]] if log.current >= 0 and log.matches else lines[-1]
         self.app.copy_to_clipboard(line)
         self.notify("copied the line", timeout=2)
 
-    def action_back(self) -> None:
-        search = self.query_one("#job-search", Input)
-        if search.display:
-            search.display = False
-            self.query_one(SearchLog).focus()
+    def action_save_log(self) -> None:
+        self._save_log()
+
+    @work(exclusive=True, group="log-save", exit_on_error=False)
+    async def _save_log(self) -> None:
+        """The whole file (the view keeps only the end), streamed into a 0600 file."""
+        self.app.notify("saving the whole file…", timeout=3)
+        name = node_log_file_name(self.node_id, self.filename, self.services.clock.now())
+        path = locations.data_dir() / "logs" / name
+        try:
+            saved = await save_node_log(
+                self.services.connection.client,
+                self.node_id,
+                self.filename,
+                path,
+                max_bytes=self.save_max_bytes,
+            )
+        except (DashboardError, OSError) as error:
+            self.app.notify(f"log not saved: {error}", severity="error", timeout=10)
             return
-        self.app.pop_screen()
+        except asyncio.CancelledError:
+            self.app.notify("log not saved: the log view was closed", severity="warning")
+            raise
+        self.app.notify(
+            f"{saved.lines:,} lines ({saved.size:,} bytes) saved to {saved.path}", timeout=10
+        )
+
+    def action_back(self) -> None:
+        if not self.close_filter():
+            self.app.pop_screen()

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from rich.style import Style
 from rich.text import Text
 
-from sovtui.support.safe_text import visible
+from sovtui.support.safe_text import strip_escapes, visible
 
 
 def plain(text: str | None, style: str = "", *, multiline: bool = False) -> Text:
@@ -27,3 +28,28 @@ def cell(value: Any) -> Any:
         if safe != value.plain:  # only tabs otherwise; a changed length would misplace spans
             return Text(safe, style=value.style)
     return value
+
+
+def ansi_line(line: str) -> Text:
+    """One log line with its ANSI colours as Rich styles, and nothing else of the terminal's:
+    every escape sequence but SGR is dropped whole, the SGR ones become styles, and the text of
+    every span is then made visible (no control character survives), tabs expanded."""
+    if line.isprintable():
+        return Text(line)
+    line = strip_escapes(line, keep_sgr=True)
+    if "\r" in line:  # a progress bar: what a terminal would end up showing
+        stripped = line.rstrip("\r")
+        line = stripped[stripped.rfind("\r") + 1 :]
+    decoded = Text.from_ansi(line) if "\x1b" in line else Text(line)
+    if decoded.plain.isprintable():
+        return decoded
+    if not decoded.spans:
+        return Text(visible(decoded.plain).expandtabs())
+    cuts = sorted({offset for span in decoded.spans for offset in (span.start, span.end)})
+    result = Text()
+    for piece in decoded.divide(cuts):
+        styles = [s if isinstance(s, Style) else Style.parse(s) for s in (x.style for x in piece.spans)]
+        result.append(visible(piece.plain), style=Style.combine(styles) if styles else None)
+    if "\t" in result.plain:
+        result.expand_tabs()
+    return result

@@ -2,32 +2,46 @@
 between the lines holding one.
 
 Memory stays bounded whatever a job prints: past `max_lines` the oldest lines go, and the
-first line says how many ("N earlier lines not shown"). Lines are cluster text: escape
-sequences are dropped and controls made visible before they are stored (Textual's Log only
-replaces U+0000-U+0014, and passes ESC through to the terminal).
+first line says how many ("N earlier lines not shown"). Lines are cluster text: their ANSI
+colours (SGR) become Rich styles, every other escape sequence is dropped and controls made
+visible before they are stored (Textual's Log only replaces U+0000-U+0014, and passes ESC
+through to the terminal). With `wrap_width` set, a long line is stored as several rows of that
+width (the cap counts rows).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from rich.highlighter import Highlighter
-from rich.text import Text
+from rich.style import Style
+from rich.text import Span, Text
 from textual.geometry import Size
-from textual.widgets import Log
 
-from sovtui.support.safe_text import log_lines
-from sovtui.tui.textual_hacks import forget_rendered_lines, log_line_store
+if TYPE_CHECKING:
+    from rich.console import Console
+
+from sovtui.tui.textual_hacks import LineStyledLog, forget_rendered_lines, log_line_store
+from sovtui.tui.widgets.plain import ansi_line
 
 DEFAULT_MAX_LINES = 50_000
 
 
 class MatchHighlighter(Highlighter):
-    def __init__(self, pattern: re.Pattern[str] | None) -> None:
+    """The line's own colours (its ANSI styles, by line index), then the matches."""
+
+    def __init__(self, pattern: re.Pattern[str] | None, log: SearchLog | None = None) -> None:
         self.pattern = pattern
+        self.log = log
 
     def highlight(self, text: Text) -> None:
+        log = self.log
+        if log is not None:
+            y = log.styling_line
+            if 0 <= y < len(log.line_styles) and log.line_styles[y]:
+                text.spans.extend(log.line_styles[y])
         if self.pattern is not None:
             text.highlight_regex(self.pattern, style="black on yellow")
 
@@ -48,7 +62,20 @@ def hidden_line(count: int) -> str:
     return f"… {count:,} earlier line{'s' * (count != 1)} not shown (w saves the whole log)"
 
 
-class SearchLog(Log):
+def styled_rows(lines: list[str], wrap_width: int, console: Console) -> list[Text]:
+    """Each line as safe styled Text, cut into rows of `wrap_width` cells when it is > 0."""
+    rows: list[Text] = []
+    for line in lines:
+        text = ansi_line(line)
+        if wrap_width > 0 and text.cell_len > wrap_width:
+            text.no_wrap = False
+            rows.extend(text.wrap(console, wrap_width, overflow="fold"))
+        else:
+            rows.append(text)
+    return rows
+
+
+class SearchLog(LineStyledLog):
     """Follows the end while nothing is searched; a search stops the following.
 
     Line numbers (`matches`, `jump`) count the lines on screen, the "not shown" line included.
@@ -56,7 +83,10 @@ class SearchLog(Log):
 
     def __init__(self, *, max_lines: int = DEFAULT_MAX_LINES, **kwargs: object) -> None:
         super().__init__(highlight=True, **kwargs)  # type: ignore[arg-type]
-        self.highlighter = MatchHighlighter(None)
+        self.highlighter = MatchHighlighter(None, self)
+        # The ANSI styles of each stored line (None: none), index for index with `lines`.
+        self.line_styles: list[list[Span] | None] = []
+        self.wrap_width = 0  # > 0: long lines are cut into rows this wide
         self.keep = max(1, max_lines)
         self.hidden = 0  # lines dropped from the top (or never kept)
         self.total = 0  # lines received
@@ -81,7 +111,11 @@ class SearchLog(Log):
         if len(lines) > self.keep:
             skipped += len(lines) - self.keep
             lines = lines[-self.keep :]
-        lines = log_lines(lines)
+        rows = styled_rows(lines, self.wrap_width, self.app.console)
+        lines = [row.plain for row in rows]
+        self.line_styles.extend(
+            [span for span in row.spans if isinstance(span.style, Style)] or None for row in rows
+        )
         start = len(self.lines)
         pattern = self._pattern
         if pattern is not None:
@@ -96,12 +130,14 @@ class SearchLog(Log):
         start = self._first_kept
         store = log_line_store(self)
         del store[start : start + count]
+        del self.line_styles[start : start + count]
         self.hidden += count + skipped
         if had_line:
             store[0] = hidden_line(self.hidden)
             shift = count
         else:
             store.insert(0, hidden_line(self.hidden))
+            self.line_styles.insert(0, None)
             shift = count - 1
         if shift:
             before = len(self.matches)
@@ -116,9 +152,16 @@ class SearchLog(Log):
     def release(self) -> None:
         """Free the lines now (a dismissed screen may live on until the cyclic GC runs)."""
         log_line_store(self).clear()
+        self.line_styles = []
         forget_rendered_lines(self)
         self.matches = []
         self.hidden = self.total = 0
+
+    def clear(self) -> SearchLog:
+        self.line_styles = []
+        self.hidden = 0
+        super().clear()
+        return self
 
     def on_unmount(self) -> None:
         self.release()
@@ -132,7 +175,7 @@ class SearchLog(Log):
         """Highlight `query` (case-insensitive, literal unless `regex` and it compiles);
         returns how many lines match."""
         pattern = compile_query(query, regex=regex)
-        self.highlighter = MatchHighlighter(pattern)
+        self.highlighter = MatchHighlighter(pattern, self)
         first = self._first_kept
         self.matches = (
             [y for y in range(first, len(self.lines)) if pattern.search(self.lines[y])]
