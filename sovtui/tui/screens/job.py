@@ -30,7 +30,7 @@ from sovtui.support.formatting import job_duration, job_start
 from sovtui.support.safe_text import visible
 from sovtui.tui.messages import RefreshDashboard
 from sovtui.tui.screens.confirm import ConfirmScreen
-from sovtui.tui.screens.log_keys import LOG_BINDINGS, LogKeys
+from sovtui.tui.screens.log_keys import LogKeys, log_bindings
 from sovtui.tui.services import Services
 from sovtui.tui.textual_hacks import SteadyFooter
 from sovtui.tui.widgets.jobs_table import STATUS_STYLES
@@ -116,7 +116,7 @@ class JobScreen(LogKeys):
     CSS_PATH = "job.tcss"  # this screen's styles load with it, not at start-up
     BINDINGS = [
         Binding("escape", "back", "Back", tooltip="Return to the dashboard"),
-        *LOG_BINDINGS,
+        *log_bindings(show_modes=False),
         Binding("n", "next_match", "Next", tooltip="Jump to the next line that matches"),
         Binding(
             "N",
@@ -151,6 +151,7 @@ class JobScreen(LogKeys):
             "y",
             "copy",
             "Copy id",
+            show=False,
             tooltip="Copy the job id, or the current match's line after n/N (OSC 52)",
         ),
     ]

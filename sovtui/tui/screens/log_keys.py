@@ -11,28 +11,35 @@ from textual.widgets import Input
 
 from sovtui.tui.widgets.log_pane import LogPane
 
-LOG_BINDINGS = [
-    Binding(
-        "slash",
-        "filter",
-        "Filter",
-        key_display="/",
-        tooltip="Keep only the lines that match, highlighted (regex when it compiles)",
-    ),
-    Binding(
-        "exclamation_mark",
-        "invert",
-        "Invert",
-        key_display="!",
-        tooltip="Keep the lines that do not match instead",
-    ),
-    Binding("t", "timestamps", "Times", tooltip="Show when each line arrived"),
-    Binding("W", "wrap", "Wrap", tooltip="Wrap long lines to the width of the view"),
-]
-
+def log_bindings(*, show_modes: bool = True) -> list[Binding]:
+    """The log keys; `show_modes=False` keeps `!`, `t` and `W` out of the footer (a crowded
+    one: the Job screen), still in the palette and the help."""
+    return [
+        Binding(
+            "slash",
+            "filter",
+            "Filter",
+            key_display="/",
+            tooltip="Keep only the lines that match, highlighted (regex when it compiles)",
+        ),
+        Binding(
+            "exclamation_mark",
+            "invert",
+            "Invert",
+            key_display="!",
+            show=show_modes,
+            tooltip="Keep the lines that do not match instead",
+        ),
+        Binding(
+            "t", "timestamps", "Times", show=show_modes, tooltip="Show when each line arrived"
+        ),
+        Binding(
+            "W", "wrap", "Wrap", show=show_modes, tooltip="Wrap long lines to the width of the view"
+        ),
+    ]
 
 class LogKeys(Screen[None]):
-    """Screen base with the log keys' actions (BINDINGS of a subclass add LOG_BINDINGS)."""
+    """Screen base with the log keys' actions (BINDINGS of a subclass add `log_bindings()`)."""
 
     @property
     def pane(self) -> LogPane:

@@ -20,7 +20,7 @@ from sovtui.ray_api.log_file import LOG_SAVE_MAX_BYTES, save_node_log
 from sovtui.ray_api.state import StateApi
 from sovtui.support import locations
 from sovtui.support.safe_text import visible
-from sovtui.tui.screens.log_keys import LOG_BINDINGS, LogKeys
+from sovtui.tui.screens.log_keys import LogKeys, log_bindings
 from sovtui.tui.services import Services
 from sovtui.tui.textual_hacks import SteadyFooter
 from sovtui.tui.widgets.log_pane import LogPane
@@ -38,7 +38,7 @@ class LogViewScreen(LogKeys):
     CSS_PATH = "job.tcss"
     BINDINGS = [
         Binding("escape", "back", "Back", tooltip="Close the filter, else go back"),
-        *LOG_BINDINGS,
+        *log_bindings(),
         Binding(
             "y", "copy_line", "Copy line", tooltip="Copy the current match or last line (OSC 52)"
         ),
