@@ -381,7 +381,7 @@ class JobScreen(LogKeys):
         self.action_next_match(-1)
 
     def action_follow(self) -> None:
-        self.set_filter("")
+        self.set_filter("", inverted=False)
 
     def action_back(self) -> None:
         if not self.close_filter():
