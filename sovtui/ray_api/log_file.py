@@ -1,6 +1,6 @@
-"""Save a whole log file (a job's driver log, any file of a node) to a private file, streamed: never held in memory, never
-decoded, so the file is the driver log byte for byte (ESC, `\\r` progress bars and bytes that
-are not UTF-8 included).
+"""Save a whole log file (a job's driver log, any file of a node) to a private file, streamed:
+never held in memory, never decoded, so the file is the log byte for byte (ESC, `\\r` progress
+bars and bytes that are not UTF-8 included).
 
 Ray 2.60 serves the raw file at `GET /api/v0/logs/file?node_id=N&submission_id=S&lines=-1`
 (verified against a live head): `node_id` is required even with `submission_id` (it must be
@@ -258,8 +258,7 @@ async def _write_stream(
         size += len(chunk)
         if size > max_bytes:
             raise DashboardTooLarge(
-                f"{what} is larger than {_size(max_bytes)} (the save limit): "
-                "nothing saved"
+                f"{what} is larger than {_size(max_bytes)} (the save limit): nothing saved"
             )
         newlines += chunk.count(b"\n")
         last = chunk[-1:]

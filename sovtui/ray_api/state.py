@@ -690,9 +690,9 @@ class StateApi:
         filter_ansi: bool = True,
     ) -> AsyncIterator[str]:
         """Follow one log: `/api/v0/logs/stream` (ANSI codes removed by Ray unless not
-        `filter_ansi`: the caller then makes the text safe), raw text with no framing and no end (even for a
-        dead actor), so there is no read deadline; the caller stops by closing the iterator.
-        Errors before the first byte are one-line DashboardErrors."""
+        `filter_ansi`: the caller then makes the text safe), raw text with no framing and no
+        end (even for a dead actor), so there is no read deadline; the caller stops by closing
+        the iterator. Errors before the first byte are one-line DashboardErrors."""
         import httpx
 
         params = log_params(

@@ -81,6 +81,14 @@ def test_log_render_line_cache_can_be_cleared() -> None:
     assert "self._render_line_cache[y] = line" in inspect.getsource(Log)
 
 
+def test_log_renders_each_line_through_render_line_strip_and_the_highlighter() -> None:
+    assert parameters(Log._render_line_strip) == ["self", "y", "rich_style"]
+    source = inspect.getsource(Log._render_line_strip)
+    assert "self._lines[y]" in source and "self.highlighter(line_text)" in source
+    assert "self._render_line_strip(" in inspect.getsource(Log._render_line)
+    assert textual_hacks.LineStyledLog.styling_line == -1
+
+
 # -- nothing private outside textual_hacks -------------------------------------------------------
 
 

@@ -11,6 +11,7 @@ from textual.widgets import Input
 
 from sovtui.tui.widgets.log_pane import LogPane
 
+
 def log_bindings(*, show_modes: bool = True) -> list[Binding]:
     """The log keys; `show_modes=False` keeps `!`, `t` and `W` out of the footer (a crowded
     one: the Job screen), still in the palette and the help."""
@@ -30,13 +31,12 @@ def log_bindings(*, show_modes: bool = True) -> list[Binding]:
             show=show_modes,
             tooltip="Keep the lines that do not match instead",
         ),
-        Binding(
-            "t", "timestamps", "Times", show=show_modes, tooltip="Show when each line arrived"
-        ),
+        Binding("t", "timestamps", "Times", show=show_modes, tooltip="Show when each line arrived"),
         Binding(
             "W", "wrap", "Wrap", show=show_modes, tooltip="Wrap long lines to the width of the view"
         ),
     ]
+
 
 class LogKeys(Screen[None]):
     """Screen base with the log keys' actions (BINDINGS of a subclass add `log_bindings()`)."""

@@ -35,6 +35,7 @@ class LogPane(SearchLog):
         self.label = label  # the border title when nothing is filtered
         self.received: deque[tuple[float, str]] = deque(maxlen=self.keep)
         self.skipped = 0  # lines before the first received (left out by the caller)
+        self.appended = 0  # lines received in all (the buffer keeps the last `keep`)
         self.query_text = ""
         self.inverted = False
         self.timestamps = False
@@ -60,6 +61,7 @@ class LogPane(SearchLog):
         now = self.clock()
         arrived = [(now, line) for line in lines]
         self.received.extend(arrived)
+        self.appended += len(lines)
         self.skipped += skipped
         shown = self.shown(arrived)
         if shown or skipped:
@@ -83,7 +85,8 @@ class LogPane(SearchLog):
         self.release()
         self.clear()
         self.wrap_width = self.scrollable_content_region.width if self.wrap else 0
-        self.add_lines(self.shown(self.received), skipped=self.skipped if not self.query_text else 0)
+        dropped = self.skipped + self.appended - len(self.received)  # not in the buffer
+        self.add_lines(self.shown(self.received), skipped=0 if self.query_text else dropped)
         # Highlight what matched (nothing to highlight in the lines an inverted filter keeps).
         self.search("" if self.inverted else self.query_text, regex=True)
         self.scroll_end(animate=False)
@@ -95,9 +98,7 @@ class LogPane(SearchLog):
             return self.label
         how = "not matching" if self.inverted else "matching"
         count = len(self.all_lines)
-        return (
-            f"{self.label} · {count:,} of {len(self.received):,} lines {how} {self.query_text!r}"
-        )
+        return f"{self.label} · {count:,} of {len(self.received):,} lines {how} {self.query_text!r}"
 
     def set_filter(self, query: str, *, inverted: bool | None = None) -> None:
         self.query_text = query

@@ -48,7 +48,9 @@ def ansi_line(line: str) -> Text:
     cuts = sorted({offset for span in decoded.spans for offset in (span.start, span.end)})
     result = Text()
     for piece in decoded.divide(cuts):
-        styles = [s if isinstance(s, Style) else Style.parse(s) for s in (x.style for x in piece.spans)]
+        styles = [
+            Style.parse(s) if isinstance(s, str) else s for s in (x.style for x in piece.spans)
+        ]
         result.append(visible(piece.plain), style=Style.combine(styles) if styles else None)
     if "\t" in result.plain:
         result.expand_tabs()

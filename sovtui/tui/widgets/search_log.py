@@ -40,8 +40,9 @@ class MatchHighlighter(Highlighter):
         log = self.log
         if log is not None:
             y = log.styling_line
-            if 0 <= y < len(log.line_styles) and log.line_styles[y]:
-                text.spans.extend(log.line_styles[y])
+            spans = log.line_styles[y] if 0 <= y < len(log.line_styles) else None
+            if spans:
+                text.spans.extend(spans)
         if self.pattern is not None:
             text.highlight_regex(self.pattern, style="black on yellow")
 
