@@ -82,11 +82,11 @@ async def test_launch_preset_by_keyboard_and_follow_log(
         shown = Console(file=io.StringIO(), width=120, record=True)
         shown.print(job.query_one("#job-details", Static).content)
         assert "SUCCEEDED" in shown.export_text()
-        # `/` finds lines, `n` jumps between them.
+        # `/` keeps the matching lines (highlighted), `n` jumps between them.
         await pilot.press("slash", *"tick 3", "enter")
         log = job.query_one(SearchLog)
         await wait_for(pilot, lambda: log.matches)
-        assert len(log.matches) == 1 and lines[log.matches[0]] == "tick 3/7"
+        assert len(log.matches) == 1 and log.all_lines[log.matches[0]] == "tick 3/7"
         # `x` deletes the finished job after a confirmation.
         await pilot.press("x")
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))

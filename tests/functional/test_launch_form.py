@@ -184,7 +184,7 @@ async def test_screen_actions_are_in_the_palette_and_footer(
         await app.push_screen(job)
         await wait_for(pilot, lambda: job.log_ended and job.details is not None)
         titles = {command.title for command in app.get_system_commands(job)}
-        assert {"Back", "Search", "Next", "Prev", "Delete", "Save log"} <= titles
+        assert {"Back", "Filter", "Next", "Prev", "Delete", "Save log"} <= titles
         assert "Stop" not in titles  # a finished job cannot be stopped
         shown = {b.key for (_, b, _, _) in job.active_bindings.values() if b.show}
         assert {"escape", "slash", "n", "s", "x"} <= shown
