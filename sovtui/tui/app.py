@@ -30,6 +30,7 @@ from sovtui.ray_api.snapshot import ClusterSnapshot
 from sovtui.settings.model import Settings
 from sovtui.support.crash_report import save_crash_report
 from sovtui.support.safe_text import visible
+from sovtui.tui.loops import start_loop
 from sovtui.tui.messages import (
     ComposeClusterRemoved,
     KillActor,
@@ -295,7 +296,7 @@ class SovtuiApp(CrashHookApp[None]):
         self.painted = True
         if self.services.poll:
             self._start_recording()
-            self.run_worker(self.feed.poller.run(), group="poll", exit_on_error=False)
+            start_loop(self, self.feed.poller.run, "poll")
 
     async def on_unmount(self) -> None:
         await self._stop_recording()

@@ -56,7 +56,7 @@ def wait_for(condition: Any, timeout: float = 120.0, what: str = "condition") ->
 
 @pytest.fixture(scope="module")
 def explorer_driver(ray_head: EmbeddedHead) -> Iterator[str]:
-    submission_id = f"explorer-driver-{os.getpid()}"
+    submission_id = f"explorer-driver-{os.getpid()}-{time.monotonic_ns()}"
     subprocess.run(
         [
             ray_executable(),

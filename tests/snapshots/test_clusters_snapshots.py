@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,6 +14,12 @@ from tests.support.app_factory import AppFactory
 from tests.support.clocks import frozen_monotonic
 from tests.support.clusters_data import fixed_health, fixed_jobs, saved_only, two_labs
 from tests.support.waiting import settle, wait_for
+
+
+@pytest.fixture(autouse=True)
+def own_state_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Slurm records other tests of the run left in the shared state dir are not these tests'."""
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
 
 
 def clusters_app(app_factory: AppFactory) -> SovtuiApp:

@@ -20,6 +20,12 @@ from tests.support.clocks import FROZEN_NOW
 from tests.support.clusters_data import job
 
 
+@pytest.fixture(autouse=True)
+def own_state_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Slurm records other tests of the run left in the shared state dir are not these tests'."""
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+
+
 @pytest.mark.parametrize(
     ("seconds", "level"),
     [

@@ -18,6 +18,7 @@ from sovtui.monitor.poller import Poller
 from sovtui.ray_api.state import StateApi, StateList
 from sovtui.ray_api.state_models import Actor
 from sovtui.support.safe_text import visible
+from sovtui.tui.loops import start_loop
 from sovtui.tui.messages import KillActor
 from sovtui.tui.services import Services
 from sovtui.tui.textual_hacks import SteadyFooter
@@ -81,7 +82,7 @@ class ActorPickScreen(Screen[None]):
         for column in COLUMNS:
             table.add_column(column, key=column)
         table.focus()
-        self.run_worker(self.poller.run(), group="actors-poll", exit_on_error=False)
+        start_loop(self, self.poller.run, "actors-poll")
 
     @on(ActorsReady)
     def _show(self, message: ActorsReady) -> None:

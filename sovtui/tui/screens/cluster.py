@@ -32,6 +32,7 @@ from sovtui.monitor.link_state import LinkState
 from sovtui.monitor.poller import Poller
 from sovtui.support.extras import MissingExtra
 from sovtui.support.safe_text import visible
+from sovtui.tui.loops import start_loop
 from sovtui.tui.messages import ComposeClusterRemoved, ShowComposeCluster
 from sovtui.tui.screens.cluster_modals import LogsScreen, UpRequest, UpScreen
 from sovtui.tui.screens.confirm import ConfirmScreen
@@ -217,7 +218,7 @@ class ClusterScreen(Screen[None]):
         self._show_status()
         # The App retitles itself when the dashboard watches another cluster: "on the dashboard".
         self.watch(self.app, "sub_title", lambda _title: self._show_status(), init=False)
-        self.run_worker(self._docker.run(), group="cluster-poll", exit_on_error=False)
+        start_loop(self, self._docker.run, "cluster-poll")
 
     def _progress_log(self) -> RichLog:
         return self.query_one("#cluster-progress", RichLog)

@@ -31,6 +31,7 @@ from sovtui.cluster.slurm.queue import SlurmJob, format_duration
 from sovtui.cluster.slurm.records import SCRIPT_FILE, SlurmCluster
 from sovtui.monitor.link_state import LinkState
 from sovtui.monitor.poller import Poller
+from sovtui.tui.loops import start_loop
 from sovtui.tui.messages import SwitchContext
 from sovtui.tui.screens.confirm import ConfirmScreen
 from sovtui.tui.services import Services
@@ -180,8 +181,8 @@ class ClustersScreen(Screen[None]):
         self._show_contexts_status()
         self._show_slurm_status()
         contexts.focus()
-        self.run_worker(self._contexts.run(), group="contexts-poll", exit_on_error=False)
-        self.run_worker(self._slurm.run(), group="slurm-poll", exit_on_error=False)
+        start_loop(self, self._contexts.run, "contexts-poll")
+        start_loop(self, self._slurm.run, "slurm-poll")
 
     # -- polling -------------------------------------------------------------------------------
 

@@ -16,6 +16,7 @@ from textual.widgets import Header, Static
 from sovtui.monitor.history import AbsPoints
 from sovtui.monitor.link_state import LinkState
 from sovtui.ray_api.snapshot import ClusterSnapshot
+from sovtui.tui.loops import start_loop
 from sovtui.tui.messages import ShowNodeLogs
 from sovtui.tui.services import Services
 from sovtui.tui.textual_hacks import SteadyFooter
@@ -129,7 +130,7 @@ class DashboardScreen(Screen[None]):
             clock=clock,
         )
         self.pending_check.subscribe(self._show_pending)
-        self.run_worker(self.pending_check.run(), group="pending-count-poll", exit_on_error=False)
+        start_loop(self, self.pending_check.run, "pending-count-poll")
 
     def _show_pending(self, report: PendingReport) -> None:
         banner = self.query_one("#pending-banner", Static)

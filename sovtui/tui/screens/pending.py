@@ -17,6 +17,7 @@ from sovtui.monitor.pending import INFEASIBLE, PendingItem, PendingReport, pendi
 from sovtui.monitor.poller import Poller
 from sovtui.ray_api.state import StateApi
 from sovtui.support.safe_text import visible
+from sovtui.tui.loops import start_loop
 from sovtui.tui.messages import KillActor
 from sovtui.tui.services import Services
 from sovtui.tui.textual_hacks import SteadyFooter
@@ -108,7 +109,7 @@ class PendingScreen(Screen[None]):
         for column in COLUMNS:
             table.add_column(column, key=column)
         table.focus()
-        self.run_worker(self.poller.run(), group="pending-poll", exit_on_error=False)
+        start_loop(self, self.poller.run, "pending-poll")
 
     @on(PendingReady)
     def _show(self, message: PendingReady) -> None:

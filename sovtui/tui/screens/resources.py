@@ -19,6 +19,7 @@ from sovtui.monitor.link_state import LinkState
 from sovtui.monitor.poller import Poller
 from sovtui.ray_api.state import StateApi
 from sovtui.tui.command_line import command_names
+from sovtui.tui.loops import start_loop
 from sovtui.tui.resource_views import VIEWS, ResourceView, ViewData
 from sovtui.tui.services import Services
 from sovtui.tui.textual_hacks import SteadyFooter
@@ -121,7 +122,7 @@ class ResourceScreen(Screen[None]):
             self.query_one(widget_id).display = False
         self.poller.subscribe(self._show, self._show_link)
         if self.services.poll:
-            self.run_worker(self.poller.run(), group=POLL_GROUP, exit_on_error=False)
+            start_loop(self, self.poller.run, POLL_GROUP)
         self.table.focus()
 
     def on_screen_resume(self) -> None:
