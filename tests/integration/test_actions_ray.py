@@ -1,10 +1,11 @@
-"""Killing a named actor from the TUI by keyboard, against a real Ray head running
-tests/support/explorer_driver.py: read-only refuses it, then ctrl+k, k, y turns it DEAD with
-reason RAY_KILL."""
+"""Killing a named actor from the TUI by keyboard, against a real Ray head: read-only refuses
+it, then ctrl+k, k, y turns it DEAD with reason RAY_KILL. The actor is this test's own (a
+detached one in its own namespace), so the explorer tests' driver and counts are untouched."""
 
 from __future__ import annotations
 
 import asyncio
+import time
 
 import pytest
 
@@ -16,17 +17,34 @@ from sovtui.ray_api.state import StateApi, StateFilter
 from sovtui.settings.model import Settings
 from sovtui.tui.screens.actor_pick import ActorPickScreen
 from sovtui.tui.screens.confirm import ConfirmScreen
-from tests.integration.test_explorer_ray import explorer_driver  # noqa: F401  (fixture)
 from tests.support.app_factory import make_app
+from tests.support.ray_cli import ray_job_submit
 from tests.support.waiting import settle, wait_for, wait_for_workers
 
 pytestmark = pytest.mark.ray
 
+TARGET = "sovtui-kill-me"
+MAKE_TARGET = f"""
+import ray
+ray.init(namespace="sovtui-actions")
+
+
+@ray.remote(num_cpus=0)
+class Target:
+    def ping(self):
+        return 1
+
+
+target = Target.options(name="{TARGET}", lifetime="detached").remote()
+ray.get(target.ping.remote())
+print("READY")
+"""
+
 
 async def counter_of(connection: Connection) -> tuple[str, str, str]:
-    """(actor id, state, death reason) of the driver's live, else last, sovtui-counter."""
+    """(actor id, state, death reason) of the live, else last, actor named TARGET."""
     found = await StateApi(connection.client).actors(
-        [StateFilter("name", "=", "sovtui-counter")], limit=100, detail=True
+        [StateFilter("name", "=", TARGET)], limit=100, detail=True
     )
     rows = sorted(found.items, key=lambda actor: actor.state != "ALIVE")
     actor = rows[0]
@@ -40,10 +58,10 @@ def connect(head: EmbeddedHead) -> Connection:
     return Connection(DashboardClient(head.dashboard_url, token, timeout=10), MODE_EMBEDDED, "head")
 
 
-async def test_kill_an_actor_by_keyboard(
-    explorer_driver: str,  # noqa: F811
-    ray_head: EmbeddedHead,
-) -> None:
+async def test_kill_an_actor_by_keyboard(ray_head: EmbeddedHead) -> None:
+    await asyncio.to_thread(
+        ray_job_submit, ray_head, f"actions-target-{time.monotonic_ns()}", MAKE_TARGET
+    )
     ray_connection = connect(ray_head)
     actor_id, state, _ = await counter_of(ray_connection)
     assert state == "ALIVE"
