@@ -176,11 +176,13 @@ async def kill_actor(
 
 
 async def _delete_when_done(jobs: JobsApi, submission_id: str) -> bool:
-    """Remove the helper job once it has ended (Ray refuses to delete a running job)."""
-    try:
+    """Remove the helper job once it has ended (Ray refuses to delete a running job). On a busy
+    head `ray kill-actor` may take a while to exit: stop it then, and delete it once stopped."""
+    with contextlib.suppress(DashboardError, TimeoutError):
+        await jobs.wait(submission_id, poll_s=POLL_S, timeout_s=60.0)
+        return await jobs.delete(submission_id)
+    with contextlib.suppress(DashboardError, TimeoutError):
+        await jobs.stop(submission_id)
         await jobs.wait(submission_id, poll_s=POLL_S, timeout_s=30.0)
         return await jobs.delete(submission_id)
-    except (DashboardError, TimeoutError):
-        with contextlib.suppress(DashboardError):
-            await jobs.stop(submission_id)
-        return False
+    return False

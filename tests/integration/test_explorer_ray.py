@@ -286,48 +286,6 @@ def test_events_and_serve_states(explorer_driver: str, ray_head: EmbeddedHead) -
     assert serve.installed or serve.reason
 
 
-def test_readonly_refuses_then_kill_turns_the_actor_dead(
-    explorer_driver: str,
-    cli: list[str],
-    capsys: pytest.CaptureFixture[str],
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    job_id = driver_job_id(cli, capsys, explorer_driver)
-    monkeypatch.setenv("SOVTUI_READONLY", "true")
-    assert main([*cli, "kill-actor", "sovtui-counter", "--namespace", "sovtui-test"]) == 2
-    assert "read-only mode" in capsys.readouterr().err
-    monkeypatch.delenv("SOVTUI_READONLY")
-
-    def counter() -> dict[str, Any]:
-        rows = sovtui_json(
-            cli, capsys, "list", "actors", "--detail", "--filter", "name=sovtui-counter"
-        )
-        return next(r for r in rows["result"] if r["job_id"] == job_id)
-
-    assert counter()["state"] == "ALIVE"  # read-only left it alone
-    unnamed = sovtui_json(
-        cli,
-        capsys,
-        "list",
-        "actors",
-        "--filter",
-        "class_name=GpuActor",
-        "--filter",
-        f"job_id={job_id}",
-    )["result"][0]
-    assert main([*cli, "kill-actor", unnamed["actor_id"]]) == 2
-    assert "cannot kill unnamed actor" in capsys.readouterr().err
-
-    result = sovtui_json(cli, capsys, "kill-actor", "sovtui-counter", "--namespace", "sovtui-test")
-    assert (result["state"], result["reason"]) == ("DEAD", "RAY_KILL")
-    assert result["job_deleted"]
-    after = counter()
-    assert after["state"] == "DEAD"
-    assert after["death_cause"]["actor_died_error_context"]["reason"] == "RAY_KILL"
-    jobs = sovtui_json(cli, capsys, "job", "list")  # the job manager's records: deleted
-    assert not any((j["submission_id"] or "").startswith("sovtui-kill-actor-") for j in jobs)
-
-
 async def test_actors_view_shows_the_drivers_actors_with_their_states(
     explorer_driver: str, ray_connection: Any
 ) -> None:
@@ -382,3 +340,45 @@ async def test_actors_view_shows_the_drivers_actors_with_their_states(
             60,
             what="the failed tasks",
         )
+
+
+def test_readonly_refuses_then_kill_turns_the_actor_dead(
+    explorer_driver: str,
+    cli: list[str],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    job_id = driver_job_id(cli, capsys, explorer_driver)
+    monkeypatch.setenv("SOVTUI_READONLY", "true")
+    assert main([*cli, "kill-actor", "sovtui-counter", "--namespace", "sovtui-test"]) == 2
+    assert "read-only mode" in capsys.readouterr().err
+    monkeypatch.delenv("SOVTUI_READONLY")
+
+    def counter() -> dict[str, Any]:
+        rows = sovtui_json(
+            cli, capsys, "list", "actors", "--detail", "--filter", "name=sovtui-counter"
+        )
+        return next(r for r in rows["result"] if r["job_id"] == job_id)
+
+    assert counter()["state"] == "ALIVE"  # read-only left it alone
+    unnamed = sovtui_json(
+        cli,
+        capsys,
+        "list",
+        "actors",
+        "--filter",
+        "class_name=GpuActor",
+        "--filter",
+        f"job_id={job_id}",
+    )["result"][0]
+    assert main([*cli, "kill-actor", unnamed["actor_id"]]) == 2
+    assert "cannot kill unnamed actor" in capsys.readouterr().err
+
+    result = sovtui_json(cli, capsys, "kill-actor", "sovtui-counter", "--namespace", "sovtui-test")
+    assert (result["state"], result["reason"]) == ("DEAD", "RAY_KILL")
+    assert result["job_deleted"]
+    after = counter()
+    assert after["state"] == "DEAD"
+    assert after["death_cause"]["actor_died_error_context"]["reason"] == "RAY_KILL"
+    jobs = sovtui_json(cli, capsys, "job", "list")  # the job manager's records: deleted
+    assert not any((j["submission_id"] or "").startswith("sovtui-kill-actor-") for j in jobs)

@@ -144,7 +144,9 @@ def test_a_head_that_dies_fails_the_job(slurm: Slurm) -> None:  # noqa: F811
     human = slurm.sovtui("slurm", "ls", timeout=60)
     assert "FAILED: the Ray head exited with status 1" in human.stdout
     # node.py ends what Ray orphaned (reparented away from the step, lost to linuxproc).
-    assert wait_until(gone(job_id), timeout=15), job_processes(job_id)
+    # After a crash (not a `down`), proctrack/linuxproc may lose a Ray agent for up to a
+    # minute (DESIGN.md); node.py's marker clean-up gets it: allow that minute here.
+    assert wait_until(gone(job_id), timeout=60), job_processes(job_id)
 
 
 def test_sigterm_during_up_cancels_the_job(slurm: Slurm) -> None:  # noqa: F811
