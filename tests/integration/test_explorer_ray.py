@@ -380,5 +380,7 @@ def test_readonly_refuses_then_kill_turns_the_actor_dead(
     after = counter()
     assert after["state"] == "DEAD"
     assert after["death_cause"]["actor_died_error_context"]["reason"] == "RAY_KILL"
-    jobs = sovtui_json(cli, capsys, "job", "list")  # the job manager's records: deleted
-    assert not any((j["submission_id"] or "").startswith("sovtui-kill-actor-") for j in jobs)
+    jobs = sovtui_json(cli, capsys, "job", "list")  # the job manager's records: ours deleted
+    helper = result.get("job_id") or result.get("submission_id")
+    assert helper and helper.startswith("sovtui-kill-actor-"), result
+    assert not any(j["submission_id"] == helper for j in jobs)
