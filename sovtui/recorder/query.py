@@ -313,8 +313,11 @@ class Recording:
             )
         spec = _metric(metric, family)
         rolled = int(self.cluster["rolled_until"])
-        oldest_raw = self.connection.execute(f"SELECT min(t) FROM {raw}").fetchone()[0]
-        raw_from = since_ms if oldest_raw is not None and oldest_raw <= since_ms else rolled
+        # Raw polls serve the whole window when none in it were pruned (every table is pruned
+        # at the same time): the oldest kept is older than the window, or the very first poll.
+        oldest_raw = self.connection.execute("SELECT min(t) FROM cluster_raw").fetchone()[0]
+        whole_from = max(since_ms, int(self.cluster["first_seen"]))
+        raw_from = since_ms if oldest_raw is not None and oldest_raw <= whole_from else rolled
         raw_from = max(raw_from, since_ms)
         col = spec.name
         parts = [

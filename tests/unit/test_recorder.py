@@ -111,6 +111,22 @@ def test_a_series_joins_minutes_and_raw_polls_without_counting_twice(tmp_path: P
     assert polls == 900 and minutes == 900 - 30 + 0  # the minute still filling is not rolled
 
 
+def test_a_young_recording_keeps_every_poll_of_its_rolled_minutes(tmp_path: Path) -> None:
+    """A window reaching back before the first poll: nothing was pruned, so the minutes
+    already rolled up still show poll by poll (a CI run once saw one minute bucket)."""
+    clock = Clock(T0 + 30)
+    core = core_at(tmp_path, clock, raw_minutes=60)
+    poll_for(core, clock, 150, cpu=40.0)  # from mid-minute across two minute boundaries
+    core.maintain()
+    assert core.path is not None
+    rolled = rows(core.path, "SELECT rolled_until FROM cluster")[0][0]
+    assert rolled == (T0 + 120) * 1000
+    with query.opened(core.path) as recording:
+        series = recording.series("cpu_pct", since=clock.now - 600)
+    before_rolled = [b for b in series if b.t * 1000 < rolled]
+    assert len(before_rolled) >= 20 and all(b.mean == pytest.approx(40.0) for b in series)
+
+
 def test_retention_prunes_what_it_should_and_nothing_else(tmp_path: Path) -> None:
     clock = Clock()
     core = core_at(tmp_path, clock, raw_minutes=10, keep_days=1)
