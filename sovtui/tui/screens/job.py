@@ -19,12 +19,14 @@ from textual.widgets import Header, Input, Static
 
 from sovtui.presets.launch import launch_info
 from sovtui.ray_api.errors import DashboardError
+from sovtui.ray_api.job_delete import delete_for_good
 from sovtui.ray_api.job_report import failure_headline, last_lines
 from sovtui.ray_api.jobs import JobsApi
 from sovtui.ray_api.log_file import LOG_SAVE_MAX_BYTES, save_driver_log
 from sovtui.ray_api.logs import LogTail
 from sovtui.ray_api.models import JobDetails
 from sovtui.ray_api.snapshot import ClusterSnapshot
+from sovtui.ray_api.state import StateApi
 from sovtui.support import locations
 from sovtui.support.formatting import job_duration, job_start
 from sovtui.support.safe_text import visible
@@ -440,7 +442,7 @@ class JobScreen(LogKeys):
     @work(exclusive=True, group="job-action", exit_on_error=False)
     async def _delete(self) -> None:
         try:
-            await self.jobs.delete(self.job_id)
+            await delete_for_good(self.jobs, StateApi(self.jobs.client), self.job_id)
         except DashboardError as error:
             self.notify(str(error), severity="error", timeout=10)
             return
