@@ -16,6 +16,7 @@ from sovtui.tui.app import SovtuiApp
 from sovtui.tui.screens.command import CommandScreen
 from sovtui.tui.screens.dashboard import DashboardScreen
 from sovtui.tui.screens.resources import DetailScreen, ResourceScreen
+from sovtui.tui.screens.sort_menu import SortMenu
 from tests.support.app_factory import make_app
 from tests.support.recorded_state import explorer_index, explorer_ray
 from tests.support.waiting import wait_for
@@ -103,15 +104,31 @@ async def test_slash_filter_inverse_and_sort() -> None:
         assert screen.table.border_title == "Actors (3 of 6 match '!DEAD')"
         await pilot.press("escape")
         assert len(column(screen, "Class")) == 6
-        await pilot.press("s")  # by Class
+        ray_order = column(screen, "Class")
+        await pilot.press("s")  # the sort menu: a digit per column
+        assert isinstance(pilot.app.screen, SortMenu)
+        await pilot.press("1")  # by Class
+        assert pilot.app.screen is screen
         classes = column(screen, "Class")
         assert classes == sorted(classes, key=str.lower)
         assert str(screen.table.columns[ColumnKey("0")].label) == "Class ▲"
         await pilot.press("S")
         assert column(screen, "Class") == sorted(classes, key=str.lower, reverse=True)
-        for _ in range(len(screen.view.columns)):
-            await pilot.press("s")  # past the last column: Ray's order again
+        await pilot.press("s", "1")  # the sorted column again: the other way round
+        assert column(screen, "Class") == sorted(classes, key=str.lower)
+        # by keyboard only: down to PID (the 6th column), `d` for descending
+        await pilot.press("s", "down", "down", "down", "down", "down", "d")
+        pids = [int(pid) if pid else -1 for pid in column(screen, "PID")]
+        assert screen.table.sort_column == 5 and screen.table.sort_reverse
+        assert pids[: len([p for p in pids if p >= 0])] == sorted(
+            (p for p in pids if p >= 0), reverse=True
+        )
+        assert str(screen.table.columns[ColumnKey("5")].label) == "PID ▼"
+        await pilot.press("s", "escape")  # nothing chosen: the sort stays
+        assert screen.table.sort_column == 5
+        await pilot.press("s", "0")  # Ray's order again
         assert screen.table.sort_column is None
+        assert column(screen, "Class") == ray_order
 
 
 async def test_enter_opens_the_actor_with_its_death_cause() -> None:

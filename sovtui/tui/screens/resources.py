@@ -73,7 +73,12 @@ class ResourceScreen(Screen[None]):
             key_display="/",
             tooltip="Filter the rows: text, a regex, or !text for the rows without it",
         ),
-        Binding("s", "sort", "Sort", tooltip="Sort by the next column (then Ray's order)"),
+        Binding(
+            "s",
+            "sort",
+            "Sort",
+            tooltip="Sort by a column: a menu of the columns (a digit picks one; again: reverse)",
+        ),
         Binding("S", "reverse_sort", "Reverse", tooltip="Reverse the sort order"),
         Binding("r", "refresh_view", "Refresh", tooltip="Poll this view now"),
         Binding(
@@ -183,7 +188,16 @@ class ResourceScreen(Screen[None]):
         self.table.focus()
 
     def action_sort(self) -> None:
-        self.table.cycle_sort()
+        from sovtui.tui.screens.sort_menu import SortMenu, SortPick
+
+        table = self.table
+
+        def chosen(pick: SortPick | None) -> None:
+            if pick is not None:
+                table.sort_by(*pick)
+
+        titles = [column.title for column in self.view.columns]
+        self.app.push_screen(SortMenu(titles, table.sort_column, table.sort_reverse), chosen)
 
     def action_reverse_sort(self) -> None:
         self.table.reverse_sort()
