@@ -49,10 +49,7 @@ class SortMenu(ModalScreen[SortPick | None]):
         Binding("escape", "dismiss_menu", "Close", tooltip="Leave the sort as it is"),
         Binding("d", "descending", "Descending", tooltip="Sort by the highlighted column, Z-A"),
         Binding("0", "ray_order", "Ray's order", tooltip="No sort: the order Ray answered"),
-        *(
-            Binding(digit, f"pick({index})", show=False)
-            for index, digit in enumerate(DIGITS)
-        ),
+        *(Binding(digit, f"pick({index})", show=False) for index, digit in enumerate(DIGITS)),
     ]
 
     def __init__(self, titles: Sequence[str], current: int | None, reverse: bool) -> None:
