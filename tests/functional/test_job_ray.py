@@ -82,7 +82,9 @@ async def test_job_screen_lists_its_actors_and_tasks_by_ray_job_id() -> None:
         assert set(column(actors, "Restarts")) <= {"0", "1"} and "" not in column(actors, "PID")
         # every request filtered by Ray's job id (not the submission id), with a limit
         for query in (*actor_queries, *summary_queries, *task_queries):
-            keys = list(zip(query.get_list("filter_keys"), query.get_list("filter_values")))
+            keys = list(
+                zip(query.get_list("filter_keys"), query.get_list("filter_values"), strict=True)
+            )
             assert ("job_id", "02000000") in keys, query
         assert all(query.get("limit") for query in (*actor_queries, *task_queries))
         # the failed tasks, without detail (that is for the row enter opens)

@@ -153,20 +153,24 @@ class LogViewScreen(LogKeys):
         log = self.pane
         api = StateApi(self.services.connection.client)
         source = self.source
-        named = {
-            "node_id": source.node_id if source.filename else None,
-            "filename": source.filename,
-            "actor_id": source.actor_id,
-            "task_id": source.task_id,
-            "suffix": source.suffix,
-        }
+        node_id = source.node_id if source.filename else None
         try:
             if not source.follows:
-                log.receive(await api.log_file(**named, lines=FIRST_LINES))
+                text = await api.log_file(
+                    task_id=source.task_id, suffix=source.suffix, lines=FIRST_LINES
+                )
+                log.receive(text)
                 log.flush()
                 log.border_subtitle = "the task's lines (read once: a task's log is not followed)"
                 return
-            async for chunk in api.stream_log(**named, lines=FIRST_LINES, filter_ansi=False):
+            async for chunk in api.stream_log(
+                node_id=node_id,
+                filename=source.filename,
+                actor_id=source.actor_id,
+                suffix=source.suffix,
+                lines=FIRST_LINES,
+                filter_ansi=False,
+            ):
                 log.receive(chunk)
         except (DashboardError, ValueError) as error:
             log.border_subtitle = plain(f"log unavailable: {error}")
