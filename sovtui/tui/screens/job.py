@@ -333,6 +333,10 @@ class JobScreen(LogKeys):
         if self.services.poll:
             start_loop(self, poller.run, "job-ray-poll")
 
+    def on_resize(self) -> None:
+        # A short terminal: the actors and tasks shrink, so the log keeps some room.
+        self.set_class(self.size.height < 32, "-short")
+
     def _ray_wanted(self) -> bool:
         """Polled only while shown; a finished job's actors and tasks change no more."""
         ended = self.details is not None and self.details.is_terminal
