@@ -401,6 +401,13 @@ async def test_job_screen_drills_down_to_actors_tasks_and_their_logs(
             what="the Crasher's stderr",
             details=lambda: str(viewer.pane.border_subtitle),
         )
+        from sovtui.support import locations
+
+        await pilot.press("w")  # the whole stderr, by actor id
+        folder = locations.data_dir() / "logs"
+        await wait_in_app(pilot, lambda: list(folder.glob("actor-*.log")), 60, what="the save")
+        saved = next(folder.glob("actor-*.log")).read_bytes()
+        assert b"constructor failed on purpose" in saved
         await pilot.press("escape", "escape")
         await wait_in_app(pilot, lambda: app.screen is job, 30)
 
