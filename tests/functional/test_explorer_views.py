@@ -13,6 +13,7 @@ from textual.widgets.data_table import ColumnKey
 
 from sovtui.settings.model import Settings
 from sovtui.tui.app import SovtuiApp
+from sovtui.tui.palette import binding_commands
 from sovtui.tui.screens.command import CommandScreen
 from sovtui.tui.screens.dashboard import DashboardScreen
 from sovtui.tui.screens.log_view import LogViewScreen
@@ -107,6 +108,8 @@ async def test_slash_filter_inverse_and_sort() -> None:
         await pilot.press("escape")
         assert len(column(screen, "Class")) == 6
         ray_order = column(screen, "Class")
+        palette = {command.title: command.help for command in binding_commands(screen)}
+        assert "a menu of the columns" in palette["Sort"] and "(s)" in palette["Sort"]
         await pilot.press("s")  # the sort menu: a digit per column
         assert isinstance(pilot.app.screen, SortMenu)
         await pilot.press("1")  # by Class
@@ -177,6 +180,8 @@ async def test_actor_detail_opens_its_stderr_followed_live() -> None:
         await wait_for(pilot, lambda: isinstance(pilot.app.screen, DetailScreen))
         detail = detail_screen(pilot)
         assert detail.check_action("log", ("err",)) is True  # in the footer
+        palette = {command.title for command in binding_commands(detail)}
+        assert {"Log", "Stderr"} <= palette
         await pilot.press("e")
         await wait_for(pilot, lambda: isinstance(pilot.app.screen, LogViewScreen))
         viewer = pilot.app.screen
@@ -224,6 +229,7 @@ async def test_log_keys_only_where_a_row_has_a_log() -> None:
         await wait_for(pilot, lambda: isinstance(pilot.app.screen, DetailScreen))
         detail = detail_screen(pilot)
         assert detail.check_action("log", ("out",)) is False
+        assert not {"Log", "Stderr"} & {command.title for command in binding_commands(detail)}
         await pilot.press("l")
         await pilot.pause()
         assert pilot.app.screen is detail
