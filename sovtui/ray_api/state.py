@@ -23,6 +23,7 @@ as they arrive, and a compressed body could expand far past them within one chun
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 from collections.abc import AsyncIterator, Iterable, Sequence
@@ -40,6 +41,7 @@ from sovtui.ray_api.errors import (
     DashboardUnreachable,
     bad_answer,
 )
+from sovtui.ray_api.list_parse import SLICE_BYTES, sliced
 from sovtui.ray_api.state_models import (
     Actor,
     ActorSummaryRow,
@@ -63,7 +65,7 @@ from sovtui.ray_api.state_models import (
 if TYPE_CHECKING:
     import httpx
 
-ItemT = TypeVar("ItemT", bound=BaseModel)
+ItemT = TypeVar("ItemT")  # a list row: a pydantic dataclass of state_models
 SummaryT = TypeVar("SummaryT", bound=BaseModel)
 
 MAX_LIMIT = 10_000  # Ray's own cap for one State API answer
@@ -80,7 +82,7 @@ class Kind:
 
     name: str
     path: str
-    model: type[BaseModel]
+    model: type[Any]
     id_field: str
     aliases: tuple[str, ...] = ()
 
@@ -366,7 +368,8 @@ def _clean_url(client: DashboardClient, path: str) -> str:
 # The API --------------------------------------------------------------------------------------
 
 
-_ADAPTERS: dict[type[BaseModel], TypeAdapter[Any]] = {}
+_ADAPTERS: dict[type[Any], TypeAdapter[Any]] = {}
+_ROW_ADAPTERS: dict[type[Any], TypeAdapter[Any]] = {}
 
 
 def _list_adapter(model: type[ItemT]) -> TypeAdapter[StateEnvelope[list[ItemT]]]:
@@ -375,6 +378,30 @@ def _list_adapter(model: type[ItemT]) -> TypeAdapter[StateEnvelope[list[ItemT]]]
         adapter = TypeAdapter(StateEnvelope[list[model]])  # type: ignore[valid-type]
         _ADAPTERS[model] = adapter
     return adapter
+
+
+def _rows_adapter(model: type[ItemT]) -> TypeAdapter[list[ItemT]]:
+    adapter = _ROW_ADAPTERS.get(model)
+    if adapter is None:
+        adapter = TypeAdapter(list[model])  # type: ignore[valid-type]
+        _ROW_ADAPTERS[model] = adapter
+    return adapter
+
+
+def _validated_list(
+    model: type[ItemT], content: bytes
+) -> tuple[StateEnvelope[list[ItemT]], list[ItemT]]:
+    """The envelope and every row: in slices when the body is big (see list_parse)."""
+    adapter = _list_adapter(model)
+    try:
+        cut = sliced(_rows_adapter(model), adapter, content)
+    except ValidationError:
+        cut = None  # a cut inside a row, or a bad answer: the whole parse says which
+    if cut is None:
+        envelope = adapter.validate_json(content)
+        return envelope, envelope.data.result.result
+    envelope, items = cut
+    return envelope, items + envelope.data.result.result
 
 
 _SUMMARY_ADAPTERS: dict[type[BaseModel], TypeAdapter[Any]] = {}
@@ -404,14 +431,14 @@ SUMMARY_ROWS: dict[str, type[BaseModel]] = {
 def parse_list(model: type[ItemT], content: bytes, url: str, limit: int) -> StateList[ItemT]:
     """A `/api/v0/{kind}` body -> StateList; DashboardBadResponse when it is not one."""
     try:
-        envelope = _list_adapter(model).validate_json(content)
+        envelope, items = _validated_list(model, content)
     except ValidationError as exc:
         raise bad_answer(url, exc, LIKE) from None
     if not envelope.result:
         raise DashboardRejected(f"{url}: {error_reason(envelope.msg)}", 200, envelope.msg)
     answer = envelope.data.result
     return StateList(
-        items=answer.result,
+        items=items,
         total=answer.total,
         num_after_truncation=answer.num_after_truncation,
         num_filtered=answer.num_filtered,
@@ -509,7 +536,12 @@ class StateApi:
             params.append(("detail", "true"))
         params += filter_params(filters)
         response = await self._get(spec.path, params, f"listing {spec.name}", timeout=timeout)
-        return parse_list(spec.model, response.content, _clean_url(self.client, spec.path), limit)
+        url = _clean_url(self.client, spec.path)
+        if len(response.content) <= SLICE_BYTES:
+            return parse_list(spec.model, response.content, url, limit)
+        # A big answer (10,000 rows: ~5-15 MB) is parsed in a thread, slice by slice, so the
+        # event loop keeps drawing meanwhile.
+        return await asyncio.to_thread(parse_list, spec.model, response.content, url, limit)
 
     async def actors(
         self, filters: Iterable[StateFilter] = (), limit: int = DEFAULT_LIMIT, detail: bool = False

@@ -1,16 +1,21 @@
 """Pydantic models of Ray 2.60's State API answers (`/api/v0/*`), `/events` and Serve.
 
 Every field a list row carries without `detail` is here; detail-only fields are optional, so the
-same model reads both. int64 fields arrive as JSON strings (`num_restarts`, placement-group stats,
+same model reads both. List rows (Actor, Task, ...) are pydantic dataclasses, not BaseModels:
+pydantic builds them ~3x faster and smaller (10,000-row answers), and `_Row` keeps the two
+BaseModel methods their users call (`model_copy`, `model_dump`). int64 fields arrive as JSON strings (`num_restarts`, placement-group stats,
 `driver_info.pid`): pydantic's lax mode turns them into ints. Unknown fields are ignored and
 missing ones are blank, so another Ray version degrades to empty cells rather than errors.
 """
 
 from __future__ import annotations
 
+import copy
+from functools import cache
 from typing import Any, Generic, TypeVar
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, TypeAdapter, field_validator
+from pydantic.dataclasses import dataclass
 
 ItemT = TypeVar("ItemT")
 SummaryT = TypeVar("SummaryT")
@@ -22,6 +27,28 @@ class _Lenient(BaseModel):
 
 def _null_to_empty(value: Any) -> Any:
     return {} if value is None else value
+
+
+_ROW_CONFIG = ConfigDict(extra="ignore")
+
+
+@cache
+def _dumper(cls: type[Any]) -> TypeAdapter[Any]:
+    return TypeAdapter(cls)
+
+
+class _Row:
+    """What a list row's users call of BaseModel's API, for the dataclass rows."""
+
+    def model_copy(self, *, update: dict[str, Any] | None = None) -> Any:
+        """A shallow copy with `update` set, unvalidated (as BaseModel.model_copy)."""
+        copied = copy.copy(self)
+        for key, value in (update or {}).items():
+            setattr(copied, key, value)
+        return copied
+
+    def model_dump(self, *, mode: str = "python") -> dict[str, Any]:
+        return dict(_dumper(type(self)).dump_python(self, mode=mode))
 
 
 # The envelope: {"result": bool, "msg": str, "data": {"result": {total, ..., "result": [...]}}}
@@ -89,7 +116,8 @@ class DeathCause(_Lenient):
         return ""
 
 
-class Actor(_Lenient):
+@dataclass(config=_ROW_CONFIG)
+class Actor(_Row):
     actor_id: str
     class_name: str = ""
     state: str = "UNKNOWN"
@@ -132,7 +160,8 @@ class TaskLogInfo(_Lenient):
     stderr_end: int | None = None
 
 
-class Task(_Lenient):
+@dataclass(config=_ROW_CONFIG)
+class Task(_Row):
     task_id: str
     attempt_number: int = 0
     name: str = ""
@@ -187,7 +216,8 @@ class PlacementGroupStats(_Lenient):
     end_to_end_creation_latency_us: int | None = None
 
 
-class PlacementGroup(_Lenient):
+@dataclass(config=_ROW_CONFIG)
+class PlacementGroup(_Row):
     placement_group_id: str
     name: str | None = ""
     creator_job_id: str | None = None
@@ -208,7 +238,8 @@ class PlacementGroup(_Lenient):
 # Objects --------------------------------------------------------------------------------------
 
 
-class ObjectRef(_Lenient):
+@dataclass(config=_ROW_CONFIG)
+class ObjectRef(_Row):
     object_id: str
     object_size: int | None = None
     task_status: str | None = None
@@ -232,7 +263,8 @@ class ObjectSummaryRow(_Lenient):
 # Workers, nodes, jobs -------------------------------------------------------------------------
 
 
-class Worker(_Lenient):
+@dataclass(config=_ROW_CONFIG)
+class Worker(_Row):
     worker_id: str
     is_alive: bool | None = None
     worker_type: str | None = None
@@ -246,7 +278,8 @@ class Worker(_Lenient):
     end_time_ms: int | None = None
 
 
-class Node(_Lenient):
+@dataclass(config=_ROW_CONFIG)
+class Node(_Row):
     node_id: str
     node_ip: str | None = None
     is_head_node: bool = False
@@ -265,7 +298,8 @@ class DriverInfo(_Lenient):
     pid: int | None = None
 
 
-class StateJob(_Lenient):
+@dataclass(config=_ROW_CONFIG)
+class StateJob(_Row):
     job_id: str | None = None
     submission_id: str | None = None
     entrypoint: str | None = ""
