@@ -12,6 +12,7 @@ JSON, so validation fails and the caller parses the whole body at once: slower, 
 
 from __future__ import annotations
 
+from itertools import pairwise
 from typing import Any
 
 from pydantic import TypeAdapter
@@ -61,7 +62,7 @@ def sliced(
         return None
     bracket, starts = cuts
     items: list[Any] = []
-    for start, end in zip(starts, starts[1:], strict=False):
+    for start, end in pairwise(starts):
         piece = content[start:end].rstrip(_BLANK)
         if not piece.endswith(b","):
             return None  # the cut is not between two rows of the array

@@ -41,6 +41,7 @@ from sovtui.ray_api.errors import (
     DashboardUnreachable,
     bad_answer,
 )
+from sovtui.ray_api.events_parse import event_groups
 from sovtui.ray_api.list_parse import SLICE_BYTES, sliced
 from sovtui.ray_api.state_models import (
     Actor,
@@ -53,6 +54,7 @@ from sovtui.ray_api.state_models import (
     ObjectSummaryRow,
     PlacementGroup,
     RawEvent,
+    Row,
     ServeDetails,
     StateEnvelope,
     StateJob,
@@ -65,7 +67,7 @@ from sovtui.ray_api.state_models import (
 if TYPE_CHECKING:
     import httpx
 
-ItemT = TypeVar("ItemT")  # a list row: a pydantic dataclass of state_models
+ItemT = TypeVar("ItemT", bound=Row)  # a list row: a pydantic dataclass of state_models
 SummaryT = TypeVar("SummaryT", bound=BaseModel)
 
 MAX_LIMIT = 10_000  # Ray's own cap for one State API answer
@@ -326,8 +328,45 @@ def normalise_events(groups: dict[str, list[RawEvent]]) -> list[ClusterEvent]:
                     custom_fields=raw.custom_fields,
                 )
             )
+    return _sorted_events(events)
+
+
+def _sorted_events(events: list[ClusterEvent]) -> list[ClusterEvent]:
     events.sort(key=lambda event: (event.time is None, event.time or 0.0))
     return events
+
+
+def _first(raw: dict[str, Any], names: tuple[str, ...], kinds: tuple[type, ...]) -> Any:
+    """The first of `names` present (RawEvent's AliasChoices), checked to be of `kinds`."""
+    for name in names:
+        if name in raw:
+            value = raw[name]
+            if value is not None and (type(value) not in kinds):
+                raise TypeError(f"{name} is {type(value).__name__}")
+            return value
+    return None
+
+
+def plain_event(raw: dict[str, Any], group_job: str | None) -> ClusterEvent:
+    """What `normalise_events` makes of one RawEvent, read from the decoded dict directly
+    (~3x quicker than through the model); TypeError where the model would coerce or refuse."""
+    custom = _first(raw, ("customFields", "custom_fields"), (dict,)) or {}
+    pid = _first(raw, ("sourcePid", "pid", "source_pid"), (str, int))
+    message = _first(raw, ("message",), (str,))
+    if message is None and "message" in raw:
+        raise TypeError("message is null")  # the model refuses it: let it say so
+    return ClusterEvent(
+        time=event_time(_first(raw, ("timestamp",), (str, float, int))),
+        severity=(_first(raw, ("severity",), (str,)) or "INFO").upper(),
+        source=_first(raw, ("sourceType", "source_type"), (str,)) or "",
+        message="" if message is None else message,
+        job_id=group_job or custom.get("jobId"),
+        host=_first(raw, ("sourceHostname", "hostName", "host_name"), (str,)),
+        pid=None if pid is None else str(pid),
+        label=_first(raw, ("label",), (str,)) or None,
+        event_id=_first(raw, ("eventId", "event_id"), (str,)),
+        custom_fields=custom,
+    )
 
 
 # Error shapes -> one line ---------------------------------------------------------------------
@@ -467,6 +506,22 @@ def parse_summary(row: type[SummaryT], content: bytes, url: str) -> Summary[Summ
 
 
 def parse_events(content: bytes, url: str) -> list[ClusterEvent]:
+    """`/events` -> events, oldest first. A big answer is read one event per call
+    (events_parse) and normalised straight from the decoded dicts, so a thread running this
+    never holds the GIL for long; an event that does not read plainly sends the whole body
+    through the models."""
+    groups = event_groups(content) if len(content) > SLICE_BYTES else None
+    if groups is not None:
+        try:
+            return _sorted_events(
+                [
+                    plain_event(raw, None if group == "global" else group)
+                    for group, raws in groups.items()
+                    for raw in raws
+                ]
+            )
+        except (TypeError, ValueError):
+            pass  # the whole parse below reads it, or says what is wrong
     try:
         envelope = _EVENTS.validate_json(content)
     except ValidationError as exc:
@@ -635,7 +690,11 @@ class StateApi:
         500 once any worker has crashed)."""
         params: list[tuple[str, str | int]] = [("job_id", job_id)] if job_id else []
         response = await self._get("/events", params, "reading events")
-        return parse_events(response.content, _clean_url(self.client, "/events"))
+        url = _clean_url(self.client, "/events")
+        if len(response.content) <= SLICE_BYTES:
+            return parse_events(response.content, url)
+        # Ray keeps up to 10,000 events a job and /events has no limit: parse off the loop.
+        return await asyncio.to_thread(parse_events, response.content, url)
 
     async def serve(self) -> ServeState:
         path = "/api/serve/applications/"
