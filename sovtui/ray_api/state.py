@@ -63,6 +63,7 @@ from sovtui.ray_api.state_models import (
     TaskSummaryRow,
     Worker,
 )
+from sovtui.support.gc_pause import gc_paused
 
 if TYPE_CHECKING:
     import httpx
@@ -432,15 +433,19 @@ def _validated_list(
 ) -> tuple[StateEnvelope[list[ItemT]], list[ItemT]]:
     """The envelope and every row: in slices when the body is big (see list_parse)."""
     adapter = _list_adapter(model)
-    try:
-        cut = sliced(_rows_adapter(model), adapter, content)
-    except ValidationError:
-        cut = None  # a cut inside a row, or a bad answer: the whole parse says which
-    if cut is None:
+    if len(content) <= SLICE_BYTES:
         envelope = adapter.validate_json(content)
         return envelope, envelope.data.result.result
-    envelope, items = cut
-    return envelope, items + envelope.data.result.result
+    with gc_paused():
+        try:
+            cut = sliced(_rows_adapter(model), adapter, content)
+        except ValidationError:
+            cut = None  # a cut inside a row, or a bad answer: the whole parse says which
+        if cut is None:
+            envelope = adapter.validate_json(content)
+            return envelope, envelope.data.result.result
+        envelope, items = cut
+        return envelope, items + envelope.data.result.result
 
 
 _SUMMARY_ADAPTERS: dict[type[BaseModel], TypeAdapter[Any]] = {}
@@ -510,18 +515,20 @@ def parse_events(content: bytes, url: str) -> list[ClusterEvent]:
     (events_parse) and normalised straight from the decoded dicts, so a thread running this
     never holds the GIL for long; an event that does not read plainly sends the whole body
     through the models."""
-    groups = event_groups(content) if len(content) > SLICE_BYTES else None
-    if groups is not None:
-        try:
-            return _sorted_events(
-                [
-                    plain_event(raw, None if group == "global" else group)
-                    for group, raws in groups.items()
-                    for raw in raws
-                ]
-            )
-        except (TypeError, ValueError):
-            pass  # the whole parse below reads it, or says what is wrong
+    if len(content) > SLICE_BYTES:
+        with gc_paused():
+            groups = event_groups(content)
+            try:
+                if groups is not None:
+                    return _sorted_events(
+                        [
+                            plain_event(raw, None if group == "global" else group)
+                            for group, raws in groups.items()
+                            for raw in raws
+                        ]
+                    )
+            except (TypeError, ValueError):
+                pass  # the whole parse below reads it, or says what is wrong
     try:
         envelope = _EVENTS.validate_json(content)
     except ValidationError as exc:

@@ -16,6 +16,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from sovtui.ray_api.models import Envelope, NodeSummary, NodeSummaryData
 from sovtui.ray_api.snapshot import NodeView
+from sovtui.support.gc_pause import gc_paused
 
 WHOLE_PARSE_LIMIT = 512 * 1024  # below this a single parse is quick enough
 _NODE = TypeAdapter(NodeSummary)
@@ -79,6 +80,10 @@ async def parse_incrementally(content: bytes, batch: int = 50) -> NodeSummaryDat
     return NodeSummaryData(summary=nodes, node_logical_resources=logical)
 
 
+def _view(element: bytes) -> NodeView:
+    return NodeView.from_summary(_NODE.validate_json(element))
+
+
 def node_views(content: bytes) -> tuple[list[NodeView], dict[str, str]]:
     """The nodes as NodeViews, with the logical-resource strings: one node parsed per call, for
     a thread, which then never holds the GIL for longer than one node's parse. Each node's
@@ -86,11 +91,15 @@ def node_views(content: bytes) -> tuple[list[NodeView], dict[str, str]]:
     nodes' models outlive the young generations and every poll pays full garbage collections
     of 100-200 ms (each a frozen frame)."""
     bounds = _element_bounds(content) if len(content) >= WHOLE_PARSE_LIMIT else None
-    if bounds is not None:
-        try:
-            views = [NodeView.from_summary(_NODE.validate_json(content[a:b])) for a, b in bounds]
-            return views, _logical_resources(content)
-        except ValidationError:
-            pass  # the whole parse says what is wrong
-    data = parse_whole(content)
-    return [NodeView.from_summary(node) for node in data.summary], data.node_logical_resources
+    with gc_paused():
+        if bounds is not None:
+            try:
+                views = [
+                    NodeView.from_summary(_NODE.validate_json(content[a:b])) for a, b in bounds
+                ]
+                return views, _logical_resources(content)
+            except ValidationError:
+                pass  # the whole parse says what is wrong
+        data = parse_whole(content)
+        views = [NodeView.from_summary(node) for node in data.summary]
+        return views, data.node_logical_resources
