@@ -23,7 +23,6 @@ as they arrive, and a compressed body could expand far past them within one chun
 
 from __future__ import annotations
 
-import asyncio
 import json
 import re
 from collections.abc import AsyncIterator, Iterable, Sequence
@@ -32,6 +31,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
+from sovtui.ray_api.answer_memo import AnswerMemo
 from sovtui.ray_api.client import DashboardClient
 from sovtui.ray_api.errors import (
     DashboardBadResponse,
@@ -552,6 +552,7 @@ class StateApi:
 
     def __init__(self, client: DashboardClient) -> None:
         self.client = client
+        self._memo = AnswerMemo()  # an unchanged answer is not parsed again
 
     async def _get(
         self,
@@ -599,11 +600,13 @@ class StateApi:
         params += filter_params(filters)
         response = await self._get(spec.path, params, f"listing {spec.name}", timeout=timeout)
         url = _clean_url(self.client, spec.path)
-        if len(response.content) <= SLICE_BYTES:
-            return parse_list(spec.model, response.content, url, limit)
         # A big answer (10,000 rows: ~5-15 MB) is parsed in a thread, slice by slice, so the
         # event loop keeps drawing meanwhile.
-        return await asyncio.to_thread(parse_list, spec.model, response.content, url, limit)
+        return await self._memo.parsed(
+            (spec.path, tuple(params)),
+            response.content,
+            lambda content: parse_list(spec.model, content, url, limit),
+        )
 
     async def actors(
         self, filters: Iterable[StateFilter] = (), limit: int = DEFAULT_LIMIT, detail: bool = False
@@ -698,10 +701,11 @@ class StateApi:
         params: list[tuple[str, str | int]] = [("job_id", job_id)] if job_id else []
         response = await self._get("/events", params, "reading events")
         url = _clean_url(self.client, "/events")
-        if len(response.content) <= SLICE_BYTES:
-            return parse_events(response.content, url)
-        # Ray keeps up to 10,000 events a job and /events has no limit: parse off the loop.
-        return await asyncio.to_thread(parse_events, response.content, url)
+        # Ray keeps up to 10,000 events a job and /events has no limit: a big answer is parsed
+        # off the loop, and not again while the dashboard's cache answers the same bytes.
+        return await self._memo.parsed(
+            ("/events", tuple(params)), response.content, lambda content: parse_events(content, url)
+        )
 
     async def serve(self) -> ServeState:
         path = "/api/serve/applications/"

@@ -125,3 +125,24 @@ def test_node_views_match_the_whole_parse() -> None:
     assert logical == data.node_logical_resources
     built = build_snapshot(None, None, data.summary, [], taken_at=0)
     assert sorted(views, key=lambda n: n.ip) == sorted(built.nodes, key=lambda n: n.ip)
+
+
+async def test_an_unchanged_answer_is_not_parsed_again() -> None:
+    from sovtui.ray_api.answer_memo import AnswerMemo
+
+    memo = AnswerMemo(size=2)
+    parses: list[bytes] = []
+
+    def parse(content: bytes) -> list[int]:
+        parses.append(content)
+        return [len(content)]
+
+    big = b"x" * 300_000  # hashed and parsed in a thread
+    first = await memo.parsed("a", big, parse)
+    assert await memo.parsed("a", bytes(big), parse) is first  # same bytes: no parse
+    assert len(parses) == 1
+    await memo.parsed("a", big + b"y", parse)  # changed: parsed
+    await memo.parsed("b", b"small", parse)
+    await memo.parsed("c", b"small", parse)  # "a" is forgotten (two remembered)
+    await memo.parsed("a", big + b"y", parse)
+    assert len(parses) == 5
