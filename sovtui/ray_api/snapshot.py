@@ -15,7 +15,7 @@ TOTAL_RESOURCES = ("CPU", "GPU", "memory", "object_store_memory")
 _RESOURCE_ALIASES = {"objectStoreMemory": "object_store_memory"}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Usage:
     used: float | None
     total: float
@@ -30,7 +30,7 @@ class Usage:
 _NIL_JOB = "ffffffff"  # the job id of idle pooled workers
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class GpuView:
     index: int
     name: str
@@ -73,7 +73,7 @@ def _session_name(session_dir: str | None) -> str | None:
     return session_dir.rstrip("/").rsplit("/", 1)[-1] or None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class WorkerView:
     """A worker or driver on a node, as the summary lists it (Ray 2.60 sends no per-worker CPU
     or memory there)."""
@@ -95,7 +95,7 @@ def _counter(value: Any) -> float | None:
     return _number(value)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class NodeView:
     node_id: str
     ip: str
@@ -308,12 +308,19 @@ def build_snapshot(
     taken_at: float | None = None,
     logical: dict[str, str] | None = None,
 ) -> ClusterSnapshot:
-    nodes = tuple(
-        sorted(
-            (NodeView.from_summary(s) for s in summaries),
-            key=lambda n: (not n.is_head, not n.alive, n.ip, n.node_id),
-        )
-    )
+    views = [NodeView.from_summary(s) for s in summaries]
+    return snapshot_from_views(version, status, views, jobs, taken_at, logical)
+
+
+def snapshot_from_views(
+    version: VersionInfo | None,
+    status: ClusterStatusData | None,
+    views: list[NodeView],
+    jobs: list[JobDetails],
+    taken_at: float | None = None,
+    logical: dict[str, str] | None = None,
+) -> ClusterSnapshot:
+    nodes = tuple(sorted(views, key=lambda n: (not n.is_head, not n.alive, n.ip, n.node_id)))
     totals = totals_from_status(status) if status is not None else None
     derived = totals is None
     if totals is None:

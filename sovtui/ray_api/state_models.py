@@ -1,16 +1,21 @@
 """Pydantic models of Ray 2.60's State API answers (`/api/v0/*`), `/events` and Serve.
 
 Every field a list row carries without `detail` is here; detail-only fields are optional, so the
-same model reads both. int64 fields arrive as JSON strings (`num_restarts`, placement-group stats,
-`driver_info.pid`): pydantic's lax mode turns them into ints. Unknown fields are ignored and
-missing ones are blank, so another Ray version degrades to empty cells rather than errors.
+same model reads both. List rows (Actor, Task, ...) are pydantic dataclasses, not BaseModels:
+pydantic builds them ~3x faster and smaller (10,000-row answers), and `Row` keeps the two
+BaseModel methods their users call (`model_copy`, `model_dump`). int64 fields arrive as JSON
+strings (`num_restarts`, placement-group stats, `driver_info.pid`): pydantic's lax mode turns
+them into ints. Unknown fields are ignored and missing ones are blank, so another Ray version
+degrades to empty cells rather than errors.
 """
 
 from __future__ import annotations
 
-from typing import Any, Generic, TypeVar
+import copy
+from typing import Any, Generic, Literal, TypeVar
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, TypeAdapter, field_validator
+from pydantic.dataclasses import dataclass
 
 ItemT = TypeVar("ItemT")
 SummaryT = TypeVar("SummaryT")
@@ -22,6 +27,33 @@ class _Lenient(BaseModel):
 
 def _null_to_empty(value: Any) -> Any:
     return {} if value is None else value
+
+
+_ROW_CONFIG = ConfigDict(extra="ignore")
+
+
+_DUMPERS: dict[type[Any], TypeAdapter[Any]] = {}
+
+
+def _dumper(cls: type[Any]) -> TypeAdapter[Any]:
+    adapter = _DUMPERS.get(cls)
+    if adapter is None:
+        adapter = _DUMPERS[cls] = TypeAdapter(cls)
+    return adapter
+
+
+class Row:
+    """What a list row's users call of BaseModel's API, for the dataclass rows."""
+
+    def model_copy(self, *, update: dict[str, Any] | None = None) -> Any:
+        """A shallow copy with `update` set, unvalidated (as BaseModel.model_copy)."""
+        copied = copy.copy(self)
+        for key, value in (update or {}).items():
+            setattr(copied, key, value)
+        return copied
+
+    def model_dump(self, *, mode: Literal["json", "python"] = "python") -> dict[str, Any]:
+        return dict(_dumper(type(self)).dump_python(self, mode=mode))
 
 
 # The envelope: {"result": bool, "msg": str, "data": {"result": {total, ..., "result": [...]}}}
@@ -89,7 +121,8 @@ class DeathCause(_Lenient):
         return ""
 
 
-class Actor(_Lenient):
+@dataclass(config=_ROW_CONFIG)
+class Actor(Row):
     actor_id: str
     class_name: str = ""
     state: str = "UNKNOWN"
@@ -132,7 +165,8 @@ class TaskLogInfo(_Lenient):
     stderr_end: int | None = None
 
 
-class Task(_Lenient):
+@dataclass(config=_ROW_CONFIG)
+class Task(Row):
     task_id: str
     attempt_number: int = 0
     name: str = ""
@@ -149,14 +183,17 @@ class Task(_Lenient):
     # detail only
     required_resources: dict[str, float] = Field(default_factory=dict)
     placement_group_id: str | None = None
-    events: list[TaskEvent] = Field(default_factory=list)
+    # A tuple: a row whose values are all atomic or empty leaves only the row itself for the
+    # garbage collector to track (an empty list per row made its full passes 2x longer).
+    events: tuple[TaskEvent, ...] = ()
     creation_time_ms: float | None = None
     start_time_ms: float | None = None
     end_time_ms: float | None = None
     task_log_info: TaskLogInfo | None = None
     error_message: str | None = None
 
-    _none_to_empty = field_validator("required_resources", "events", mode="before")(_null_to_empty)
+    _none_to_empty = field_validator("required_resources", mode="before")(_null_to_empty)
+    _none_to_none = field_validator("events", mode="before")(lambda v: () if v is None else v)
 
 
 class TaskSummaryRow(_Lenient):
@@ -187,7 +224,8 @@ class PlacementGroupStats(_Lenient):
     end_to_end_creation_latency_us: int | None = None
 
 
-class PlacementGroup(_Lenient):
+@dataclass(config=_ROW_CONFIG)
+class PlacementGroup(Row):
     placement_group_id: str
     name: str | None = ""
     creator_job_id: str | None = None
@@ -208,7 +246,8 @@ class PlacementGroup(_Lenient):
 # Objects --------------------------------------------------------------------------------------
 
 
-class ObjectRef(_Lenient):
+@dataclass(config=_ROW_CONFIG)
+class ObjectRef(Row):
     object_id: str
     object_size: int | None = None
     task_status: str | None = None
@@ -232,7 +271,8 @@ class ObjectSummaryRow(_Lenient):
 # Workers, nodes, jobs -------------------------------------------------------------------------
 
 
-class Worker(_Lenient):
+@dataclass(config=_ROW_CONFIG)
+class Worker(Row):
     worker_id: str
     is_alive: bool | None = None
     worker_type: str | None = None
@@ -246,7 +286,8 @@ class Worker(_Lenient):
     end_time_ms: int | None = None
 
 
-class Node(_Lenient):
+@dataclass(config=_ROW_CONFIG)
+class Node(Row):
     node_id: str
     node_ip: str | None = None
     is_head_node: bool = False
@@ -265,7 +306,8 @@ class DriverInfo(_Lenient):
     pid: int | None = None
 
 
-class StateJob(_Lenient):
+@dataclass(config=_ROW_CONFIG)
+class StateJob(Row):
     job_id: str | None = None
     submission_id: str | None = None
     entrypoint: str | None = ""
@@ -299,7 +341,8 @@ class SummaryByNode(_Lenient, Generic[SummaryT]):
 # /events --------------------------------------------------------------------------------------
 
 
-class RawEvent(_Lenient):
+@dataclass(config=_ROW_CONFIG)
+class RawEvent:
     """One event of `/events`. Ray writes `timestamp` as a string in some groups and a number in
     others, and the source's host and pid under two spellings: all read here, normalised by
     `state.normalise_events`."""

@@ -9,7 +9,8 @@ screen being pushed to the frame that shows the rows (fetch + parse + table buil
 of later polls (the table's keys unchanged), the longest event-loop stall meanwhile, the
 requests and bytes of one poll, and the process's RSS. Then the core parse of a 100,000-task
 answer (tests.bench.explorer_parse) and the dashboard at 5,000 nodes
-(tests.bench.big_cluster_child), so every target of issue 12 is side by side in one run.
+(tests.bench.big_cluster_child), so every target of issue 12 is side by side in one run;
+`--idle` adds the explorer idle on `:actors` against a real head (tests.bench.explorer_idle).
 """
 
 from __future__ import annotations
@@ -335,6 +336,9 @@ def main() -> None:
     parser.add_argument("--nodes", type=int, default=5000)
     parser.add_argument("--skip-core", action="store_true")
     parser.add_argument("--skip-dashboard", action="store_true")
+    parser.add_argument(
+        "--idle", action="store_true", help="also the idle cost against a real head (~2 min)"
+    )
     args = parser.parse_args()
     if args.child:
         name, limit, polls = args.child
@@ -345,6 +349,14 @@ def main() -> None:
         lines += core_rows()
     if not args.skip_dashboard:
         lines += dashboard_rows(args.nodes, args.polls)
+    if args.idle:
+        done = subprocess.run(
+            [sys.executable, "-m", "tests.bench.explorer_idle"],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        lines += done.stdout.splitlines() or [f"idle bench FAILED: {done.stderr[-300:]}"]
     print("\n".join(lines))
 
 

@@ -1,0 +1,148 @@
+"""Big answers read in pieces (State API lists, `/events`, the node summaries) give exactly
+what one whole parse gives, and fall back to it when the layout surprises them. The bodies are
+the recordings of a real Ray 2.60 head, replicated."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from pydantic import ValidationError
+
+from sovtui.ray_api import list_parse
+from sovtui.ray_api.errors import DashboardBadResponse
+from sovtui.ray_api.events_parse import event_groups
+from sovtui.ray_api.snapshot import build_snapshot
+from sovtui.ray_api.state import (
+    _EVENTS,
+    _list_adapter,
+    _rows_adapter,
+    normalise_events,
+    parse_events,
+    parse_list,
+)
+from sovtui.ray_api.state_models import Actor, Task
+from sovtui.ray_api.summary_parse import node_views, parse_whole
+from tests.support.recorded_ray import RAY_260, replicated_summary
+from tests.support.recorded_state import recorded_body
+
+
+def replicated(name: str, count: int) -> dict[str, Any]:
+    body = json.loads(recorded_body(name))
+    rows = body["data"]["result"]["result"]
+    key = "task_id" if "task_id" in rows[0] else "actor_id"
+    out = []
+    for index in range(count):
+        row = dict(rows[index % len(rows)])
+        row[key] = f"{index:016x}" + row[key][16:]
+        out.append(row)
+    body["data"]["result"].update(result=out, total=count, num_filtered=count)
+    return dict(body)
+
+
+def whole(model: type[Any], content: bytes) -> list[Any]:
+    return list(_list_adapter(model).validate_json(content).data.result.result)
+
+
+@pytest.mark.parametrize(("name", "model"), [("tasks", Task), ("actors_detail", Actor)])
+def test_sliced_list_matches_whole_parse(name: str, model: type[Any]) -> None:
+    content = json.dumps(replicated(name, 700)).encode()
+    assert len(content) > list_parse.SLICE_BYTES  # the sliced path is taken
+    answer = parse_list(model, content, "u", 700)
+    assert answer.items == whole(model, content)
+    assert len(answer.items) == 700 and answer.total == 700
+    # Small slices: many cuts, same rows in the same order.
+    cut = list_parse.sliced(_rows_adapter(model), _list_adapter(model), content, size=4096)
+    assert cut is not None
+    envelope, items = cut
+    assert items + envelope.data.result.result == whole(model, content)
+
+
+def test_a_cut_inside_a_row_falls_back_to_the_whole_parse() -> None:
+    document = replicated("tasks", 1500)
+    # A nested object whose first key is the rows' first key: cuts land inside rows.
+    for row in document["data"]["result"]["result"]:
+        row["task_log_info"] = {"task_id": "x", "stdout_file": "f"}
+    content = json.dumps(document).encode()
+    try:
+        cut = list_parse.sliced(_rows_adapter(Task), _list_adapter(Task), content, size=4096)
+    except ValidationError:  # a slice ending inside a row is not JSON
+        cut = None
+    assert cut is None  # never a wrong answer: no answer, and the caller parses whole
+    answer = parse_list(Task, content, "u", 1500)
+    assert answer.items == whole(Task, content)
+    assert answer.items[0].task_log_info is not None
+
+
+def test_a_bad_big_answer_is_still_named() -> None:
+    document = replicated("tasks", 1500)
+    document["data"]["result"]["result"][900]["attempt_number"] = "not a number"
+    with pytest.raises(DashboardBadResponse):
+        parse_list(Task, json.dumps(document).encode(), "u", 1500)
+
+
+def big_events(groups: dict[str, slice], count: int) -> bytes:
+    body = json.loads(recorded_body("events"))
+    recorded = [event for events in body["data"]["events"].values() for event in events]
+    events = []
+    for index in range(count):
+        event = dict(recorded[index % len(recorded)])
+        event["eventId"] = f"{index:016x}"
+        events.append(event)
+    body["data"]["events"] = {name: events[part] for name, part in groups.items()}
+    return json.dumps(body, indent=1).encode()
+
+
+def test_events_read_one_by_one_match_the_models() -> None:
+    groups = {
+        "global": slice(0, 600),
+        "01000000": slice(600, 1500),
+        "02000000": slice(0, 0),
+        "03000000": slice(1500, 2000),
+    }
+    content = big_events(groups, 2000)
+    assert len(content) > list_parse.SLICE_BYTES
+    assert event_groups(content) is not None
+    expected = normalise_events(_EVENTS.validate_json(content).data.events)
+    assert parse_events(content, "u") == expected
+    assert len(expected) == 2000
+
+
+def test_events_the_plain_reading_cannot_take_go_through_the_models() -> None:
+    document = json.loads(big_events({"global": slice(0, 2000)}, 2000))
+    document["data"]["events"]["global"][5]["sourcePid"] = 12.0  # the model makes it 12
+    content = json.dumps(document).encode()
+    expected = normalise_events(_EVENTS.validate_json(content).data.events)
+    assert parse_events(content, "u") == expected
+    assert event_groups(b'{"data": {"events": {"a": [1]}}}') is None  # not events: no groups
+
+
+def test_node_views_match_the_whole_parse() -> None:
+    body = replicated_summary(RAY_260, 60)
+    data = parse_whole(body)
+    views, logical = node_views(body)
+    assert logical == data.node_logical_resources
+    built = build_snapshot(None, None, data.summary, [], taken_at=0)
+    assert sorted(views, key=lambda n: n.ip) == sorted(built.nodes, key=lambda n: n.ip)
+
+
+async def test_an_unchanged_answer_is_not_parsed_again() -> None:
+    from sovtui.ray_api.answer_memo import AnswerMemo
+
+    memo = AnswerMemo(size=2)
+    parses: list[bytes] = []
+
+    def parse(content: bytes) -> list[int]:
+        parses.append(content)
+        return [len(content)]
+
+    big = b"x" * 300_000  # hashed and parsed in a thread
+    first = await memo.parsed("a", big, parse)
+    assert await memo.parsed("a", bytes(big), parse) is first  # same bytes: no parse
+    assert len(parses) == 1
+    await memo.parsed("a", big + b"y", parse)  # changed: parsed
+    await memo.parsed("b", b"small", parse)
+    await memo.parsed("c", b"small", parse)  # "a" is forgotten (two remembered)
+    await memo.parsed("a", big + b"y", parse)
+    assert len(parses) == 5
