@@ -121,6 +121,13 @@ def test_state_dir_that_would_break_a_directive_is_refused(tmp_path: Path) -> No
         script.render(_request(), tmp_path / "with space")
 
 
+@pytest.fixture(autouse=True)
+def own_state_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Records saved here stay here: a cluster "ray" left in the session's state dir made a
+    later Clusters test find its name taken."""
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+
+
 def _record(name: str = "ray", job_id: str = "12") -> ClusterRecord:
     return ClusterRecord(name=name, job_id=job_id, submitted_at=1.0, token_path="/t")
 
