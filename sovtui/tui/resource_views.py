@@ -88,12 +88,17 @@ class ResourceView:
     detail: Detail | None = None  # None: the row's own fields
     aliases: tuple[str, ...] = ()
     hint: str = ""  # one line under the title: what the view shows
+    # A view whose endpoint takes no limit polls no more often than this (s); `r` still polls now.
+    min_interval: float = 0.0
 
     def row(self, item: Any) -> tuple[Any, ...]:
         return tuple(column.value(item) for column in self.columns)
 
     def sort_values(self, item: Any) -> tuple[Any, ...]:
         return tuple((column.sort or column.value)(item) for column in self.columns)
+
+
+EVENTS_INTERVAL_S = 30.0
 
 
 def from_list(answer: StateList[Any]) -> ViewData:
@@ -424,7 +429,11 @@ VIEWS: dict[str, ResourceView] = {
             lambda e: e.event_id or f"{e.time}:{e.source}:{e.message[:40]}",
             lambda _api, e: _events_fields(e),
             ("event", "e"),
-            "cluster events, newest first",
+            # Ray 2.60's /events takes no limit, page or "since": every answer is every event
+            # (6.7 MB on the recorded cluster), so it is asked for seldom.
+            f"cluster events, newest first; every {EVENTS_INTERVAL_S:g} s (r: now): Ray's /events "
+            "has no limit",
+            min_interval=EVENTS_INTERVAL_S,
         ),
         ResourceView(
             "serve",

@@ -241,6 +241,8 @@ async def test_every_view_shows_rows_or_its_reason() -> None:
             await opened(pilot).run_command(name)
             screen = await shown(pilot, name)
             assert screen.table.row_count == rows, name
+            # Only /events takes no limit (every event, each time): it is polled seldom.
+            assert (screen.poller.interval >= 30) == (name == "events"), name
         await opened(pilot).run_command("pg")
         pg = await shown(pilot, "pg")
         assert any("INFEASIBLE" in state for state in column(pg, "State"))

@@ -98,8 +98,8 @@ class ResourceScreen(Screen[None]):
         self.api = StateApi(services.connection.client)
         self.poller: Poller[ViewData] = Poller(
             self._fetch,
-            services.settings.interval,
-            max_backoff=max(30.0, services.settings.interval),
+            max(services.settings.interval, view.min_interval),
+            max_backoff=max(30.0, services.settings.interval, view.min_interval),
             describe=describe_dashboard_error,
             wanted=lambda: self.is_current,
             clock=services.clock,
