@@ -12,6 +12,8 @@ from typing import Any, Generic, TypeVar
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
+from sovtui.ray_api.state_models import Node
+
 DataT = TypeVar("DataT")
 
 
@@ -130,15 +132,8 @@ class NodeSummaryData(_Camel):
 # /api/v0/nodes --------------------------------------------------------------------------------
 
 
-class StateNode(_Lenient):
-    node_id: str
-    node_ip: str | None = None
-    is_head_node: bool = False
-    state: str = "UNKNOWN"
-    state_message: str | None = None
-    node_name: str | None = None
-    resources_total: dict[str, float] = Field(default_factory=dict)
-    labels: dict[str, str] = Field(default_factory=dict)
+# The explorer's node row (the same answer, the same fields): one model for both.
+StateNode = Node
 
 
 class StateListResult(_Lenient):
