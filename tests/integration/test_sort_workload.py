@@ -49,12 +49,24 @@ SPLITTER_CASES = [
 ]
 
 
+@pytest.mark.parametrize("counting", ["fused_small_chunks", "fused", "separate"])
 @pytest.mark.parametrize(("name", "keys", "splitters"), SPLITTER_CASES)
 def test_partition_block_buckets_by_splitter(
-    name: str, keys: np.ndarray, splitters: list[int]
+    name: str,
+    keys: np.ndarray,
+    splitters: list[int],
+    counting: str,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """Bucket j holds exactly the keys in [splitter j-1, splitter j), whatever the path."""
+    """Bucket j holds exactly the keys in [splitter j-1, splitter j), whatever the path: ranks
+    counted while copying (in chunks, the last one partial) or counted level by level."""
+    from sovtui.workloads import sample_sort
     from sovtui.workloads.sample_sort import _partition_block
+
+    if counting == "fused_small_chunks":
+        monkeypatch.setattr(sample_sort, "COPY_CHUNK_KEYS", 7)
+    elif counting == "separate":
+        monkeypatch.setattr(sample_sort, "FUSED_COUNT_MAX", -1)
 
     block = keys.astype(np.int64)
     block.setflags(write=False)  # as Ray hands it over from the store
@@ -70,6 +82,45 @@ def test_partition_block_buckets_by_splitter(
         ]
         np.testing.assert_array_equal(np.sort(bucket), np.sort(wanted), err_msg=f"{name} {j}")
     assert sum(b.size for b in buckets) == block.size
+
+
+def test_copy_and_rank_counts_the_keys_below_each_splitter(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from sovtui.workloads import sample_sort
+
+    monkeypatch.setattr(sample_sort, "COPY_CHUNK_KEYS", 10)
+    block = np.random.default_rng(9).integers(-20, 20, 95).astype(np.int64)
+    block.setflags(write=False)
+    splitters = np.array([-20, -3, 0, 0, 7, 19], dtype=np.int64)
+    work = np.empty_like(block)
+    ranks = sample_sort._copy_and_rank(block, work, splitters)
+    np.testing.assert_array_equal(work, block)
+    assert ranks == [int(np.count_nonzero(block < s)) for s in splitters]
+    monkeypatch.setattr(sample_sort, "FUSED_COUNT_MAX", 5)  # too many splitters: copy only
+    assert sample_sort._copy_and_rank(block, np.empty_like(block), splitters) is None
+
+
+def test_scratch_is_reused_with_headroom_and_let_go_when_idle(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import time
+
+    from sovtui.workloads import sample_sort
+
+    monkeypatch.setattr(sample_sort, "SCRATCH_IDLE_S", 0.2)
+    monkeypatch.setattr(sample_sort, "_scratch_buffer", None)  # earlier tests' buffer
+    first = sample_sort._scratch(800)
+    assert first.size == 800 and first.flags.writeable
+    again = sample_sort._scratch(850)  # within the headroom: the same memory
+    assert np.shares_memory(first, again) and again.size == 850
+    bigger = sample_sort._scratch(2000)
+    assert not np.shares_memory(first, bigger)
+    deadline = time.monotonic() + 5
+    while sample_sort._scratch_buffer is not None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert sample_sort._scratch_buffer is None
+    assert sample_sort._scratch(10).size == 10  # and a new one after that
 
 
 def test_sort_consumes_its_input_and_keeps_the_store_at_2x_the_data() -> None:
