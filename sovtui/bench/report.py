@@ -50,6 +50,8 @@ RESULT_KEYS = (
     "too_small",
     "copy_s",
     "sort_s",
+    "sovtui_speedup",  # sort: numpy.sort's row, its time over sovtui's
+    "limit_speedup",  # and over the limit's: the most any sort there could gain
 )
 
 
