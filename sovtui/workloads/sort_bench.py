@@ -51,48 +51,60 @@ def auto_keys(store_bytes: float) -> int:
 
 
 @ray.remote
-def _limit_task(block: np.ndarray) -> tuple[float, float]:
-    """One worker's share of the lower bound: copy it once (read + write), sort it in place."""
+def _limit_task(block: np.ndarray) -> tuple[float, float, float]:
+    """One worker's share of the lower bound: copy it once (read + write), sort it in place.
+    Also returns the CPU time the task got meanwhile (see cores_used)."""
     buffer = np.empty_like(block)
     buffer.fill(0)  # touch the pages first: the kernel's page zeroing is not memory bandwidth
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.thread_time()
     np.copyto(buffer, block)
     copied = time.perf_counter()
     buffer.sort(kind="quicksort")
-    return copied - start, time.perf_counter() - copied
+    return copied - start, time.perf_counter() - copied, time.thread_time() - cpu
 
 
 @ray.remote
-def _numpy_task(*blocks: np.ndarray) -> float:
+def _numpy_task(*blocks: np.ndarray) -> tuple[float, float]:
     keys = np.concatenate(blocks) if blocks else np.empty(0, dtype=np.int64)
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.thread_time()
     result = np.sort(keys, kind="quicksort")
     seconds = time.perf_counter() - start
     del result
-    return seconds
+    return seconds, time.thread_time() - cpu
 
 
 # ---------------------------------------------------------------- baselines
 
 
-def numpy_baseline(blocks: list, options: dict) -> float:
-    """Single-process np.sort of all keys in one worker; gathering them is not timed."""
-    return float(ray.get(_numpy_task.options(num_cpus=1, **options).remote(*blocks)))
+def cores_used(cpu_seconds: float, wall_seconds: float) -> float:
+    """CPU cores a step really got: its CPU time over its wall time. On a shared host the
+    workers may get far less than they asked for: Linux's autogroup scheduling shares the
+    CPUs between sessions, so a whole Ray cluster started from one session (driver, raylet,
+    workers) gets one session's share, and P workers then run no faster than one process."""
+    return cpu_seconds / wall_seconds if wall_seconds > 0 else 0.0
+
+
+def numpy_baseline(blocks: list, options: dict) -> tuple[float, float]:
+    """Single-process np.sort of all keys in one worker; gathering them is not timed.
+    Returns (seconds, cores used)."""
+    seconds, cpu = ray.get(_numpy_task.options(num_cpus=1, **options).remote(*blocks))
+    return float(seconds), cores_used(cpu, seconds)
 
 
 def limit_run(blocks: list, options: dict, task_cpus: float, workers: int) -> dict:
     """The measured lower bound on `blocks` (not consumed): see the module's docstring."""
-    pairs = ray.get(
+    rows = ray.get(
         [_limit_task.options(num_cpus=task_cpus, **options).remote(block) for block in blocks]
     )
-    copies, sorts = [p[0] for p in pairs], [p[1] for p in pairs]
-    if not pairs:
-        return {"seconds": 0.0, "copy_s": 0.0, "sort_s": 0.0}
-    if len(pairs) <= workers:  # all shares at once: the slowest of each
+    copies, sorts = [r[0] for r in rows], [r[1] for r in rows]
+    if not rows:
+        return {"seconds": 0.0, "copy_s": 0.0, "sort_s": 0.0, "cores_used": 0.0}
+    if len(rows) <= workers:  # all shares at once: the slowest of each
         copy_s, sort_s = max(copies), max(sorts)
     else:  # more shares than concurrent workers: they run in waves
         copy_s, sort_s = sum(copies) / workers, sum(sorts) / workers
-    return {"seconds": copy_s + sort_s, "copy_s": copy_s, "sort_s": sort_s}
+    cores = cores_used(sum(r[2] for r in rows), copy_s + sort_s)
+    return {"seconds": copy_s + sort_s, "copy_s": copy_s, "sort_s": sort_s, "cores_used": cores}
 
 
 OVERHEAD_BLOCK_KEYS = 16_384  # 128 KiB: past Ray's 100 KiB inline limit, so in the store
@@ -335,6 +347,7 @@ def run(args: argparse.Namespace) -> int:
     best_sovtui: dict | None = None
     best_limit: dict | None = None
     numpy_times: list[float] = []
+    numpy_cores: dict[float, float] = {}
     do_numpy = args.baselines and not args.no_numpy
     for step in range(args.repeat):
         if step:
@@ -365,9 +378,10 @@ def run(args: argparse.Namespace) -> int:
             best_sovtui = outcome
         if do_numpy:
             blocks, _ = _generate_input(args, parts, step)
-            seconds = numpy_baseline(blocks, args.task_options)
+            seconds, cores = numpy_baseline(blocks, args.task_options)
             del blocks
             numpy_times.append(seconds)
+            numpy_cores[seconds] = cores
             emit(
                 WORKLOAD,
                 "run",
@@ -375,6 +389,7 @@ def run(args: argparse.Namespace) -> int:
                 method="numpy",
                 seconds=seconds,
                 keys_per_s=_rate(args.keys, seconds),
+                cores_used=cores,
             )
     assert best_sovtui is not None and best_limit is not None
     # The fixed cost of a run: the tasks and round trips (measured on tiny blocks) plus the
@@ -397,13 +412,17 @@ def run(args: argparse.Namespace) -> int:
         f"write {best_limit['copy_s']:.3f} s per worker); sovtui is "
         f"{best_sovtui['seconds'] / best_limit['seconds'] if best_limit['seconds'] else 0:.2f}x it"
     )
+    print(
+        f"  the limit's {min(parts, workers)} workers got {best_limit['cores_used']:.2f} CPU "
+        "cores (CPU time / wall time; the host's other load takes the rest)"
+    )
     summary = [f"sovtui {best_sovtui['seconds']:.3f} s", f"limit {best_limit['seconds']:.3f} s"]
     if numpy_times:
         seconds = min(numpy_times)
         rate = _rate(args.keys, seconds)
         print(
             f"numpy.sort, 1 process (best of {args.repeat}): {seconds:.3f} s = "
-            f"{rate / 1e6:.2f} Mkeys/s"
+            f"{rate / 1e6:.2f} Mkeys/s; it got {numpy_cores[seconds]:.2f} CPU cores"
         )
         summary.append(f"numpy.sort {seconds:.3f} s")
         # No sort on these workers beats the limit, so numpy.sort / limit caps what any run here
@@ -423,6 +442,7 @@ def run(args: argparse.Namespace) -> int:
             keys=args.keys,
             sovtui_speedup=gain,
             limit_speedup=ceiling,
+            cores_used=numpy_cores[seconds],
         )
     if args.baselines and not args.no_ray_data:
         blocks, _ = _generate_input(args, parts, args.repeat)

@@ -232,6 +232,9 @@ def test_limit_and_fixed_overhead() -> None:
     limit = sort_bench.limit_run(blocks, {}, 1.0, workers=2)
     assert limit["seconds"] == pytest.approx(limit["copy_s"] + limit["sort_s"])
     assert limit["sort_s"] > 0 and limit["copy_s"] > 0
+    assert 0 < limit["cores_used"] <= 2 * 1.05  # 2 workers get at most 2 cores (clock slack)
+    seconds, cores = sort_bench.numpy_baseline(blocks, {})
+    assert seconds > 0 and 0 < cores <= 1.05
     assert len(ray.get(blocks)) == 2  # the limit reads the blocks; it does not consume them
     waves = sort_bench.limit_run(blocks, {}, 1.0, workers=1)  # 2 shares, 1 at a time
     assert waves["seconds"] > 0
