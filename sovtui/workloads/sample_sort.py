@@ -190,14 +190,15 @@ def _rank_partition(
 
 @ray.remote
 def _partition(block: np.ndarray, splitters: np.ndarray):
-    began, start = time.time(), time.perf_counter()
+    began, start, cpu = time.time(), time.perf_counter(), time.thread_time()
     buckets = _partition_block(block, splitters)
-    return (*buckets, (time.perf_counter() - start, began, time.time()))
+    stats = (time.perf_counter() - start, began, time.time(), time.thread_time() - cpu)
+    return (*buckets, stats)
 
 
 @ray.remote(num_returns=2)
 def _merge(gate: str | None, *buckets: np.ndarray):
-    began, start = time.time(), time.perf_counter()
+    began, start, cpu = time.time(), time.perf_counter(), time.thread_time()
     # The exchange: Ray resolved the bucket refs to zero-copy views (local) or pulled them over the
     # network (remote); concatenating is the one copy we need, since store objects are read-only.
     merged = _scratch(sum(bucket.size for bucket in buckets))
@@ -205,11 +206,11 @@ def _merge(gate: str | None, *buckets: np.ndarray):
         np.concatenate(buckets, out=merged)
     gathered = time.perf_counter()
     merged.sort(kind="quicksort")  # numpy's SIMD quicksort; in place, no extra buffer
-    done = time.perf_counter()
+    done, cpu = time.perf_counter(), time.thread_time() - cpu
     if gate is not None:
         _wait_gate(gate)
     held = time.perf_counter() - done  # sorted, waiting for the input to leave the store
-    return merged, (gathered - start, done - gathered, began, time.time(), held)
+    return merged, (gathered - start, done - gathered, began, time.time(), held, cpu)
 
 
 def _wait_gate(key: str) -> None:
@@ -245,6 +246,7 @@ class SortRun:
     # partition task starting, from the last partition's end to the first merge starting, and
     # from the last merge's end (its output stored) to the driver seeing it.
     lags: dict[str, float] = field(default_factory=dict)
+    cpu_seconds: float = 0.0  # CPU time of the partition and merge tasks, summed
 
 
 def pick_splitters(samples: np.ndarray, parts: int) -> np.ndarray:
@@ -375,6 +377,8 @@ def sample_sort(
     phases["merge"] = max(0.0, total - phases["sample"] - phases["partition"])
     tasks["exchange"] = [s[0] for s in merge_stats]
     tasks["local_sort"] = [s[1] for s in merge_stats]
+    # CPU time the partition and merge tasks got (not Ray's copies of their results)
+    cpu = sum(r[3] for r in partition_report) + sum(s[5] for s in merge_stats)
     _phase(on_phase, "merge", phases["merge"])
     wall_end = time.time()
     lags = {
@@ -385,7 +389,7 @@ def sample_sort(
         # the part of that wait the run paid for: merges done sorting, holding their output
         "gate_hold": max((s[4] for s in merge_stats), default=0.0),
     }
-    return SortRun(outputs, total, phases, tasks, serial, lags=lags)
+    return SortRun(outputs, total, phases, tasks, serial, lags=lags, cpu_seconds=cpu)
 
 
 def _phase(callback, name: str, seconds: float) -> None:

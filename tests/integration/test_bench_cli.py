@@ -78,6 +78,7 @@ def test_bench_sort_json_with_baselines_and_scaling(capsys: pytest.CaptureFixtur
     assert all(row["seconds"] > 0 and row["keys_per_s"] > 0 for row in methods.values())
     assert methods["limit"]["seconds"] < methods["sovtui"]["seconds"]
     assert 0 < methods["limit"]["cores_used"] <= 2.1 and 0 < methods["numpy"]["cores_used"] <= 1.05
+    assert methods["sovtui"]["cpu_s"] > 0 and methods["limit"]["cpu_s"] > 0
     numpy_row = methods["numpy"]  # the ceiling any sort here has over numpy.sort, and sovtui's
     assert numpy_row["limit_speedup"] == pytest.approx(
         numpy_row["seconds"] / methods["limit"]["seconds"]

@@ -164,6 +164,8 @@ def test_generated_sort_verifies_and_reports_phases() -> None:
     assert sum(sizes) == 30_000
     assert set(run.phases) == {"sample", "partition", "merge"}
     assert len(run.task_seconds["local_sort"]) == 3
+    # the partition and merge tasks' CPU time: some, and no more than 3 workers' wall time
+    assert 0 < run.cpu_seconds <= 3 * run.seconds * 1.05
 
 
 def test_verify_detects_wrong_output() -> None:
@@ -233,6 +235,7 @@ def test_limit_and_fixed_overhead() -> None:
     assert limit["seconds"] == pytest.approx(limit["copy_s"] + limit["sort_s"])
     assert limit["sort_s"] > 0 and limit["copy_s"] > 0
     assert 0 < limit["cores_used"] <= 2 * 1.05  # 2 workers get at most 2 cores (clock slack)
+    assert limit["cpu_s"] == pytest.approx(limit["cores_used"] * limit["seconds"])
     seconds, cores = sort_bench.numpy_baseline(blocks, {})
     assert seconds > 0 and 0 < cores <= 1.05
     assert len(ray.get(blocks)) == 2  # the limit reads the blocks; it does not consume them
