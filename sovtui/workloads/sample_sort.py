@@ -11,10 +11,11 @@ Why this shape is fast on a small machine: keys are sorted exactly once, in arra
 Partitioning is numpy's SIMD selection (`ndarray.partition`, the first level of its quicksort)
 around each splitter's rank, log2(P) selects instead of P boolean-mask passes: 5x faster for
 P=2 on AVX2; the ranks (keys below each splitter) are counted while the block is copied out of
-the store, on each chunk while it is in cache, so counting costs no pass of its own. The merges are submitted with the partitions (no driver barrier in
-between: Ray starts each merge as soon as its buckets exist). Blocks and buckets are read
-zero-copy from shared memory (read-only); the copies are one per phase: the partition's output,
-the concatenation a sort needs anyway, and Ray's copy of each returned array into the store.
+the store, on each chunk while it is in cache, so counting costs no pass of its own. The
+merges are submitted with the partitions (no driver barrier in between: Ray starts each merge
+as soon as its buckets exist). Blocks and buckets are read zero-copy from shared memory
+(read-only); the copies are one per phase: the partition's output, the concatenation a sort
+needs anyway, and Ray's copy of each returned array into the store.
 The benchmark entrypoint is sort_bench; this module is the algorithm alone.
 """
 
