@@ -53,7 +53,7 @@ bench: setup
 	$(BIN)/python -m tests.bench.run_all $(ARGS)
 
 bench-sort: setup       ## 20M-key sample sort vs its limit, numpy.sort and Ray Data, scaling 1,2
-	$(BIN)/sovtui bench sort --keys 20000000 --baselines --workers 1,2 --repeat 3 $(ARGS)
+	$(BIN)/sovtui bench sort --keys 20000000 --baselines --workers 1,2 --repeat 5 $(ARGS)
 
 bench-sort-large: setup ## 200M keys (1.6 GB; ~8 GB of memory in all) vs its limit and numpy.sort
 	$(BIN)/sovtui bench sort --keys 200000000 --baselines --no-ray-data --repeat 3 $(ARGS)

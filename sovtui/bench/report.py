@@ -50,6 +50,10 @@ RESULT_KEYS = (
     "too_small",
     "copy_s",
     "sort_s",
+    "sovtui_speedup",  # sort: numpy.sort's row, its time over sovtui's
+    "limit_speedup",  # and over the limit's: the most any sort there could gain
+    "cores_used",  # sort: CPU time / wall time of the limit's workers, of numpy.sort's process
+    "cpu_s",  # sort: the tasks' CPU time (sovtui, limit)
 )
 
 

@@ -9,16 +9,19 @@ Output: P sorted arrays in the object store; partition j holds keys in [splitter
 
 Why this shape is fast on a small machine: keys are sorted exactly once, in arrays of N/P keys.
 Partitioning is numpy's SIMD selection (`ndarray.partition`, the first level of its quicksort)
-around each splitter's rank, log2(P) passes of count + select, instead of P boolean-mask passes:
-5x faster for P=2 on AVX2. The merges are submitted with the partitions (no driver barrier in
-between: Ray starts each merge as soon as its buckets exist). Blocks and buckets are read
-zero-copy from shared memory (read-only); the copies are one per phase: the partition's output,
-the concatenation a sort needs anyway, and Ray's copy of each returned array into the store.
+around each splitter's rank, log2(P) selects instead of P boolean-mask passes: 5x faster for
+P=2 on AVX2; the ranks (keys below each splitter) are counted while the block is copied out of
+the store, on each chunk while it is in cache, so counting costs no pass of its own. The
+merges are submitted with the partitions (no driver barrier in between: Ray starts each merge
+as soon as its buckets exist). Blocks and buckets are read zero-copy from shared memory
+(read-only); the copies are one per phase: the partition's output, the concatenation a sort
+needs anyway, and Ray's copy of each returned array into the store.
 The benchmark entrypoint is sort_bench; this module is the algorithm alone.
 """
 
 from __future__ import annotations
 
+import threading
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -31,25 +34,55 @@ from sovtui.workloads._store import StorePeak, wait_store_below
 
 # Up to this many buckets, log2(P) levels of count + SIMD select beat one radix argsort pass.
 RANK_PARTITION_MAX = 64
+# Up to this many splitters, the copy out of the store also counts the keys below each one.
+FUSED_COUNT_MAX = 8
+COPY_CHUNK_KEYS = 65_536  # 512 KiB: a chunk just copied is still in L2 when it is counted
 SAMPLES_PER_BLOCK = 4096
 GATE_TIMEOUT_S = 5.0  # a merge stores its output after this long even if the input lingers
-# A worker keeps a buffer up to this size for its next task (32M keys: the default sizes fit;
-# an idle worker on a long-lived cluster should not sit on gigabytes).
-SCRATCH_MAX_BYTES = 256 * 2**20
+# The driver polls the store's bytes this often while the merges sort: each read costs ~1.2 ms
+# of CPU (driver + raylet), taken from the sorting workers on a small machine; every 5 ms that
+# was a sixth of a core. Ray frees in batches (every 100 ms at best), so 20 ms loses little.
+GATE_POLL_S = 0.02
+# A worker keeps its buffer for the next task (its partition, then a merge, then the next
+# run's), and lets it go after this long unused: an idle worker on a long-lived cluster should
+# not sit on gigabytes.
+SCRATCH_IDLE_S = 30.0
+SCRATCH_HEADROOM = 8  # allocate 1/8 more: a merge's partition is a little larger than a block
 
+_scratch_lock = threading.Lock()
 _scratch_buffer: np.ndarray | None = None
+_scratch_used = 0.0  # time.monotonic() of the last use
+_scratch_reaper: threading.Thread | None = None
 
 
 def _scratch(keys: int) -> np.ndarray:
     """A writable int64 array of `keys` keys, reused by the next partition or merge task in
-    this worker process. Fresh memory costs page faults and zeroing (~1 ms per 10 MB here); a
-    task's results are copied into the object store before it ends, so reuse is safe."""
-    global _scratch_buffer
-    if _scratch_buffer is not None and _scratch_buffer.size >= keys:
+    this worker process. Fresh memory costs page faults and zeroing (~0.3 s per GB here, a
+    quarter of a sort's time); a task's results are copied into the object store before it
+    ends, so reuse is safe. The headroom is never touched unless used, so it costs no memory."""
+    global _scratch_buffer, _scratch_used, _scratch_reaper
+    with _scratch_lock:
+        _scratch_used = time.monotonic()
+        if _scratch_buffer is None or _scratch_buffer.size < keys:
+            _scratch_buffer = None  # let the old one go before the new one is made
+            _scratch_buffer = np.empty(keys + keys // SCRATCH_HEADROOM, dtype=np.int64)
+        if _scratch_reaper is None or not _scratch_reaper.is_alive():
+            _scratch_reaper = threading.Thread(target=_reap_scratch, daemon=True)
+            _scratch_reaper.start()
         return _scratch_buffer[:keys]
-    buffer = np.empty(keys, dtype=np.int64)
-    _scratch_buffer = buffer if keys * 8 <= SCRATCH_MAX_BYTES else None
-    return buffer
+
+
+def _reap_scratch() -> None:
+    """Drop the buffer once it has gone unused for SCRATCH_IDLE_S (a task still holding a
+    view keeps its memory alive until it ends)."""
+    global _scratch_buffer
+    while True:
+        with _scratch_lock:
+            idle = time.monotonic() - _scratch_used
+            if idle >= SCRATCH_IDLE_S:
+                _scratch_buffer = None
+                return
+        time.sleep(min(1.0, SCRATCH_IDLE_S - idle + 0.01))
 
 
 # ---------------------------------------------------------------- tasks (run on the cluster)
@@ -90,8 +123,8 @@ def _partition_block(block: np.ndarray, splitters: np.ndarray) -> list[np.ndarra
         return [np.array(block, copy=True)]
     if parts <= RANK_PARTITION_MAX:
         work = _scratch(block.size)  # the store's block is read-only
-        np.copyto(work, block)
-        bounds = _rank_partition(work, splitters)
+        ranks = _copy_and_rank(block, work, splitters)
+        bounds = _rank_partition(work, splitters, ranks)
         return [work[bounds[j] : bounds[j + 1]] for j in range(parts)]
     # Bucket ids (uint8/uint16) -> stable argsort is a radix sort in numpy: O(N), no comparisons.
     ids = np.searchsorted(splitters, block, side="right")
@@ -103,12 +136,37 @@ def _partition_block(block: np.ndarray, splitters: np.ndarray) -> list[np.ndarra
     return np.split(grouped, np.cumsum(counts)[:-1])
 
 
-def _rank_partition(work: np.ndarray, splitters: np.ndarray) -> list[int]:
+def _copy_and_rank(block: np.ndarray, work: np.ndarray, splitters: np.ndarray) -> list[int] | None:
+    """Copy `block` into `work`; with few splitters, also count the keys below each one while
+    each chunk is still in cache (a count after the copy would read the data again from memory).
+    Returns those counts (the splitters' ranks in the block), or None when not counted."""
+    if splitters.size > FUSED_COUNT_MAX:
+        np.copyto(work, block)
+        return None
+    ranks = [0] * splitters.size
+    below = np.empty(min(COPY_CHUNK_KEYS, block.size), dtype=bool)
+    cuts = splitters.tolist()
+    for lo in range(0, block.size, COPY_CHUNK_KEYS):
+        chunk = work[lo : lo + COPY_CHUNK_KEYS]
+        np.copyto(chunk, block[lo : lo + COPY_CHUNK_KEYS])
+        flags = below[: chunk.size]
+        for index, cut in enumerate(cuts):
+            np.less(chunk, cut, out=flags)
+            ranks[index] += int(np.count_nonzero(flags))
+    return ranks
+
+
+def _rank_partition(
+    work: np.ndarray, splitters: np.ndarray, ranks: list[int] | None = None
+) -> list[int]:
     """Reorder `work` in place so that bucket j is work[bounds[j]:bounds[j+1]]; returns bounds.
 
     The keys below splitter s are exactly the k smallest, where k counts them: selecting the
     k-th smallest (numpy's SIMD quickselect) moves them to the front, whatever the duplicates.
-    Halving the splitter range each level makes it log2(P) passes over the data.
+    Halving the splitter range each level makes it log2(P) passes over the data. `ranks`, when
+    given, are the counts of keys below each splitter in all of `work` (the splitters ascend, so
+    a range starting at `lo` holds all keys below its splitters but the `lo` before it): no
+    counting pass is needed then.
     """
     parts = splitters.size + 1
     bounds = [0] * (parts + 1)
@@ -120,7 +178,10 @@ def _rank_partition(work: np.ndarray, splitters: np.ndarray) -> list[int]:
             continue
         mid = (first + last) // 2
         view = work[lo:hi]
-        below = int(np.count_nonzero(view < splitters[mid])) if view.size else 0
+        if ranks is not None:
+            below = ranks[mid] - lo
+        else:
+            below = int(np.count_nonzero(view < splitters[mid])) if view.size else 0
         if 0 < below < view.size:
             view.partition(below)
         bounds[mid + 1] = lo + below
@@ -131,14 +192,15 @@ def _rank_partition(work: np.ndarray, splitters: np.ndarray) -> list[int]:
 
 @ray.remote
 def _partition(block: np.ndarray, splitters: np.ndarray):
-    began, start = time.time(), time.perf_counter()
+    began, start, cpu = time.time(), time.perf_counter(), time.thread_time()
     buckets = _partition_block(block, splitters)
-    return (*buckets, (time.perf_counter() - start, began, time.time()))
+    stats = (time.perf_counter() - start, began, time.time(), time.thread_time() - cpu)
+    return (*buckets, stats)
 
 
 @ray.remote(num_returns=2)
 def _merge(gate: str | None, *buckets: np.ndarray):
-    began, start = time.time(), time.perf_counter()
+    began, start, cpu = time.time(), time.perf_counter(), time.thread_time()
     # The exchange: Ray resolved the bucket refs to zero-copy views (local) or pulled them over the
     # network (remote); concatenating is the one copy we need, since store objects are read-only.
     merged = _scratch(sum(bucket.size for bucket in buckets))
@@ -146,11 +208,11 @@ def _merge(gate: str | None, *buckets: np.ndarray):
         np.concatenate(buckets, out=merged)
     gathered = time.perf_counter()
     merged.sort(kind="quicksort")  # numpy's SIMD quicksort; in place, no extra buffer
-    done = time.perf_counter()
+    done, cpu = time.perf_counter(), time.thread_time() - cpu
     if gate is not None:
         _wait_gate(gate)
     held = time.perf_counter() - done  # sorted, waiting for the input to leave the store
-    return merged, (gathered - start, done - gathered, began, time.time(), held)
+    return merged, (gathered - start, done - gathered, began, time.time(), held, cpu)
 
 
 def _wait_gate(key: str) -> None:
@@ -160,7 +222,7 @@ def _wait_gate(key: str) -> None:
 
     deadline = time.monotonic() + GATE_TIMEOUT_S
     while time.monotonic() < deadline and not _internal_kv_exists(key):
-        time.sleep(0.002)
+        time.sleep(GATE_POLL_S / 4)  # a GCS read: far cheaper than the driver's store read
 
 
 @ray.remote
@@ -186,6 +248,7 @@ class SortRun:
     # partition task starting, from the last partition's end to the first merge starting, and
     # from the last merge's end (its output stored) to the driver seeing it.
     lags: dict[str, float] = field(default_factory=dict)
+    cpu_seconds: float = 0.0  # CPU time of the partition and merge tasks, summed
 
 
 def pick_splitters(samples: np.ndarray, parts: int) -> np.ndarray:
@@ -300,7 +363,7 @@ def sample_sort(
 
         waited = time.perf_counter()
         slack = 2**16 + store_before // 200  # small objects (splitters, stats) come and go
-        wait_store_below(store_before + slack, timeout_s=GATE_TIMEOUT_S, period_s=0.005)
+        wait_store_below(store_before + slack, timeout_s=GATE_TIMEOUT_S, period_s=GATE_POLL_S)
         free_wait = time.perf_counter() - waited
         _internal_kv_put(gate, b"1")
     try:
@@ -316,6 +379,8 @@ def sample_sort(
     phases["merge"] = max(0.0, total - phases["sample"] - phases["partition"])
     tasks["exchange"] = [s[0] for s in merge_stats]
     tasks["local_sort"] = [s[1] for s in merge_stats]
+    # CPU time the partition and merge tasks got (not Ray's copies of their results)
+    cpu = sum(r[3] for r in partition_report) + sum(s[5] for s in merge_stats)
     _phase(on_phase, "merge", phases["merge"])
     wall_end = time.time()
     lags = {
@@ -326,7 +391,7 @@ def sample_sort(
         # the part of that wait the run paid for: merges done sorting, holding their output
         "gate_hold": max((s[4] for s in merge_stats), default=0.0),
     }
-    return SortRun(outputs, total, phases, tasks, serial, lags=lags)
+    return SortRun(outputs, total, phases, tasks, serial, lags=lags, cpu_seconds=cpu)
 
 
 def _phase(callback, name: str, seconds: float) -> None:

@@ -77,6 +77,15 @@ def test_bench_sort_json_with_baselines_and_scaling(capsys: pytest.CaptureFixtur
     assert set(methods) == {"sovtui", "limit", "numpy", "ray_data"}
     assert all(row["seconds"] > 0 and row["keys_per_s"] > 0 for row in methods.values())
     assert methods["limit"]["seconds"] < methods["sovtui"]["seconds"]
+    assert 0 < methods["limit"]["cores_used"] <= 2.1 and 0 < methods["numpy"]["cores_used"] <= 1.05
+    assert methods["sovtui"]["cpu_s"] > 0 and methods["limit"]["cpu_s"] > 0
+    numpy_row = methods["numpy"]  # the ceiling any sort here has over numpy.sort, and sovtui's
+    assert numpy_row["limit_speedup"] == pytest.approx(
+        numpy_row["seconds"] / methods["limit"]["seconds"]
+    )
+    assert numpy_row["sovtui_speedup"] == pytest.approx(
+        numpy_row["seconds"] / methods["sovtui"]["seconds"]
+    )
     assert document["metadata"]["verified"] is True
     assert document["metadata"]["cpus"] == 2
     # the machine, so that runs on different machines are not compared blindly

@@ -49,12 +49,24 @@ SPLITTER_CASES = [
 ]
 
 
+@pytest.mark.parametrize("counting", ["fused_small_chunks", "fused", "separate"])
 @pytest.mark.parametrize(("name", "keys", "splitters"), SPLITTER_CASES)
 def test_partition_block_buckets_by_splitter(
-    name: str, keys: np.ndarray, splitters: list[int]
+    name: str,
+    keys: np.ndarray,
+    splitters: list[int],
+    counting: str,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """Bucket j holds exactly the keys in [splitter j-1, splitter j), whatever the path."""
+    """Bucket j holds exactly the keys in [splitter j-1, splitter j), whatever the path: ranks
+    counted while copying (in chunks, the last one partial) or counted level by level."""
+    from sovtui.workloads import sample_sort
     from sovtui.workloads.sample_sort import _partition_block
+
+    if counting == "fused_small_chunks":
+        monkeypatch.setattr(sample_sort, "COPY_CHUNK_KEYS", 7)
+    elif counting == "separate":
+        monkeypatch.setattr(sample_sort, "FUSED_COUNT_MAX", -1)
 
     block = keys.astype(np.int64)
     block.setflags(write=False)  # as Ray hands it over from the store
@@ -70,6 +82,45 @@ def test_partition_block_buckets_by_splitter(
         ]
         np.testing.assert_array_equal(np.sort(bucket), np.sort(wanted), err_msg=f"{name} {j}")
     assert sum(b.size for b in buckets) == block.size
+
+
+def test_copy_and_rank_counts_the_keys_below_each_splitter(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from sovtui.workloads import sample_sort
+
+    monkeypatch.setattr(sample_sort, "COPY_CHUNK_KEYS", 10)
+    block = np.random.default_rng(9).integers(-20, 20, 95).astype(np.int64)
+    block.setflags(write=False)
+    splitters = np.array([-20, -3, 0, 0, 7, 19], dtype=np.int64)
+    work = np.empty_like(block)
+    ranks = sample_sort._copy_and_rank(block, work, splitters)
+    np.testing.assert_array_equal(work, block)
+    assert ranks == [int(np.count_nonzero(block < s)) for s in splitters]
+    monkeypatch.setattr(sample_sort, "FUSED_COUNT_MAX", 5)  # too many splitters: copy only
+    assert sample_sort._copy_and_rank(block, np.empty_like(block), splitters) is None
+
+
+def test_scratch_is_reused_with_headroom_and_let_go_when_idle(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import time
+
+    from sovtui.workloads import sample_sort
+
+    monkeypatch.setattr(sample_sort, "SCRATCH_IDLE_S", 0.2)
+    monkeypatch.setattr(sample_sort, "_scratch_buffer", None)  # earlier tests' buffer
+    first = sample_sort._scratch(800)
+    assert first.size == 800 and first.flags.writeable
+    again = sample_sort._scratch(850)  # within the headroom: the same memory
+    assert np.shares_memory(first, again) and again.size == 850
+    bigger = sample_sort._scratch(2000)
+    assert not np.shares_memory(first, bigger)
+    deadline = time.monotonic() + 5
+    while sample_sort._scratch_buffer is not None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert sample_sort._scratch_buffer is None
+    assert sample_sort._scratch(10).size == 10  # and a new one after that
 
 
 def test_sort_consumes_its_input_and_keeps_the_store_at_2x_the_data() -> None:
@@ -113,6 +164,8 @@ def test_generated_sort_verifies_and_reports_phases() -> None:
     assert sum(sizes) == 30_000
     assert set(run.phases) == {"sample", "partition", "merge"}
     assert len(run.task_seconds["local_sort"]) == 3
+    # the partition and merge tasks' CPU time: some, and no more than 3 workers' wall time
+    assert 0 < run.cpu_seconds <= 3 * run.seconds * 1.05
 
 
 def test_verify_detects_wrong_output() -> None:
@@ -181,6 +234,10 @@ def test_limit_and_fixed_overhead() -> None:
     limit = sort_bench.limit_run(blocks, {}, 1.0, workers=2)
     assert limit["seconds"] == pytest.approx(limit["copy_s"] + limit["sort_s"])
     assert limit["sort_s"] > 0 and limit["copy_s"] > 0
+    assert 0 < limit["cores_used"] <= 2 * 1.05  # 2 workers get at most 2 cores (clock slack)
+    assert limit["cpu_s"] == pytest.approx(limit["cores_used"] * limit["seconds"])
+    seconds, cores = sort_bench.numpy_baseline(blocks, {})
+    assert seconds > 0 and 0 < cores <= 1.05
     assert len(ray.get(blocks)) == 2  # the limit reads the blocks; it does not consume them
     waves = sort_bench.limit_run(blocks, {}, 1.0, workers=1)  # 2 shares, 1 at a time
     assert waves["seconds"] > 0
