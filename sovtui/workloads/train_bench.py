@@ -20,6 +20,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import ray
@@ -68,7 +69,7 @@ def build_model(hidden: int):
 PHASES = ("data_s", "compute_s", "compute_cpu_s", "wait_s", "allreduce_s", "optimizer_s")
 
 
-def flat_grads(params: list) -> object:
+def flat_grads(params: list) -> Any:
     """One flat zeroed buffer; each parameter's .grad becomes a view into it.
 
     Backward accumulates into the views in place, so the gradient sync is a single all-reduce
@@ -142,10 +143,11 @@ def train_loop(
     model = prepare(model, parallel_strategy=None) if prepare else model.to(device or "cpu")
     device = device or torch.device("cpu")
     params = list(model.parameters())
-    dist = None
+    dist: Any = None
     if world > 1:
-        import torch.distributed as dist
+        import torch.distributed
 
+        dist = torch.distributed
         for param in params:  # as DDP does: every rank starts from rank 0's weights
             dist.broadcast(param.data, src=0)
     flat = flat_grads(params)

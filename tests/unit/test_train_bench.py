@@ -68,7 +68,7 @@ def test_grad_sync_waits_then_averages_the_flat_buffer() -> None:
 def _rank(rank: int, port: int, queue: Any) -> None:
     import torch.distributed as dist
 
-    dist.init_process_group("gloo", "tcp://127.0.0.1:%d" % port, rank=rank, world_size=2)
+    dist.init_process_group("gloo", f"tcp://127.0.0.1:{port}", rank=rank, world_size=2)
     try:
         queue.put(train_bench.train_loop(TINY, rank, 2))
     finally:
