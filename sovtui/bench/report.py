@@ -136,6 +136,7 @@ PHASE_COLUMNS = (
     ("optim", "optimizer_s"),
     ("data", "data_s"),
     ("other", "other_s"),
+    ("cores", "cores"),
 )
 
 
@@ -145,7 +146,7 @@ def phase_lines(scaling: Sequence[dict[str, Any]]) -> list[str]:
     if not rows:
         return []
     header = "  ".join(f"{label:>9}" for label, _ in PHASE_COLUMNS)
-    lines = [f"  workers  {header}   (s per epoch, mean over ranks)"]
+    lines = [f"  workers  {header}   (s per epoch, mean over ranks; cores: CPU the ranks got)"]
     for point in rows:
         cells = []
         for _, key in PHASE_COLUMNS:

@@ -66,7 +66,8 @@ def build_model(hidden: int):
     )
 
 
-PHASES = ("data_s", "compute_s", "compute_cpu_s", "wait_s", "allreduce_s", "optimizer_s")
+PHASES = ("data_s", "compute_s", "compute_cpu_s", "wait_s", "allreduce_s", "optimizer_s", "cpu_s")
+CPU_TIMES = ("compute_cpu_s", "cpu_s")  # CPU time, not a slice of the epoch's wall time
 
 
 def flat_grads(params: list) -> Any:
@@ -158,7 +159,7 @@ def train_loop(
     for epoch in range(config["epochs"]):
         model.train()
         phases = dict.fromkeys(PHASES, 0.0)
-        start = time.perf_counter()
+        start, cpu_start = time.perf_counter(), time.thread_time()
         loss_sum = 0.0
         for step in range(steps):
             t0 = time.perf_counter()
@@ -197,6 +198,7 @@ def train_loop(
                     method=config["method"],
                 )
         seconds = time.perf_counter() - start
+        phases["cpu_s"] = time.thread_time() - cpu_start
         model.eval()
         with torch.no_grad():
             predictions = model(x_test.to(device)).argmax(dim=1).cpu()
@@ -312,8 +314,9 @@ def _timed(history: list[dict]) -> list[dict]:
 
 def phase_times(summary: dict) -> dict[str, float]:
     """Seconds per timed epoch in each phase, averaged over the ranks, plus `other_s` (the rest
-    of the epoch: loop and metrics overhead) and `stolen_s` (forward/backward wall minus its CPU
-    time: the core was running someone else)."""
+    of the epoch: loop and metrics overhead), `stolen_s` (forward/backward wall minus its CPU
+    time: the core was running someone else) and `cores` (the CPU time all ranks' training
+    threads got per second of the epoch: what the machine gave this run)."""
     ranks = summary.get("ranks") or [summary]
     phases = dict.fromkeys(PHASES, 0.0)
     for ranked in ranks:
@@ -322,10 +325,11 @@ def phase_times(summary: dict) -> dict[str, float]:
             phases[key] += sum(row["phases"][key] for row in timed) / len(timed) / len(ranks)
     timed = _timed(summary["history"])
     epoch_s = sum(row["seconds"] for row in timed) / len(timed)
-    busy = sum(phases[key] for key in PHASES if key != "compute_cpu_s")
+    busy = sum(phases[key] for key in PHASES if key not in CPU_TIMES)
     phases["other_s"] = max(0.0, epoch_s - busy)
     phases["stolen_s"] = max(0.0, phases["compute_s"] - phases["compute_cpu_s"])
     phases["epoch_s"] = epoch_s
+    phases["cores"] = len(ranks) * phases["cpu_s"] / epoch_s if epoch_s > 0 else 0.0
     return {key: round(value, 4) for key, value in phases.items()}
 
 
@@ -335,7 +339,8 @@ def phase_text(phases: dict[str, float]) -> str:
         f"per epoch {phases['epoch_s']:.3f} s: compute {phases['compute_s']:.3f} s "
         f"(CPU {phases['compute_cpu_s']:.3f}), wait {phases['wait_s']:.3f}, "
         f"all-reduce {phases['allreduce_s']:.3f}, optimizer {phases['optimizer_s']:.3f}, "
-        f"data {phases['data_s']:.3f}, other {phases['other_s']:.3f}"
+        f"data {phases['data_s']:.3f}, other {phases['other_s']:.3f}; "
+        f"{phases['cores']:.2f} cores"
     )
 
 
@@ -518,7 +523,13 @@ def run(args: argparse.Namespace) -> int:
         low, high = min(measured), max(measured)
         ratio = _epoch_stats(measured[high])[1] / _epoch_stats(measured[low])[1]
         kept = f", best of {args.repeat} each" if args.repeat > 1 else ""
-        print(f"{high} vs {low} worker(s): {ratio:.2f}x samples/s{kept}")
+        cores = {count: phase_times(measured[count])["cores"] for count in (low, high)}
+        # The machine is shared: the CPU the ranks got says how much of the ratio it allowed.
+        cpu_ratio = cores[high] / cores[low] if cores[low] > 0 else 0.0
+        print(
+            f"{high} vs {low} worker(s): {ratio:.2f}x samples/s{kept}, with {cpu_ratio:.2f}x "
+            f"the CPU ({cores[high]:.2f} vs {cores[low]:.2f} cores)"
+        )
         for count in (low, high):
             print(f"  {count} worker(s) {phase_text(phase_times(measured[count]))}")
     emit(WORKLOAD, "done", ok=True, load_average_end=load_average())

@@ -166,5 +166,6 @@ def test_training_scaling_shows_seconds_per_phase() -> None:
     assert "phases" not in run.scaling[0] and "phases" not in run.scaling[2]  # none, no number
     table = format_table(run)
     header = next(i for i, line in enumerate(table) if "allreduce" in line)
-    assert table[header + 1].split() == ["2", "1.300", "1.200", "1.100", "0.050", "-", "-", "-", "-"]
+    cells = ["2", "1.300", "1.200", "1.100", "0.050", "-", "-", "-", "-", "-"]
+    assert table[header + 1].split() == cells
     assert len(table) == header + 2  # only the point with phases gets a row

@@ -103,13 +103,15 @@ def test_two_ranks_train_the_same_model_as_one() -> None:
     phases = summaries[1]["history"][-1]["phases"]
     assert phases["allreduce_s"] > 0 and phases["compute_s"] > 0
     assert single["history"][-1]["phases"]["allreduce_s"] == 0.0
+    last = single["history"][-1]
+    assert 0 < last["phases"]["cpu_s"] <= last["seconds"] + 0.01  # read a moment after the wall
 
 
 def _summary(rank: int, compute: list[float], wait: float = 0.0) -> dict[str, Any]:
     history = []
     for epoch, seconds in enumerate(compute):
         phases = dict.fromkeys(train_bench.PHASES, 0.0)
-        phases.update(compute_s=seconds, compute_cpu_s=seconds * 0.75, wait_s=wait)
+        phases.update(compute_s=seconds, compute_cpu_s=seconds * 0.75, wait_s=wait, cpu_s=1.0)
         history.append(
             {
                 "epoch": epoch,
@@ -135,6 +137,8 @@ def test_phase_times_average_the_timed_epochs_over_the_ranks() -> None:
     assert phases["wait_s"] == pytest.approx(0.25)
     assert phases["epoch_s"] == pytest.approx(3.0)  # rank 0's epochs: 2 and 4 s
     assert phases["other_s"] == pytest.approx(0.0)  # its busy time covers the epoch here
+    # 2 ranks, 1 s of CPU in an epoch of 3 s each
+    assert phases["cores"] == pytest.approx(2 * 1.0 / 3.0, abs=1e-3)
     assert "compute 3.000 s (CPU 2.250), wait 0.250" in train_bench.phase_text(phases)
 
 
