@@ -78,7 +78,8 @@ def flat_grads(params: list) -> Any:
     gradient_as_bucket_view, without its per-parameter hooks on every backward)."""
     import torch
 
-    flat = torch.zeros(sum(p.numel() for p in params), dtype=params[0].dtype)
+    total = sum(p.numel() for p in params)
+    flat = torch.zeros(total, dtype=params[0].dtype, device=params[0].device)
     offset = 0
     for param in params:
         param.grad = flat[offset : offset + param.numel()].view_as(param)
@@ -107,7 +108,7 @@ class GradSync:
         import torch
 
         self.flat, self.world, self.dist = flat, world, dist
-        self.token = torch.zeros(1)
+        self.token = torch.zeros(1, device=flat.device)  # NCCL reduces only GPU tensors
 
     def __call__(self) -> tuple[float, float]:
         if self.world == 1 or self.dist is None:
