@@ -93,13 +93,15 @@ def scaling_table(records: Sequence[MetricRecord]) -> list[dict[str, Any]]:
     """Scaling points from `scaling` records; W and D come from the fewest-workers point."""
     points = [r for r in records if r.phase == "scaling" and r.number("workers") is not None]
     measured: dict[int, float] = {}
-    rates: dict[int, dict[str, float]] = {}
+    rates: dict[int, dict[str, Any]] = {}
     for record in points:
         workers = int(record.number("workers") or 0)
         seconds = record.number("seconds")
         if workers >= 1 and seconds is not None and seconds > 0:
             measured[workers] = seconds
             rates[workers] = {k: v for k in RATE_KEYS if (v := record.number(k)) is not None}
+            if phases := _phase_seconds(record.measures.get("phases")):
+                rates[workers]["phases"] = phases
     if not measured:
         return []
     smallest = min(
@@ -115,6 +117,47 @@ def scaling_table(records: Sequence[MetricRecord]) -> list[dict[str, Any]]:
             row["work_s"], row["depth_s"] = work_depth.work_s, work_depth.depth_s
         table.append(row)
     return table
+
+
+def _phase_seconds(value: Any) -> dict[str, float]:
+    """A scaling point's {"compute_s": 1.2, ...} (training): numbers only, names as sent."""
+    if not isinstance(value, dict):
+        return {}
+    return {
+        str(name): float(seconds)
+        for name, seconds in value.items()
+        if isinstance(seconds, (int, float)) and not isinstance(seconds, bool)
+    }
+
+
+# Per-phase columns of a training scaling study: (label, key in the point's phases).
+PHASE_COLUMNS = (
+    ("epoch", "epoch_s"),
+    ("compute", "compute_s"),
+    ("cpu", "compute_cpu_s"),
+    ("wait", "wait_s"),
+    ("allreduce", "allreduce_s"),
+    ("optim", "optimizer_s"),
+    ("data", "data_s"),
+    ("other", "other_s"),
+    ("cores", "cores"),
+)
+
+
+def phase_lines(scaling: Sequence[dict[str, Any]]) -> list[str]:
+    """Seconds per epoch in each phase, one line per worker count (training runs only)."""
+    rows = [point for point in scaling if isinstance(point.get("phases"), dict)]
+    if not rows:
+        return []
+    header = "  ".join(f"{label:>9}" for label, _ in PHASE_COLUMNS)
+    lines = [f"  workers  {header}   (s per epoch, mean over ranks; cores: CPU the ranks got)"]
+    for point in rows:
+        cells = []
+        for _, key in PHASE_COLUMNS:
+            value = point["phases"].get(key)
+            cells.append(f"{value:9.3f}" if isinstance(value, float) else f"{'-':>9}")
+        lines.append(f"  {point['workers']:7d}  " + "  ".join(cells))
+    return lines
 
 
 def _seconds(record: MetricRecord) -> float:
@@ -199,4 +242,5 @@ def format_table(run: BenchRun) -> list[str]:
                 f"  {point['workers']:7d} {point['seconds']:9.3f} {point['speedup']:8.2f} "
                 f"{point['efficiency']:11.2f} {point['ideal_s']:11.3f} {brent_text}"
             )
+        lines.extend(phase_lines(run.scaling))
     return lines

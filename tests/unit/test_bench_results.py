@@ -149,3 +149,23 @@ def test_machine_text_keeps_cluster_text_to_one_printable_line() -> None:
 
     assert machine_text({"cpu_model": "Evil\x1b[2J\nCPU", "cpu_cores": 4}) == "Evil[2JCPU, 4 cores"
     assert machine_text({}) == ""
+
+
+def test_training_scaling_shows_seconds_per_phase() -> None:
+    phases = {"epoch_s": 1.3, "compute_s": 1.2, "compute_cpu_s": 1.1, "wait_s": 0.05}
+    lines = [
+        format_metric("train", "scaling", workers=1, seconds=4.8, samples_per_s=12_000.0),
+        format_metric(
+            "train", "scaling", workers=2, seconds=2.6, samples_per_s=22_000.0, phases=phases
+        ),
+        format_metric("train", "scaling", workers=4, seconds=2.0, phases={"compute_s": True}),
+    ]
+    records, _ = parse_text("\n".join(lines))
+    run = build_run("train", {}, records)
+    assert run.scaling[1]["phases"] == phases
+    assert "phases" not in run.scaling[0] and "phases" not in run.scaling[2]  # none, no number
+    table = format_table(run)
+    header = next(i for i, line in enumerate(table) if "allreduce" in line)
+    cells = ["2", "1.300", "1.200", "1.100", "0.050", "-", "-", "-", "-", "-"]
+    assert table[header + 1].split() == cells
+    assert len(table) == header + 2  # only the point with phases gets a row
