@@ -58,8 +58,8 @@ bench-sort: setup       ## 20M-key sample sort vs its limit, numpy.sort and Ray 
 bench-sort-large: setup ## 200M keys (1.6 GB; ~8 GB of memory in all) vs its limit and numpy.sort
 	$(BIN)/sovtui bench sort --keys 200000000 --baselines --no-ray-data --repeat 3 $(ARGS)
 
-bench-train: setup      ## data-parallel training, 1 vs 2 workers, vs single-process torch
-	$(BIN)/sovtui bench train --baselines --workers 1,2 $(ARGS)
+bench-train: setup      ## data-parallel training, 1 vs 2 workers taking turns (best of 3), vs single-process torch
+	$(BIN)/sovtui bench train --baselines --workers 1,2 --repeat 3 $(ARGS)
 
 bench-slurm: setup       ## sbatch -> attached and `slurm down` -> no Ray process (needs .ci/slurm-up.sh)
 	PYTHONPATH=. $(BIN)/python tests/bench/bench_slurm.py $(ARGS)
