@@ -191,7 +191,11 @@ async def measure_view(name: str, limit: int, polls: int) -> dict[str, Any]:
             super()._show(data)
             phases.append((begin - started, time.perf_counter() - begin))
 
-        def on_resource_table_rendered(self) -> None:
+        def on_mount(self) -> None:
+            super().on_mount()
+            self.watch(self.table, "rendered", self.rendered, init=False)
+
+        def rendered(self) -> None:
             # The rows are in the table (built here or in a thread): the next frame shows them.
             begun = started
 

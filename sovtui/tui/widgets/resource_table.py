@@ -1,44 +1,22 @@
 """A resource view's table: the rows of one poll, `/`-filtered and sorted by any column,
 with the count (and "showing N of M") in its title. The cursor stays on its row's id.
 
-Rows are built off the screen's frame: a few hundred in place (a few ms), more in a thread
-(10,000 rows: ~100 ms of Python that would otherwise block the event loop), and only the rows
-on screen are ever drawn (VirtualTable).
+Only the rows on screen are drawn (VirtualTable); past a thousand rows they are built in a
+thread, so a 10,000-row poll never holds the event loop for the ~0.1 s its Python takes.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from rich.text import Text
-from textual.message import Message
 
 from sovtui.tui.resource_views import ResourceView
 from sovtui.tui.row_query import RowFilter, row_text, sort_key
-from sovtui.tui.widgets.virtual_table import VirtualTable, cell_width, safe_cell
-
-# Up to this many rows are built in the event loop; more go to a thread (its GIL switches
-# every 5 ms let frames through, where a loop over 10,000 rows held them for ~0.1-0.3 s).
-IN_PLACE_ROWS = 1000
-
-
-@dataclass
-class Built:
-    """The rows to show, ready for VirtualTable.set_rows."""
-
-    generation: int
-    keys: list[str]
-    cells: list[Sequence[str | Text]]
-    widths: list[int]
-    items: dict[str, Any]
+from sovtui.tui.widgets.virtual_table import RowBuilder, Rows, VirtualTable
 
 
 class ResourceTable(VirtualTable):
-    class Rendered(Message):
-        """The rows of the latest poll, filter or sort are in the table."""
-
     def __init__(self, view: ResourceView, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.view = view
@@ -48,7 +26,6 @@ class ResourceTable(VirtualTable):
         self.sort_column: int | None = None
         self.sort_reverse = False
         self.shown_items: dict[str, Any] = {}
-        self._generation = 0  # bumped by every render: an older build in a thread is dropped
         self._shown_title: str | None = None
 
     def on_mount(self) -> None:
@@ -106,36 +83,20 @@ class ResourceTable(VirtualTable):
     def _render_rows(self) -> None:
         if not self.is_mounted:
             return
-        self._generation += 1
-        build = (
-            self.view,
-            list(self.items),
-            self.row_filter,
-            self.sort_column,
-            self.sort_reverse,
-            len(self.columns),
-            self._generation,
-        )
-        if len(self.items) <= IN_PLACE_ROWS:
-            self._apply(build_rows(*build))
-            return
+        view, items, row_filter = self.view, list(self.items), self.row_filter
+        column, reverse = self.sort_column, self.sort_reverse
 
-        def in_thread() -> None:
-            built = build_rows(*build)
-            self.app.call_from_thread(self._apply, built)
+        def build() -> Rows:
+            return build_rows(view, items, row_filter, column, reverse)
 
-        self.run_worker(in_thread, thread=True, group="rows", exclusive=True, exit_on_error=False)
+        self.show_rows(build, len(items), self._shown)
 
-    def _apply(self, built: Built) -> None:
-        if built.generation != self._generation or not self.is_mounted:
-            return  # a newer poll, filter or sort came since
-        self.shown_items = built.items
-        self.set_rows(built.keys, built.cells, built.widths)
-        title = self.title_text(len(built.keys))
+    def _shown(self, rows: Rows) -> None:
+        self.shown_items = rows.extra
+        title = self.title_text(len(rows.keys))
         if title != self._shown_title:  # setting it repaints the table, even when unchanged
             self._shown_title = title
             self.border_title = title
-        self.post_message(self.Rendered())
 
     def title_text(self, shown: int) -> str:
         title = self.view.title
@@ -180,24 +141,13 @@ def build_rows(
     row_filter: RowFilter,
     sort_column: int | None,
     sort_reverse: bool,
-    columns: int,
-    generation: int,
-) -> Built:
-    """The table's rows: one per id (the first wins), cells made safe, widths measured. No
-    Textual: this may run in a thread."""
-    keys: list[str] = []
-    cells: list[Sequence[str | Text]] = []
+) -> Rows:
+    """The table's rows, one per id (the first wins); `extra`: the items by id. No Textual:
+    this may run in a thread."""
+    builder = RowBuilder(len(view.columns))
     shown: dict[str, Any] = {}
-    widths = [0] * columns
     for key, item, values in visible_rows(view, items, row_filter, sort_column, sort_reverse):
-        if key in shown:
-            continue
-        shown[key] = item
-        keys.append(key)
-        safe = tuple(safe_cell(value) for value in values)
-        cells.append(safe)
-        for index, value in enumerate(safe):
-            width = cell_width(value)
-            if width > widths[index]:
-                widths[index] = width
-    return Built(generation, keys, cells, widths, shown)
+        if builder.add(key, values):
+            shown[key] = item
+    builder.rows.extra = shown
+    return builder.rows

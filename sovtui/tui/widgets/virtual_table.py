@@ -11,7 +11,8 @@ snapshots cannot tell them apart.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from contextlib import suppress
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -27,12 +28,15 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.widgets import DataTable
+from textual.widgets.data_table import RowKey
 
 from sovtui.support.safe_text import visible
 
-Row = tuple[str, Sequence[Any]]  # (key, cells): a cell is a str (shown literally) or a Text
-
 PADDING = 1  # cells each side of a column, as DataTable's cell_padding
+
+# Up to this many rows are built in the event loop; more go to a thread (its GIL switches
+# every 5 ms let frames through, where a loop over 10,000 rows held them for ~0.1-0.3 s).
+IN_PLACE_ROWS = 1000
 
 
 def safe_cell(value: Any) -> str | Text:
@@ -57,6 +61,39 @@ def cell_width(value: str | Text) -> int:
 
 
 @dataclass
+class Rows:
+    """What a table shows: keys, safe cells (see `safe_cell`), the widest cell per column, and
+    what the caller keeps alongside (the items by key, say)."""
+
+    keys: list[str]
+    cells: list[Sequence[str | Text]]
+    widths: list[int]
+    extra: Any = None
+
+
+class RowBuilder:
+    """Collects rows: the first of a key wins, cells made safe and measured. No Textual."""
+
+    def __init__(self, columns: int) -> None:
+        self.rows = Rows([], [], [0] * columns)
+        self.seen: set[str] = set()
+
+    def add(self, key: str, values: Sequence[Any]) -> bool:
+        if key in self.seen:
+            return False
+        self.seen.add(key)
+        safe = tuple(safe_cell(value) for value in values)
+        self.rows.keys.append(key)
+        self.rows.cells.append(safe)
+        widths = self.rows.widths
+        for index, value in enumerate(safe):
+            width = cell_width(value)
+            if width > widths[index]:
+                widths[index] = width
+        return True
+
+
+@dataclass
 class Column:
     key: str
     label: Text
@@ -77,8 +114,8 @@ class VirtualTable(ScrollView, can_focus=True):
         Binding("enter", "select_cursor", "Select", show=False),
         Binding("up", "cursor_up", "Cursor up", show=False),
         Binding("down", "cursor_down", "Cursor down", show=False),
-        Binding("right", "scroll_right", "Scroll right", show=False),
-        Binding("left", "scroll_left", "Scroll left", show=False),
+        Binding("right", "scroll_right", "Cursor right", show=False),
+        Binding("left", "scroll_left", "Cursor left", show=False),
         Binding("pageup", "page_up", "Page up", show=False),
         Binding("pagedown", "page_down", "Page down", show=False),
         Binding("ctrl+home", "scroll_top", "Top", show=False),
@@ -88,6 +125,8 @@ class VirtualTable(ScrollView, can_focus=True):
     ]
 
     cursor_row: reactive[int] = reactive(0, always_update=False, init=False)
+    # Counts `show_rows` whose rows are in the table (the next frame shows them): to watch.
+    rendered: reactive[int] = reactive(0, init=False)
     zebra_stripes = True
 
     class _RowMessage(Message):
@@ -95,7 +134,7 @@ class VirtualTable(ScrollView, can_focus=True):
             super().__init__()
             self.data_table = table
             self.cursor_row = cursor_row
-            self.row_key = row_key
+            self.row_key = RowKey(row_key)  # as DataTable's: `.value` is the key
 
         @property
         def control(self) -> VirtualTable:
@@ -113,6 +152,7 @@ class VirtualTable(ScrollView, can_focus=True):
         self.row_keys: list[str] = []
         self.row_cells: list[Sequence[str | Text]] = []
         self._index: dict[str, int] = {}
+        self._generation = 0  # bumped by every show_rows: an older build in a thread is dropped
 
     # -- content --------------------------------------------------------------------------
 
@@ -156,6 +196,33 @@ class VirtualTable(ScrollView, can_focus=True):
             self.move_cursor(row)
         else:
             self._clamp_cursor()
+
+    def show_rows(
+        self, build: Callable[[], Rows], count: int, then: Callable[[Rows], None] | None = None
+    ) -> None:
+        """Show what `build` returns: built here for up to IN_PLACE_ROWS of `count`, else in a
+        thread (`build` must not touch Textual), then `then(rows)`; counts `rendered`."""
+        self._generation += 1
+        generation = self._generation
+
+        def apply(rows: Rows) -> None:
+            if generation != self._generation or not self.is_mounted:
+                return  # a newer show_rows came since
+            self.set_rows(rows.keys, rows.cells, rows.widths)
+            if then is not None:
+                then(rows)
+            self.rendered += 1
+
+        if count <= IN_PLACE_ROWS:
+            apply(build())
+            return
+
+        def in_thread() -> None:
+            rows = build()
+            with suppress(RuntimeError):  # the app closed meanwhile
+                self.app.call_from_thread(apply, rows)
+
+        self.run_worker(in_thread, thread=True, group="rows", exclusive=True)
 
     def row_index(self, key: str) -> int | None:
         if not self._index and self.row_keys:
@@ -225,7 +292,7 @@ class VirtualTable(ScrollView, can_focus=True):
         if key is not None:
             self.post_message(self.RowSelected(self, self.cursor_row, key))
 
-    async def _on_click(self, event: events.Click) -> None:
+    async def on_click(self, event: events.Click) -> None:
         meta = event.style.meta
         row = meta.get("row")
         if not isinstance(row, int) or row < 0:
