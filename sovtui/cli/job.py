@@ -14,8 +14,10 @@ from sovtui.cli.common import EXIT_OK, add_connection_options, refuse_if_readonl
 from sovtui.cli.jobs import run_logs, run_stop
 from sovtui.cli.jobs_common import connect, run_with
 from sovtui.cluster.connect import Connection
+from sovtui.ray_api.job_delete import delete_for_good
 from sovtui.ray_api.jobs import JobsApi
 from sovtui.ray_api.models import JobDetails
+from sovtui.ray_api.state import StateApi
 from sovtui.support.formatting import job_duration, job_start, truncate
 from sovtui.support.safe_text import visible
 
@@ -83,7 +85,8 @@ async def _list(connection: Connection, args: argparse.Namespace) -> int:
 
 
 async def _delete(connection: Connection, args: argparse.Namespace) -> int:
-    deleted = await JobsApi(connection.client).delete(args.job)
+    client = connection.client
+    deleted = await delete_for_good(JobsApi(client), StateApi(client), args.job)
     print(visible(f"{args.job}: {'deleted' if deleted else 'not deleted'}"))
     return EXIT_OK
 

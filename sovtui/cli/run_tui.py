@@ -56,6 +56,17 @@ class _Ending:
         return EXIT_OK if self.signum is None else 128 + self.signum
 
 
+def run_app(app: SovtuiApp, **options: Any) -> None:
+    """Run the TUI; a failure on the way out once it was asked to exit (q, a signal) is kept as
+    its crash, like one while it ran, instead of unwinding past the head's clean-up report."""
+    try:
+        app.run(**options)
+    except Exception as error:
+        if not app.closing:
+            raise
+        app.crashed(error)
+
+
 def _close(connection: Connection, keep: bool) -> None:
     head = connection.head
     if head is not None and not keep:
@@ -109,13 +120,25 @@ def run_tui(args: argparse.Namespace) -> int:
         try:
             app = make_app(connection, settings, ascii_only=bool(getattr(args, "ascii", False)))
             ending.app = app
-            app.run()
+            run_app(app)
         except Hangup:
             pass  # before the app's loop ran: nothing to exit, only the clean-up below
         finally:
             _close(connection, keep)
-    if app is not None and app.crash is not None:  # the head is stopped; traceback in a file
-        print(crash_line(app.crash, app.crash_report), file=sys.stderr, flush=True)
+    return _outcome(app, ending)
+
+
+def _outcome(app: SovtuiApp | None, ending: _Ending) -> int:
+    """The exit code, and the one line about a crash (the head is stopped by now)."""
+    if app is not None and app.crash is not None:
+        if ending.signum is not None and app.crash_while_closing:
+            # Asked to end by a signal, and it did end (head stopped): a failure on the way
+            # out is reported, but the exit status is still the signal's, as the caller expects.
+            line = crash_line(app.crash, app.crash_report, "error while closing")
+            quietly(lambda: print(line, file=sys.stderr, flush=True))
+            return ending.exit_code()
+        line = crash_line(app.crash, app.crash_report)
+        quietly(lambda: print(line, file=sys.stderr, flush=True))
         return EXIT_FAILURE
     if ending.signum is None and app is not None and app.return_code:
         return EXIT_FAILURE

@@ -13,6 +13,7 @@ and never imports ray.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import select
 import signal
@@ -22,7 +23,7 @@ import time
 from types import FrameType
 
 KEEP = b"keep"
-STOP_TIMEOUT_S = 20.0
+STOP_TIMEOUT_S = 15.0
 
 
 def _watch(fd: int, head: subprocess.Popen[bytes], parent: int) -> bool:
@@ -43,12 +44,17 @@ def _watch(fd: int, head: subprocess.Popen[bytes], parent: int) -> bool:
 
 
 def _stop(head: subprocess.Popen[bytes]) -> int:
+    """SIGTERM `ray start --block` (it stops its processes), then SIGKILL whatever of its
+    process group is left: `ray start` leads a group of its own (Ray's reaper calls setpgrp),
+    and under load its graceful stop can outlast the wait or leave a process behind."""
     if head.poll() is None:
         head.send_signal(signal.SIGTERM)
-        try:
-            return head.wait(timeout=STOP_TIMEOUT_S)
-        except subprocess.TimeoutExpired:
-            head.kill()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            head.wait(timeout=STOP_TIMEOUT_S)
+    # Before the final wait reaps it: its pid names only its own group. No such group left
+    # (or it never led one): nothing outlived it.
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(head.pid, signal.SIGKILL)
     return head.wait()
 
 

@@ -23,6 +23,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from sovtui.ray_api.errors import DashboardError
+from sovtui.ray_api.job_delete import delete_for_good
 from sovtui.ray_api.jobs import JobsApi, JobSpec
 from sovtui.ray_api.state import StateApi, StateFilter
 from sovtui.ray_api.state_models import Actor
@@ -161,7 +162,7 @@ async def kill_actor(
         final_reason = (current.death_cause.reason if current and current.death_cause else "") or ""
         seconds = time.monotonic() - started
     finally:
-        deleted = await _delete_when_done(jobs, submission_id)
+        deleted = await _delete_when_done(jobs, state, submission_id)
     return KillResult(
         actor.actor_id,
         name,
@@ -175,14 +176,14 @@ async def kill_actor(
     )
 
 
-async def _delete_when_done(jobs: JobsApi, submission_id: str) -> bool:
+async def _delete_when_done(jobs: JobsApi, state: StateApi, submission_id: str) -> bool:
     """Remove the helper job once it has ended (Ray refuses to delete a running job). On a busy
     head `ray kill-actor` may take a while to exit: stop it then, and delete it once stopped."""
     with contextlib.suppress(DashboardError, TimeoutError):
         await jobs.wait(submission_id, poll_s=POLL_S, timeout_s=60.0)
-        return await jobs.delete(submission_id)
+        return await delete_for_good(jobs, state, submission_id)
     with contextlib.suppress(DashboardError, TimeoutError):
         await jobs.stop(submission_id)
         await jobs.wait(submission_id, poll_s=POLL_S, timeout_s=30.0)
-        return await jobs.delete(submission_id)
+        return await delete_for_good(jobs, state, submission_id)
     return False

@@ -586,14 +586,22 @@ class StateApi:
 
     # Summaries -----------------------------------------------------------------------------
 
-    async def summary(self, kind: str, *, timeout: float | None = None) -> Summary[Any]:
+    async def summary(
+        self,
+        kind: str,
+        *,
+        filters: Iterable[StateFilter] = (),
+        timeout: float | None = None,
+    ) -> Summary[Any]:
         """`tasks` (by function and state; the slowest call of the State API), `actors` (by
-        class) or `objects` (by call site; fans out to every worker)."""
+        class) or `objects` (by call site; fans out to every worker). `filters` narrow what
+        Ray counts (e.g. one job's tasks: `job_id=02000000`)."""
         name = KIND_ALIASES.get(kind, kind)
         if name not in SUMMARY_ROWS:
             raise ValueError(f"no summary of {kind!r} (summaries: tasks, actors, objects)")
         path = f"/api/v0/{name}/summarize"
-        response = await self._get(path, [], f"summarising {name}", timeout=timeout)
+        params = filter_params(filters)
+        response = await self._get(path, params, f"summarising {name}", timeout=timeout)
         return parse_summary(SUMMARY_ROWS[name], response.content, _clean_url(self.client, path))
 
     # Events, Serve, autoscaler -------------------------------------------------------------

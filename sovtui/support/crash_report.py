@@ -37,10 +37,10 @@ def save_crash_report(error: BaseException) -> Path | None:
     return None
 
 
-def crash_line(error: BaseException, report: Path | None) -> str:
+def crash_line(error: BaseException, report: Path | None, heading: str = "unexpected error") -> str:
     """The one line for the terminal: what failed, and where the traceback is."""
     what = visible(f"{type(error).__name__}: {error}")
     if len(what) > 200:
         what = what[:199] + "…"
     where = f"traceback in {report}" if report else "the traceback could not be saved"
-    return f"sovtui: unexpected error: {what} ({where})"
+    return f"sovtui: {heading}: {what} ({where})"

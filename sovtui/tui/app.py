@@ -54,6 +54,8 @@ from sovtui.tui.services import (
 from sovtui.tui.textual_hacks import CrashHookApp
 
 if TYPE_CHECKING:
+    from rich.console import RenderableType
+
     from sovtui.monitor.replay import Replay
 
 FALLBACK_THEME = "sovtui-dark"
@@ -196,6 +198,8 @@ class SovtuiApp(CrashHookApp[None]):
         # An unexpected exception, kept for run_tui's exit code and its one line on stderr.
         self.crash: BaseException | None = None
         self.crash_report: Path | None = None
+        self.closing = False  # exit() was asked for (q, a signal): what fails now fails closing
+        self.crash_while_closing = False
         self._view_modes: set[str] = set()  # resource views registered as modes so far
         self._command_history: Any = None  # command_line.CommandHistory, on the first `:`
         # Before the first frame: one CSS refresh at start-up, where choosing the theme on
@@ -266,7 +270,14 @@ class SovtuiApp(CrashHookApp[None]):
         if self.crash is None:
             self.crash = error
             self.crash_report = save_crash_report(error)
+            self.crash_while_closing = self.closing
         self.drop_exit_traceback()
+
+    def exit(
+        self, result: Any = None, return_code: int = 0, message: RenderableType | None = None
+    ) -> None:
+        self.closing = True
+        super().exit(result, return_code, message)
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         """The command palette: generated from the bindings (see palette), themes, Textual's."""

@@ -58,3 +58,17 @@ def sort_key(value: Any) -> tuple[int, Any]:
     if isinstance(value, int | float):
         return (0, value)
     return (1, str(getattr(value, "plain", value)).lower())
+
+
+def sort_choice(
+    current: int | None, reverse: bool, chosen: int | None, *, descending: bool = False
+) -> tuple[int | None, bool]:
+    """The sort after a pick in the sort menu: the column sorted already flips its direction,
+    another column sorts ascending (descending when asked), None is Ray's order."""
+    if chosen is None:
+        return None, False
+    if descending:
+        return chosen, True
+    if chosen == current:
+        return chosen, not reverse
+    return chosen, False

@@ -13,10 +13,14 @@ from textual.widgets.data_table import ColumnKey
 
 from sovtui.settings.model import Settings
 from sovtui.tui.app import SovtuiApp
+from sovtui.tui.palette import binding_commands
 from sovtui.tui.screens.command import CommandScreen
 from sovtui.tui.screens.dashboard import DashboardScreen
+from sovtui.tui.screens.log_view import LogViewScreen
 from sovtui.tui.screens.resources import DetailScreen, ResourceScreen
+from sovtui.tui.screens.sort_menu import SortMenu
 from tests.support.app_factory import make_app
+from tests.support.recorded_explorer import RecordedExplorer
 from tests.support.recorded_state import explorer_index, explorer_ray
 from tests.support.waiting import wait_for
 
@@ -103,15 +107,33 @@ async def test_slash_filter_inverse_and_sort() -> None:
         assert screen.table.border_title == "Actors (3 of 6 match '!DEAD')"
         await pilot.press("escape")
         assert len(column(screen, "Class")) == 6
-        await pilot.press("s")  # by Class
+        ray_order = column(screen, "Class")
+        palette = {command.title: command.help for command in binding_commands(screen)}
+        assert "a menu of the columns" in palette["Sort"] and "(s)" in palette["Sort"]
+        await pilot.press("s")  # the sort menu: a digit per column
+        assert isinstance(pilot.app.screen, SortMenu)
+        await pilot.press("1")  # by Class
+        assert pilot.app.screen is screen
         classes = column(screen, "Class")
         assert classes == sorted(classes, key=str.lower)
         assert str(screen.table.columns[ColumnKey("0")].label) == "Class ▲"
         await pilot.press("S")
         assert column(screen, "Class") == sorted(classes, key=str.lower, reverse=True)
-        for _ in range(len(screen.view.columns)):
-            await pilot.press("s")  # past the last column: Ray's order again
+        await pilot.press("s", "1")  # the sorted column again: the other way round
+        assert column(screen, "Class") == sorted(classes, key=str.lower)
+        # by keyboard only: down to PID (the 6th column), `d` for descending
+        await pilot.press("s", "down", "down", "down", "down", "down", "d")
+        pids = [int(pid) if pid else -1 for pid in column(screen, "PID")]
+        assert screen.table.sort_column == 5 and screen.table.sort_reverse
+        assert pids[: len([p for p in pids if p >= 0])] == sorted(
+            (p for p in pids if p >= 0), reverse=True
+        )
+        assert str(screen.table.columns[ColumnKey("5")].label) == "PID ▼"
+        await pilot.press("s", "escape")  # nothing chosen: the sort stays
+        assert screen.table.sort_column == 5
+        await pilot.press("s", "0")  # Ray's order again
         assert screen.table.sort_column is None
+        assert column(screen, "Class") == ray_order
 
 
 async def test_enter_opens_the_actor_with_its_death_cause() -> None:
@@ -146,6 +168,71 @@ async def test_enter_opens_a_failed_task_with_its_timeline() -> None:
         await wait_for(pilot, lambda: detail.fields, what="the task's detail")
         keys = [key for key, _ in detail.fields]
         assert "event" in keys and "required resources" in keys and "error type" in keys
+
+
+async def test_actor_detail_opens_its_stderr_followed_live() -> None:
+    crasher = explorer_index()["actors_by_class"]["Crasher"]
+    recorded = explorer_ray(RecordedExplorer())  # the log routes: the Crasher's recorded stderr
+    async with make_app(settings=SETTINGS, recorded=recorded).run_test(size=(120, 40)) as pilot:
+        await opened(pilot).run_command("actors Crasher")
+        await shown(pilot, "actors")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, DetailScreen))
+        detail = detail_screen(pilot)
+        assert detail.check_action("log", ("err",)) is True  # in the footer
+        palette = {command.title for command in binding_commands(detail)}
+        assert {"Log", "Stderr"} <= palette
+        await pilot.press("e")
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, LogViewScreen))
+        viewer = pilot.app.screen
+        assert isinstance(viewer, LogViewScreen)
+        await wait_for(pilot, lambda: viewer.pane.border_subtitle, what="the end of the stream")
+        text = "\n".join(line for _, line in viewer.lines)
+        assert "ValueError: explorer: constructor failed on purpose" in text
+        path, query = recorded.log_asked[-1]
+        assert path == "/api/v0/logs/stream"  # followed, not read once
+        assert (query["actor_id"], query["suffix"]) == (crasher, "err")
+        assert viewer.pane.border_title is not None
+        assert crasher[:12] in str(viewer.pane.border_title)
+        await pilot.press("escape")
+        assert pilot.app.screen is detail
+        await pilot.press("l")  # stdout
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, LogViewScreen))
+        await wait_for(pilot, lambda: recorded.log_asked[-1][1].get("suffix") == "out")
+
+
+async def test_task_detail_reads_its_log_slice_once() -> None:
+    recorded = explorer_ray(RecordedExplorer())
+    async with make_app(settings=SETTINGS, recorded=recorded).run_test(size=(120, 40)) as pilot:
+        await opened(pilot).run_command(r"tasks ^fail\s")
+        screen = await shown(pilot, "tasks")
+        chosen = screen.table.selected()
+        assert chosen is not None
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, DetailScreen))
+        await pilot.press("e")
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, LogViewScreen))
+        viewer = pilot.app.screen
+        assert isinstance(viewer, LogViewScreen)
+        await wait_for(pilot, lambda: viewer.lines, what="the task's lines")
+        path, query = recorded.log_asked[-1]
+        assert path == "/api/v0/logs/file"  # a task's slice: read once (the stream leaks on)
+        assert (query["task_id"], query["suffix"]) == (chosen[0], "err")
+        assert "read once" in str(viewer.pane.border_subtitle)
+
+
+async def test_log_keys_only_where_a_row_has_a_log() -> None:
+    async with app().run_test(size=(120, 40)) as pilot:
+        await opened(pilot).run_command("pg")
+        await shown(pilot, "pg")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, DetailScreen))
+        detail = detail_screen(pilot)
+        assert detail.check_action("log", ("out",)) is False
+        assert not {"Log", "Stderr"} & {command.title for command in binding_commands(detail)}
+        await pilot.press("l")
+        await pilot.pause()
+        assert pilot.app.screen is detail
 
 
 async def test_every_view_shows_rows_or_its_reason() -> None:

@@ -183,3 +183,26 @@ async def test_job_log_filters_inverts_times_and_copies_the_id(
         assert pane.wrap
         assert_clean(frame(app))
         assert app.is_running and app.crash is None
+
+
+async def test_actor_log_w_saves_the_whole_stderr() -> None:
+    """`w` in an actor's log (opened from its detail): the whole stderr, by actor id."""
+    from sovtui.tui.screens.log_view import LogSource
+
+    recorded = RecordedExplorer()  # the log routes answer the Crasher's recorded stderr
+    app = make_app(settings=settings(), recorded=recorded)
+    crasher = explorer_index()["actors_by_class"]["Crasher"]
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for_poll(pilot)
+        screen = LogViewScreen(app.services, source=LogSource(actor_id=crasher, suffix="err"))
+        await app.push_screen(screen)
+        await wait_for(pilot, lambda: screen.lines, what="the actor's stderr")
+        await pilot.press("w")
+        folder = locations.data_dir() / "logs"
+        await wait_for(pilot, lambda: list(folder.glob("actor-*.log")))
+        saved = next(folder.glob("actor-*.log"))
+        assert b"constructor failed on purpose" in saved.read_bytes()
+        assert stat.S_IMODE(os.stat(saved).st_mode) == 0o600
+        path, query = recorded.log_asked[-1]
+        assert path == "/api/v0/logs/file"
+        assert (query["actor_id"], query["suffix"], query["lines"]) == (crasher, "err", "-1")

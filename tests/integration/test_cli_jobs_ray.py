@@ -129,3 +129,20 @@ def test_logs_and_stop(
 def test_unknown_job_fails_cleanly(cli_env: list[str], capsys: pytest.CaptureFixture[str]) -> None:
     assert main([*cli_env, "logs", "sovtui-nope"]) == 1
     assert "no job 'sovtui-nope'" in capsys.readouterr().err
+
+
+def test_a_job_deleted_as_it_ends_stays_deleted(
+    cli_env: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Ray's job manager writes a job deleted before it saw the job's supervisor exit back as
+    FAILED about a second later (seen on 2.60): `job delete` right after the end must stick."""
+    code = main([*cli_env, "submit", "cli-ok", "--wait", "--json"])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    submission = json.loads(out)["submission_id"]
+    assert main([*cli_env, "job", "delete", submission]) == 0
+    assert capsys.readouterr().out.strip() == f"{submission}: deleted"
+    time.sleep(3)  # longer than the job manager's checks of the supervisor
+    assert main([*cli_env, "job", "list", "--json"]) == 0
+    listed = [job["submission_id"] for job in json.loads(capsys.readouterr().out)]
+    assert submission not in listed

@@ -342,6 +342,97 @@ async def test_actors_view_shows_the_drivers_actors_with_their_states(
         )
 
 
+async def test_job_screen_drills_down_to_actors_tasks_and_their_logs(
+    explorer_driver: str, ray_connection: Any
+) -> None:
+    """The Job screen of the driver on the real head: its actors and failed tasks by Ray's job
+    id, enter on the Crasher opens its detail, `e` its stderr followed live; a failed task's
+    detail reads its log slice once."""
+    from sovtui.tui.screens.job import JobScreen
+    from sovtui.tui.screens.log_view import LogViewScreen
+    from sovtui.tui.screens.resources import DetailScreen
+    from sovtui.tui.widgets.resource_table import ResourceTable
+    from tests.support.app_factory import make_app
+    from tests.support.waiting import wait_for as wait_in_app
+
+    app = make_app(ray_connection, Settings(interval=2.0))
+    async with app.run_test(size=(160, 50)) as pilot:
+        job = JobScreen(app.services, explorer_driver)
+        await app.push_screen(job)
+        actors = job.query_one("#job-actors", ResourceTable)
+        failed = job.query_one("#job-failed", ResourceTable)
+
+        def states() -> dict[str, str]:
+            return {a.class_name: a.state for _id, a, _cells in actors.visible_rows()}
+
+        await wait_in_app(
+            pilot,
+            lambda: {"Crasher", "Victim", "Exiter", "GpuActor"} <= set(states()),
+            60,
+            what="the job's actors",
+            details=lambda: repr(states()),
+        )
+        assert job.details is not None and job.details.job_id
+        assert {a.job_id for a in actors.items} == {job.details.job_id}
+        assert states()["Crasher"] == "DEAD" and states()["GpuActor"] == "PENDING_CREATION"
+        assert "JobSupervisor" not in states()  # Ray's own actor, of another Ray job
+        await wait_in_app(pilot, lambda: len(failed.items) >= 3, 60, what="the failed tasks")
+        functions = [t.func_or_class_name for t in failed.items]
+        assert functions.count("fail") == 3
+        assert "fail: FAILED 3" in str(job.query_one("#job-task-summary").render())
+
+        await pilot.press("a")
+        crasher = next(key for key, a in actors.shown_items.items() if a.class_name == "Crasher")
+        actors.move_cursor(row=list(actors.shown_items).index(crasher))
+        await pilot.press("enter")
+        await wait_in_app(pilot, lambda: isinstance(app.screen, DetailScreen), 30)
+        detail = app.screen
+        assert isinstance(detail, DetailScreen)
+        await wait_in_app(pilot, lambda: detail.fields, 30, what="the Crasher's detail")
+        assert dict(detail.fields)["death cause"] == "CREATION_TASK_ERROR"
+        await pilot.press("e")
+        await wait_in_app(pilot, lambda: isinstance(app.screen, LogViewScreen), 30)
+        viewer = app.screen
+        assert isinstance(viewer, LogViewScreen)
+        await wait_in_app(
+            pilot,
+            lambda: any("constructor failed on purpose" in line for _, line in viewer.lines),
+            60,
+            what="the Crasher's stderr",
+            details=lambda: str(viewer.pane.border_subtitle),
+        )
+        from sovtui.support import locations
+
+        await pilot.press("w")  # the whole stderr, by actor id
+        folder = locations.data_dir() / "logs"
+        await wait_in_app(pilot, lambda: list(folder.glob("actor-*.log")), 60, what="the save")
+        saved = next(folder.glob("actor-*.log")).read_bytes()
+        assert b"constructor failed on purpose" in saved
+        await pilot.press("escape", "escape")
+        await wait_in_app(pilot, lambda: app.screen is job, 30)
+
+        await pilot.press("a")  # the failed tasks: a `fail` one
+        task_id = next(t.task_id for t in failed.items if t.func_or_class_name == "fail")
+        failed.move_cursor(row=list(failed.shown_items).index(task_id))
+        await pilot.press("enter")
+        await wait_in_app(pilot, lambda: isinstance(app.screen, DetailScreen), 30)
+        task = app.screen
+        assert isinstance(task, DetailScreen)
+        await wait_in_app(pilot, lambda: task.fields, 30, what="the task's detail")
+        assert dict(task.fields)["error type"] == "TASK_EXECUTION_EXCEPTION"
+        await pilot.press("e")
+        await wait_in_app(pilot, lambda: isinstance(app.screen, LogViewScreen), 30)
+        task_log = app.screen
+        assert isinstance(task_log, LogViewScreen)
+        await wait_in_app(
+            pilot,
+            lambda: task_log.pane.border_subtitle,
+            60,
+            what="the task's log read",
+        )
+        assert "read once" in str(task_log.pane.border_subtitle)
+
+
 def test_readonly_refuses_then_kill_turns_the_actor_dead(
     explorer_driver: str,
     cli: list[str],

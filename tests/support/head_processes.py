@@ -29,12 +29,15 @@ def alive(pid: int) -> bool:
     return state is not None and state not in ("Z", "X")
 
 
-def start_guard() -> tuple[subprocess.Popen[bytes], int, int]:
-    """sovtui's head guard over `sleep 300` standing in for Ray, once it has started `sleep`:
-    (guard, our end of its lifeline, the guarded `sleep`'s pid). Closing the lifeline ends both."""
+def start_guard(
+    head: list[str] | None = None,
+) -> tuple[subprocess.Popen[bytes], int, int]:
+    """sovtui's head guard over `head` (default `sleep 300`) standing in for Ray, once it has
+    started it: (guard, our end of its lifeline, the guarded process's pid). Closing the
+    lifeline ends both."""
     watch, lifeline = os.pipe()
     guard = subprocess.Popen(
-        [sys.executable, "-I", head_guard.__file__, str(watch), "--", "sleep", "300"],
+        [sys.executable, "-I", head_guard.__file__, str(watch), "--", *(head or ["sleep", "300"])],
         pass_fds=(watch,),
         start_new_session=True,
     )

@@ -64,12 +64,15 @@ class RecordedExplorer(RecordedRay):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.log_text: str | None = None
+        self.log_asked: list[tuple[str, httpx.QueryParams]] = []  # (path, query) of log reads
 
     def handler(self, request: httpx.Request) -> httpx.Response:
         name = _recording_for(request)
         if name is None or self.failing is not None or request.url.path in self.override:
             return super().handler(request)
         self.requests.append(request.url.path)
+        if request.url.path.startswith("/api/v0/logs/"):
+            self.log_asked.append((request.url.path, request.url.params))
         if self.log_text is not None and request.url.path.startswith("/api/v0/logs/"):
             content = self.log_text.encode()
         else:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from functools import partial
-from typing import Any
+from typing import Any, TypeVar, overload
 
 import httpx
 
@@ -118,6 +118,17 @@ def as_recorded(name: str) -> Callable[[httpx.Request], httpx.Response]:
         )
 
     return answer
+
+
+R = TypeVar("R", bound=RecordedRay)
+
+
+@overload
+def explorer_ray(recorded: None = None) -> RecordedRay: ...
+
+
+@overload
+def explorer_ray(recorded: R) -> R: ...
 
 
 def explorer_ray(recorded: RecordedRay | None = None) -> RecordedRay:

@@ -11,7 +11,7 @@ from rich.text import Text
 from sovtui.tui import command_line
 from sovtui.tui.command_line import Command, CommandHistory, complete, completion, parse
 from sovtui.tui.resource_views import VIEWS, view_named
-from sovtui.tui.row_query import RowFilter, row_text, sort_key
+from sovtui.tui.row_query import RowFilter, row_text, sort_choice, sort_key
 
 ROWS = ["Counter ALIVE", "Crasher DEAD", "Victim DEAD", "GpuActor PENDING_CREATION"]
 
@@ -33,6 +33,16 @@ def test_filter_substring_regex_and_inverse() -> None:
 
 def test_row_text_reads_rich_text() -> None:
     assert row_text([Text("ALIVE", style="green"), "Counter", 3]) == "ALIVE\tCounter\t3"
+
+
+def test_sort_menu_choice_flips_the_sorted_column_only() -> None:
+    assert sort_choice(None, False, 2) == (2, False)  # a new column: ascending
+    assert sort_choice(2, False, 2) == (2, True)  # the same again: the other way round
+    assert sort_choice(2, True, 2) == (2, False)
+    assert sort_choice(2, True, 3) == (3, False)
+    assert sort_choice(2, False, 3, descending=True) == (3, True)
+    assert sort_choice(2, False, 2, descending=True) == (2, True)  # `d`: always descending
+    assert sort_choice(2, True, None) == (None, False)  # Ray's order
 
 
 def test_sort_key_numbers_text_blanks() -> None:

@@ -5,8 +5,10 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+import sys
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 
@@ -59,3 +61,33 @@ def test_sigterm_to_the_guard_stops_the_head(cleanup: list[int]) -> None:
     guard.wait(timeout=10)
     os.close(lifeline)
     assert wait_until(lambda: not alive(head))
+
+
+# Like `ray start --block`: it leads a process group of its own (Ray's reaper calls setpgrp) and
+# on SIGTERM exits at once, leaving a process of the head behind (as a slow stop under load did).
+LEAVES_A_CHILD = (
+    "import os, signal, subprocess, sys, time\n"
+    "os.setpgrp()\n"
+    "child = subprocess.Popen(['sleep', '300'])\n"
+    "print(child.pid, flush=True)\n"
+    "signal.signal(signal.SIGTERM, lambda *_: os._exit(0))\n"
+    "time.sleep(300)\n"
+)
+
+
+def test_what_the_head_leaves_in_its_process_group_is_stopped_too(
+    cleanup: list[int], tmp_path: Path
+) -> None:
+    out = tmp_path / "child.pid"
+    guard, lifeline, head = start_guard(
+        ["sh", "-c", f'exec "$0" -c "$1" > {out}', sys.executable, LEAVES_A_CHILD]
+    )
+    cleanup += [guard.pid, head]
+    assert wait_until(lambda: out.exists() and out.read_text().strip() != "")
+    left_behind = int(out.read_text())
+    cleanup.append(left_behind)
+    assert wait_until(lambda: os.getpgid(left_behind) == head)
+    os.close(lifeline)  # sovtui goes
+    guard.wait(timeout=30)
+    assert not alive(head)
+    assert wait_until(lambda: not alive(left_behind)), "a process of the head's group survived"

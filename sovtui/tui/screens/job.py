@@ -13,21 +13,33 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import VerticalScroll
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
-from textual.widgets import Header, Input, Static
+from textual.widgets import DataTable, Header, Input, Static
 
+from sovtui.monitor.cluster_feed import describe_dashboard_error
+from sovtui.monitor.link_state import LinkState
+from sovtui.monitor.poller import Poller
 from sovtui.presets.launch import launch_info
 from sovtui.ray_api.errors import DashboardError
+from sovtui.ray_api.job_delete import delete_for_good
 from sovtui.ray_api.job_report import failure_headline, last_lines
 from sovtui.ray_api.jobs import JobsApi
 from sovtui.ray_api.log_file import LOG_SAVE_MAX_BYTES, save_driver_log
 from sovtui.ray_api.logs import LogTail
 from sovtui.ray_api.models import JobDetails
 from sovtui.ray_api.snapshot import ClusterSnapshot
+from sovtui.ray_api.state import StateApi
 from sovtui.support import locations
 from sovtui.support.formatting import job_duration, job_start
 from sovtui.support.safe_text import visible
+from sovtui.tui.job_resources import (
+    JOB_ACTORS,
+    JOB_FAILED_TASKS,
+    JobResources,
+    fetch_job_resources,
+)
+from sovtui.tui.loops import start_loop
 from sovtui.tui.messages import RefreshDashboard
 from sovtui.tui.screens.confirm import ConfirmScreen
 from sovtui.tui.screens.log_keys import LogKeys, log_bindings
@@ -36,6 +48,7 @@ from sovtui.tui.textual_hacks import SteadyFooter
 from sovtui.tui.widgets.jobs_table import STATUS_STYLES
 from sovtui.tui.widgets.log_pane import LogPane
 from sovtui.tui.widgets.plain import plain
+from sovtui.tui.widgets.resource_table import ResourceTable
 from sovtui.tui.widgets.search_log import SearchLog
 
 
@@ -50,6 +63,21 @@ class JobLoaded(Message):
 @dataclass
 class LogEnded(Message):
     """The log has been read to its end (the job finished)."""
+
+
+@dataclass
+class JobRayLoaded(Message):
+    """A poll of the job's actors and tasks (State API)."""
+
+    resources: JobResources
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, JobRayLoaded)
+
+
+@dataclass
+class JobRayLink(Message):
+    link: LinkState
 
 
 def details_table(details: JobDetails, now: float) -> Table:
@@ -141,6 +169,13 @@ class JobScreen(LogKeys):
         ),
         Binding("w", "save_log", "Save log", tooltip="Write the whole log to a file"),
         Binding(
+            "a",
+            "ray_focus",
+            "Actors/tasks",
+            tooltip="Move between the job's actors, its failed tasks and the log "
+            "(enter on an actor or a task: its detail and its log)",
+        ),
+        Binding(
             "e",
             "efficiency",
             "Efficiency",
@@ -164,6 +199,8 @@ class JobScreen(LogKeys):
         self.job_id = job_id
         self.details = details
         self.log_ended = False
+        self.ray_job_id: str | None = None  # Ray's job id (hex) whose actors and tasks show
+        self.ray_poller: Poller[JobResources] | None = None
 
     @property
     def jobs(self) -> JobsApi:
@@ -175,6 +212,11 @@ class JobScreen(LogKeys):
         yield Static(id="job-efficiency")
         with VerticalScroll(id="job-failure"):
             yield Static(id="job-failure-text")
+        with Horizontal(id="job-ray"):
+            yield ResourceTable(JOB_ACTORS, id="job-actors")
+            with Vertical(id="job-tasks"):
+                yield Static(id="job-task-summary")
+                yield ResourceTable(JOB_FAILED_TASKS, id="job-failed")
         yield LogPane(
             id="job-log", max_lines=self.services.settings.log_lines, clock=self.services.clock.now
         )
@@ -186,6 +228,7 @@ class JobScreen(LogKeys):
         self.query_one("#job-failure").display = False
         self.query_one("#job-search").display = False
         self.query_one("#job-efficiency").display = False
+        self.query_one("#job-ray").display = False
         log = self.query_one(SearchLog)
         log.border_title = "Log"
         log.focus()
@@ -248,6 +291,8 @@ class JobScreen(LogKeys):
         )
         self.refresh_bindings()
         self._show_failure()
+        if details.job_id and self.ray_job_id is None:
+            self._start_ray(details.job_id)
 
     def _show_failure(self) -> None:
         details = self.details
@@ -260,6 +305,94 @@ class JobScreen(LogKeys):
             self.query_one("#job-failure-text", Static).update(failure_text(details, lines))
             # The end of the tail (the exception, the exit) is what matters most.
             panel.call_after_refresh(panel.scroll_end, animate=False)
+
+    # -- the job's actors and tasks (State API) ----------------------------------------------
+
+    def _start_ray(self, job_id: str) -> None:
+        """Poll the actors and tasks of Ray's job `job_id` while this screen is shown; a job
+        that has ended is asked once, and again when the screen is shown anew."""
+        if self.services.replay is not None:
+            return  # a recording has no State API answers
+        self.ray_job_id = job_id
+        api = StateApi(self.services.connection.client)
+        poller: Poller[JobResources] = Poller(
+            lambda: fetch_job_resources(api, job_id),
+            max(2.0, self.services.settings.interval),
+            max_backoff=max(30.0, self.services.settings.interval),
+            describe=describe_dashboard_error,
+            wanted=self._ray_wanted,
+            clock=self.services.clock,
+        )
+        poller.subscribe(
+            lambda resources: self.post_message(JobRayLoaded(resources)),
+            lambda link: self.post_message(JobRayLink(link)),
+        )
+        self.ray_poller = poller
+        self.query_one("#job-task-summary", Static).update(plain("asking Ray for the job's tasks…"))
+        self.query_one("#job-ray").display = True
+        self.refresh_bindings()
+        if self.services.poll:
+            start_loop(self, poller.run, "job-ray-poll")
+
+    def on_resize(self) -> None:
+        # A short terminal: the actors and tasks shrink, so the log keeps some room.
+        self.set_class(self.size.height < 32, "-short")
+
+    def _ray_wanted(self) -> bool:
+        """Polled only while shown; a finished job's actors and tasks change no more."""
+        ended = self.details is not None and self.details.is_terminal
+        poller = self.ray_poller
+        # not `is_current`: Textual counts the screen right under the top one as shown too
+        shown = self.app.screen is self
+        return shown and not (ended and poller is not None and poller.latest)
+
+    def on_screen_resume(self) -> None:
+        if self.ray_poller is not None and self.ray_poller.latest is not None:
+            self.ray_poller.poll_now()  # back from a detail: fresh rows now
+
+    @on(JobRayLoaded)
+    def _ray_loaded(self, message: JobRayLoaded) -> None:
+        resources = message.resources
+        self.query_one("#job-actors", ResourceTable).show(resources.actors, resources.actors_total)
+        failed = self.query_one("#job-failed", ResourceTable)
+        failed.show(resources.failed, resources.failed_total)
+        failed.display = bool(resources.failed)
+        lines = resources.summary_lines()
+        text = "\n".join([lines[0], "  ·  ".join(lines[1:])] if len(lines) > 1 else lines)
+        if resources.notes:
+            text += "\n" + "\n".join(resources.notes)
+        self.query_one("#job-task-summary", Static).update(plain(text, multiline=True))
+
+    @on(JobRayLink)
+    def _ray_link(self, message: JobRayLink) -> None:
+        link = message.link
+        if not link.healthy and link.message:
+            summary = self.query_one("#job-task-summary", Static)
+            summary.update(plain(f"actors and tasks: {link.message}", "bold red"))
+
+    def action_ray_focus(self) -> None:
+        """The log -> the actors -> the failed tasks (when any) -> the log."""
+        order: list[DataTable[object] | SearchLog] = [self.query_one("#job-actors", ResourceTable)]
+        failed = self.query_one("#job-failed", ResourceTable)
+        if failed.display:
+            order.append(failed)
+        order.append(self.pane)
+        focused = self.focused
+        index = order.index(focused) if focused in order else len(order) - 1
+        order[(index + 1) % len(order)].focus()
+
+    @on(DataTable.RowSelected, "#job-actors, #job-failed")
+    def _ray_row_chosen(self, event: DataTable.RowSelected) -> None:
+        from sovtui.tui.screens.resources import DetailScreen
+
+        table = event.data_table
+        if not isinstance(table, ResourceTable):
+            return
+        chosen = table.selected()
+        if chosen is not None:
+            api = StateApi(self.services.connection.client)
+            screen = DetailScreen(api, table.view, chosen[0], chosen[1], services=self.services)
+            self.app.push_screen(screen)
 
     # -- the log ----------------------------------------------------------------------------
 
@@ -397,6 +530,8 @@ class JobScreen(LogKeys):
             return True if not terminal else None
         if action == "delete":
             return True if terminal else None
+        if action == "ray_focus":
+            return self.ray_job_id is not None  # hidden until Ray's job id is known
         return True
 
     def refused(self, what: str) -> bool:
@@ -440,7 +575,7 @@ class JobScreen(LogKeys):
     @work(exclusive=True, group="job-action", exit_on_error=False)
     async def _delete(self) -> None:
         try:
-            await self.jobs.delete(self.job_id)
+            await delete_for_good(self.jobs, StateApi(self.jobs.client), self.job_id)
         except DashboardError as error:
             self.notify(str(error), severity="error", timeout=10)
             return

@@ -28,6 +28,7 @@ from sovtui.tui.widgets.plain import plain
 from sovtui.tui.widgets.resource_table import ResourceTable
 
 POLL_GROUP = "view-poll"  # the resource screens' polling loops (never finish by design)
+LOG_KINDS = ("actors", "tasks")  # the views whose rows have a log of their own (`l`, `e`)
 
 
 def tab_bar(current: str) -> Text:
@@ -73,7 +74,12 @@ class ResourceScreen(Screen[None]):
             key_display="/",
             tooltip="Filter the rows: text, a regex, or !text for the rows without it",
         ),
-        Binding("s", "sort", "Sort", tooltip="Sort by the next column (then Ray's order)"),
+        Binding(
+            "s",
+            "sort",
+            "Sort",
+            tooltip="Sort by a column: a menu of the columns (a digit picks one; again: reverse)",
+        ),
         Binding("S", "reverse_sort", "Reverse", tooltip="Reverse the sort order"),
         Binding("r", "refresh_view", "Refresh", tooltip="Poll this view now"),
         Binding(
@@ -183,7 +189,16 @@ class ResourceScreen(Screen[None]):
         self.table.focus()
 
     def action_sort(self) -> None:
-        self.table.cycle_sort()
+        from sovtui.tui.screens.sort_menu import SortMenu, SortPick
+
+        table = self.table
+
+        def chosen(pick: SortPick | None) -> None:
+            if pick is not None:
+                table.sort_by(*pick)
+
+        titles = [column.title for column in self.view.columns]
+        self.app.push_screen(SortMenu(titles, table.sort_column, table.sort_reverse), chosen)
 
     def action_reverse_sort(self) -> None:
         self.table.reverse_sort()
@@ -204,7 +219,9 @@ class ResourceScreen(Screen[None]):
     def _row_chosen(self, event: ResourceTable.RowSelected) -> None:
         chosen = self.table.selected()
         if chosen is not None:
-            self.app.push_screen(DetailScreen(self.api, self.view, chosen[0], chosen[1]))
+            self.app.push_screen(
+                DetailScreen(self.api, self.view, chosen[0], chosen[1], services=self.services)
+            )
 
 
 class DetailScreen(Screen[None]):
@@ -217,14 +234,36 @@ class DetailScreen(Screen[None]):
 
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back", tooltip="Back to the list"),
+        Binding(
+            "l",
+            "log('out')",
+            "Log",
+            tooltip="The actor's stdout, followed live, or the task's stdout lines",
+        ),
+        Binding(
+            "e",
+            "log('err')",
+            "Stderr",
+            tooltip="The actor's stderr, followed live, or the task's stderr lines",
+        ),
     ]
 
-    def __init__(self, api: StateApi, view: ResourceView, row_id: str, item: Any) -> None:
+    def __init__(
+        self,
+        api: StateApi,
+        view: ResourceView,
+        row_id: str,
+        item: Any,
+        *,
+        services: Services | None = None,
+    ) -> None:
+        """`services`: for the log viewer (`l`, `e`) of an actor or a task."""
         super().__init__()
         self.api = api
         self.view = view
         self.row_id = row_id
         self.item = item
+        self.services = services
         self.fields: list[tuple[str, str]] = []
 
     def compose(self) -> ComposeResult:
@@ -262,3 +301,21 @@ class DetailScreen(Screen[None]):
         for key, value in fields:
             grid.add_row(plain(key), plain(value, multiline=True))
         self.query_one("#detail", Static).update(grid)
+
+    # -- the log of an actor or a task --------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "log":
+            return self.services is not None and self.view.kind in LOG_KINDS
+        return True
+
+    def action_log(self, suffix: str) -> None:
+        from sovtui.tui.screens.log_view import LogSource, LogViewScreen
+
+        if self.services is None or self.view.kind not in LOG_KINDS:
+            return
+        if self.view.kind == "actors":
+            source = LogSource(actor_id=self.row_id, suffix=suffix)
+        else:
+            source = LogSource(task_id=self.row_id, suffix=suffix)
+        self.app.push_screen(LogViewScreen(self.services, source=source))

@@ -1,0 +1,130 @@
+"""One job's actors and tasks for the Job screen, from the State API filtered by Ray's job id
+(hex like `02000000`; not the submission id: the job record carries it once the driver runs).
+
+One poll: the job's actors (with a limit), the summary of its tasks by function and state, and,
+when that summary counts failures, its failed tasks (with a limit, without detail: the detail
+is fetched for the row `enter` opens only). No Textual: rows are plain values.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sovtui.ray_api.state import StateApi, StateFilter
+from sovtui.ray_api.state_models import Actor, Task
+from sovtui.tui.resource_views import (
+    Column,
+    ResourceView,
+    ViewData,
+    actor_detail,
+    one_line,
+    short,
+    styled,
+    task_detail,
+)
+
+JOB_ACTOR_LIMIT = 200  # actors of one job per poll
+JOB_FAILED_LIMIT = 50  # failed tasks of one job per poll
+
+
+@dataclass
+class JobResources:
+    """One poll's answer for one job."""
+
+    actors: list[Actor]
+    actors_total: int  # what match (the limit may have cut `actors`)
+    task_counts: dict[str, dict[str, int]]  # function -> state -> count
+    failed: list[Task]
+    failed_total: int
+    notes: list[str] = field(default_factory=list)
+
+    def task_totals(self) -> dict[str, int]:
+        totals: dict[str, int] = {}
+        for counts in self.task_counts.values():
+            for state, count in counts.items():
+                totals[state] = totals.get(state, 0) + count
+        return totals
+
+    def summary_lines(self) -> list[str]:
+        """`tasks: FAILED 3  FINISHED 20`, then one line per function."""
+        if not self.task_counts:
+            return ["tasks: none"]
+        lines = ["tasks: " + _counts(self.task_totals())]
+        lines += [f"{name}: {_counts(counts)}" for name, counts in sorted(self.task_counts.items())]
+        return lines
+
+
+def _counts(counts: dict[str, int]) -> str:
+    return "  ".join(f"{state} {count}" for state, count in sorted(counts.items()))
+
+
+def job_filter(job_id: str) -> StateFilter:
+    return StateFilter("job_id", "=", job_id)
+
+
+async def fetch_job_resources(api: StateApi, job_id: str) -> JobResources:
+    job = [job_filter(job_id)]
+    # detail: restarts are a detail field (~300 B an actor), as in the Actors view
+    actors = await api.actors(job, limit=JOB_ACTOR_LIMIT, detail=True)
+    summary = await api.summary("tasks", filters=job)
+    counts = {
+        str(name): {state: int(n) for state, n in row.state_counts.items()}
+        for name, row in summary.rows.items()
+    }
+    notes = [f"actors: {note}" for note in actors.notes()]
+    notes += [f"tasks: {' '.join(w.split())}" for w in summary.warnings]
+    failed: list[Task] = []
+    failed_total = 0
+    if any(row.get("FAILED") for row in counts.values()):
+        answer = await api.tasks(
+            [*job, StateFilter("state", "=", "FAILED")], limit=JOB_FAILED_LIMIT
+        )
+        failed, failed_total = list(answer.items), answer.matching
+        notes += [f"failed tasks: {note}" for note in answer.notes()]
+    return JobResources(list(actors.items), actors.matching, counts, failed, failed_total, notes)
+
+
+async def _unused(_api: StateApi) -> ViewData:
+    """The job views are filled by `fetch_job_resources`, never polled on their own."""
+    return ViewData([])
+
+
+# Tables for the Job screen: ResourceViews, so the resource table and the detail screen (with
+# the actor's and the task's log) work on them as on the explorer's views.
+JOB_ACTORS = ResourceView(
+    "job-actors",
+    "Actors",
+    "actors",
+    (
+        Column("Class", lambda a: a.class_name),
+        Column("Name", lambda a: one_line(a.name, 24), lambda a: a.name or ""),
+        Column("State", lambda a: styled(a.state), lambda a: a.state),
+        Column("Node", lambda a: short(a.node_id)),
+        Column("PID", lambda a: "" if a.pid is None else str(a.pid), lambda a: a.pid),
+        Column(
+            "Restarts",
+            lambda a: "" if a.num_restarts is None else str(a.num_restarts),
+            lambda a: a.num_restarts,
+        ),
+        Column("Actor", lambda a: a.actor_id),
+    ),
+    _unused,
+    lambda a: a.actor_id,
+    actor_detail,
+)
+
+JOB_FAILED_TASKS = ResourceView(
+    "job-tasks",
+    "Failed tasks",
+    "tasks",
+    (
+        Column("Function", lambda t: t.func_or_class_name),
+        Column("Error", lambda t: t.error_type or ""),
+        Column("Attempt", lambda t: str(t.attempt_number), lambda t: t.attempt_number),
+        Column("Node", lambda t: short(t.node_id)),
+        Column("Task", lambda t: t.task_id),
+    ),
+    _unused,
+    lambda t: t.task_id,
+    task_detail,
+)
