@@ -177,6 +177,8 @@ async def measure_view(name: str, limit: int, polls: int) -> dict[str, Any]:
     opened: list[float] = []  # push -> the first rows painted
 
     class Measured(ResourceScreen):
+        awaiting_rows: float | None = None  # the start of the poll whose rows are coming
+
         async def _fetch(self) -> ViewData:
             nonlocal started
             if not times:  # the first poll counts from its request, not from the push
@@ -188,6 +190,7 @@ async def measure_view(name: str, limit: int, polls: int) -> dict[str, Any]:
 
         def _show(self, data: ViewData) -> None:
             begin = time.perf_counter()
+            self.awaiting_rows = started
             super()._show(data)
             phases.append((begin - started, time.perf_counter() - begin))
 
@@ -196,8 +199,12 @@ async def measure_view(name: str, limit: int, polls: int) -> dict[str, Any]:
             self.watch(self.table, "rendered", self.rendered, init=False)
 
         def rendered(self) -> None:
-            # The rows are in the table (built here or in a thread): the next frame shows them.
-            begun = started
+            # This poll's rows are in the table (built in place or in a thread): the next
+            # frame shows them. (The empty table's first render, before any poll, is not it.)
+            begun = self.awaiting_rows
+            if begun is None:
+                return
+            self.awaiting_rows = None
 
             def painted() -> None:
                 times.append(time.perf_counter() - begun)

@@ -93,6 +93,9 @@ class RowBuilder:
         return True
 
 
+Job = tuple[Callable[[], Rows], Callable[[Rows], None] | None]  # (build, then)
+
+
 @dataclass
 class Column:
     key: str
@@ -152,7 +155,8 @@ class VirtualTable(ScrollView, can_focus=True):
         self.row_keys: list[str] = []
         self.row_cells: list[Sequence[str | Text]] = []
         self._index: dict[str, int] = {}
-        self._generation = 0  # bumped by every show_rows: an older build in a thread is dropped
+        self._building = False  # a build runs in a thread
+        self._waiting: Job | None = None  # the latest show_rows that came meanwhile
 
     # -- content --------------------------------------------------------------------------
 
@@ -200,29 +204,42 @@ class VirtualTable(ScrollView, can_focus=True):
     def show_rows(
         self, build: Callable[[], Rows], count: int, then: Callable[[Rows], None] | None = None
     ) -> None:
-        """Show what `build` returns: built here for up to IN_PLACE_ROWS of `count`, else in a
-        thread (`build` must not touch Textual), then `then(rows)`; counts `rendered`."""
-        self._generation += 1
-        generation = self._generation
+        """Show what `build` returns, then `then(rows)`; counts `rendered`. Up to IN_PLACE_ROWS
+        (of `count`) it is built here, more in a thread (`build` must not touch Textual). One
+        thread at a time: what comes meanwhile waits, only the latest, so a slow build (a loaded
+        machine, a short interval) is followed by the newest rows, never starved by newer ones."""
+        job = (build, then)
+        if self._building:
+            self._waiting = job
+        elif count <= IN_PLACE_ROWS:
+            self._apply(job, build())
+        else:
+            self._start(job)
 
-        def apply(rows: Rows) -> None:
-            if generation != self._generation or not self.is_mounted:
-                return  # a newer show_rows came since
-            self.set_rows(rows.keys, rows.cells, rows.widths)
-            if then is not None:
-                then(rows)
-            self.rendered += 1
-
-        if count <= IN_PLACE_ROWS:
-            apply(build())
-            return
+    def _start(self, job: Job) -> None:
+        self._building = True
 
         def in_thread() -> None:
-            rows = build()
+            rows = job[0]()
             with suppress(RuntimeError):  # the app closed meanwhile
-                self.app.call_from_thread(apply, rows)
+                self.app.call_from_thread(self._built, job, rows)
 
-        self.run_worker(in_thread, thread=True, group="rows", exclusive=True)
+        self.run_worker(in_thread, thread=True, group="rows")
+
+    def _built(self, job: Job, rows: Rows) -> None:
+        self._building = False
+        self._apply(job, rows)
+        waiting, self._waiting = self._waiting, None
+        if waiting is not None:
+            self._start(waiting)
+
+    def _apply(self, job: Job, rows: Rows) -> None:
+        if not self.is_mounted:
+            return
+        self.set_rows(rows.keys, rows.cells, rows.widths)
+        if job[1] is not None:
+            job[1](rows)
+        self.rendered += 1
 
     def row_index(self, key: str) -> int | None:
         if not self._index and self.row_keys:
