@@ -194,8 +194,7 @@ async def measure_view(name: str, limit: int, polls: int) -> dict[str, Any]:
             super()._show(data)
             phases.append((begin - started, time.perf_counter() - begin))
 
-        def on_mount(self) -> None:
-            super().on_mount()
+        def on_mount(self) -> None:  # Textual calls ResourceScreen.on_mount after this
             self.watch(self.table, "rendered", self.rendered, init=False)
 
         def rendered(self) -> None:
