@@ -37,7 +37,7 @@ ROWS: list[tuple[str, tuple[Any, ...]]] = [
 def built(rows: list[tuple[str, tuple[Any, ...]]]) -> Rows:
     builder = RowBuilder(len(COLUMNS))
     for key, values in rows:
-        builder.add(key, values)
+        builder.add(key, *builder.cells_of(key, values, lambda values: values))
     return builder.rows
 
 
@@ -100,8 +100,16 @@ async def test_cursor_stays_on_its_key_and_columns_only_widen() -> None:
         table.move_cursor(5)
         assert table.cursor_key == "key-5"
         widths = [column.content_width for column in table.columns.values()]
-        table.show_rows(lambda: built(list(reversed(ROWS))[:8]), 8)
+        table.show_rows(lambda: built(list(reversed(ROWS))), len(ROWS))
         assert table.cursor_key == "key-5" and table.cursor_row == 6
+        table.move_cursor(0)
+        table.scroll_to(y=4, animate=False)  # the cursor's row scrolled out of view
+        await settle(pilot)
+        assert table.scroll_y == 4
+        table.show_rows(lambda: built(list(reversed(ROWS))), len(ROWS))  # the same rows again
+        await settle(pilot)
+        assert table.scroll_y == 4 and table.cursor_row == 0  # the view stays where it was
+        table.move_cursor(6)
         table.show_rows(lambda: built(ROWS[:2]), 2)  # its row gone: the cursor stays in range
         assert table.cursor_row == 1 and table.row_count == 2
         assert [column.content_width for column in table.columns.values()] == widths

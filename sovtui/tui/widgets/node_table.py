@@ -61,10 +61,12 @@ class NodeTable(VirtualTable):
             self.add_column(column, key=column)
 
     def show_nodes(self, nodes: tuple[NodeView, ...]) -> None:
+        previous = self.row_cache
+
         def build() -> Rows:
-            builder = RowBuilder(len(COLUMNS))
+            builder = RowBuilder(len(COLUMNS), previous)
             for node in nodes:
-                builder.add(node.node_id, node_row(node))
+                builder.add(node.node_id, *builder.cells_of(node.node_id, node, node_row))
             return builder.rows
 
         alive = sum(1 for node in nodes if node.alive)

@@ -13,7 +13,7 @@ from rich.text import Text
 
 from sovtui.tui.resource_views import ResourceView
 from sovtui.tui.row_query import RowFilter, row_text, sort_key
-from sovtui.tui.widgets.virtual_table import RowBuilder, Rows, VirtualTable
+from sovtui.tui.widgets.virtual_table import RowBuilder, RowCache, Rows, VirtualTable
 
 
 class ResourceTable(VirtualTable):
@@ -84,10 +84,10 @@ class ResourceTable(VirtualTable):
         if not self.is_mounted:
             return
         view, items, row_filter = self.view, list(self.items), self.row_filter
-        column, reverse = self.sort_column, self.sort_reverse
+        column, reverse, previous = self.sort_column, self.sort_reverse, self.row_cache
 
         def build() -> Rows:
-            return build_rows(view, items, row_filter, column, reverse)
+            return build_rows(view, items, row_filter, column, reverse, previous)
 
         self.show_rows(build, len(items), self._shown)
 
@@ -141,13 +141,25 @@ def build_rows(
     row_filter: RowFilter,
     sort_column: int | None,
     sort_reverse: bool,
+    previous: RowCache | None = None,
 ) -> Rows:
-    """The table's rows, one per id (the first wins); `extra`: the items by id. No Textual:
-    this may run in a thread."""
-    builder = RowBuilder(len(view.columns))
+    """The table's rows, filtered and sorted, one per id (the first wins); `extra`: the items
+    by id. Rows of unchanged items come from `previous`. No Textual: this may run in a thread."""
+    builder = RowBuilder(len(view.columns), previous)
+    entries = []
+    for item in items:
+        key = view.row_id(item)
+        entries.append((key, item, *builder.cells_of(key, item, view.row)))
+    if row_filter.active:
+        matches = row_filter.matcher()
+        entries = [entry for entry in entries if matches(row_text(entry[2]))]
+    if sort_column is not None:
+        column = view.columns[sort_column]
+        value = column.sort or column.value
+        entries.sort(key=lambda entry: sort_key(value(entry[1])), reverse=sort_reverse)
     shown: dict[str, Any] = {}
-    for key, item, values in visible_rows(view, items, row_filter, sort_column, sort_reverse):
-        if builder.add(key, values):
+    for key, item, cells, widths in entries:
+        if builder.add(key, cells, widths):
             shown[key] = item
     builder.rows.extra = shown
     return builder.rows

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from contextlib import suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from rich.cells import cell_len
@@ -60,34 +60,56 @@ def cell_width(value: str | Text) -> int:
     return len(text) if text.isascii() else cell_len(text)
 
 
+# key -> (item, safe cells, their widths): a row as the last build made it, reused while its
+# item is equal (most rows of a poll are unchanged: comparing is ~10x cheaper than formatting).
+RowCache = dict[str, tuple[Any, tuple[str | Text, ...], tuple[int, ...]]]
+
+
 @dataclass
 class Rows:
-    """What a table shows: keys, safe cells (see `safe_cell`), the widest cell per column, and
-    what the caller keeps alongside (the items by key, say)."""
+    """What a table shows: keys, safe cells (see `safe_cell`), the widest cell per column, the
+    rows to reuse next time, and what the caller keeps alongside (the items by key, say)."""
 
     keys: list[str]
     cells: list[Sequence[str | Text]]
     widths: list[int]
+    cache: RowCache = field(default_factory=dict)
     extra: Any = None
 
 
 class RowBuilder:
-    """Collects rows: the first of a key wins, cells made safe and measured. No Textual."""
+    """Collects rows: the first of a key wins, cells made safe and measured (or reused from
+    `previous` while the item is unchanged). No Textual: it may run in a thread."""
 
-    def __init__(self, columns: int) -> None:
+    def __init__(self, columns: int, previous: RowCache | None = None) -> None:
         self.rows = Rows([], [], [0] * columns)
+        self.previous: RowCache = previous or {}
         self.seen: set[str] = set()
 
-    def add(self, key: str, values: Sequence[Any]) -> bool:
+    def cells_of(
+        self, key: str, item: Any, row: Callable[[Any], Sequence[Any]]
+    ) -> tuple[tuple[str | Text, ...], tuple[int, ...]]:
+        """`row(item)` made safe, and the widths of its cells."""
+        cache = self.rows.cache
+        entry = cache.get(key)
+        if entry is None:
+            old = self.previous.get(key)
+            if old is not None and (old[0] is item or old[0] == item):
+                entry = old
+            else:
+                safe = tuple(safe_cell(value) for value in row(item))
+                entry = (item, safe, tuple(cell_width(value) for value in safe))
+            cache[key] = entry
+        return entry[1], entry[2]
+
+    def add(self, key: str, cells: tuple[str | Text, ...], cell_widths: Sequence[int]) -> bool:
         if key in self.seen:
             return False
         self.seen.add(key)
-        safe = tuple(safe_cell(value) for value in values)
         self.rows.keys.append(key)
-        self.rows.cells.append(safe)
+        self.rows.cells.append(cells)
         widths = self.rows.widths
-        for index, value in enumerate(safe):
-            width = cell_width(value)
+        for index, width in enumerate(cell_widths):
             if width > widths[index]:
                 widths[index] = width
         return True
@@ -156,6 +178,7 @@ class VirtualTable(ScrollView, can_focus=True):
         self.row_cells: list[Sequence[str | Text]] = []
         self._index: dict[str, int] = {}
         self._building = False  # a build runs in a thread
+        self.row_cache: RowCache = {}  # the rows shown, for the next build to reuse
         self._waiting: Job | None = None  # the latest show_rows that came meanwhile
 
     # -- content --------------------------------------------------------------------------
@@ -189,15 +212,25 @@ class VirtualTable(ScrollView, can_focus=True):
         widest cells per column. Columns only widen (as a DataTable's). The cursor stays on
         its key when that is still shown."""
         was = self.cursor_key
+        old_keys, old_cells = self.row_keys, self.row_cells
         self.row_keys, self.row_cells = keys, cells
-        self._index = {}
+        widened = False
         for column, width in zip(self.columns.values(), widths, strict=False):
-            column.content_width = max(column.content_width, width)
-        self._resize()
-        self.refresh()
+            if width > column.content_width:
+                column.content_width, widened = width, True
+        if widened or keys != old_keys:
+            self._index = {}
+            self._resize()
+            self.refresh()
+        else:  # the same rows (a quiet poll): redraw only the lines on screen that changed
+            top = int(self.scroll_y)
+            for line in range(top, min(top + self.size.height, len(keys))):
+                if cells[line] is not old_cells[line] and cells[line] != old_cells[line]:
+                    self.refresh_line(line + 1)  # the header is line 0
         row = self.row_index(was) if was is not None else None
         if row is not None:
-            self.move_cursor(row)
+            if row != self.cursor_row:  # else the view stays where the user scrolled it
+                self.move_cursor(row)
         else:
             self._clamp_cursor()
 
@@ -237,6 +270,7 @@ class VirtualTable(ScrollView, can_focus=True):
         if not self.is_mounted:
             return
         self.set_rows(rows.keys, rows.cells, rows.widths)
+        self.row_cache = rows.cache
         if job[1] is not None:
             job[1](rows)
         self.rendered += 1
