@@ -151,7 +151,7 @@ class VirtualTable(ScrollView, can_focus=True):
 
     cursor_row: reactive[int] = reactive(0, always_update=False, init=False)
     # Counts `show_rows` whose rows are in the table (the next frame shows them): to watch.
-    rendered: reactive[int] = reactive(0, init=False)
+    rendered: reactive[int] = reactive(0, init=False, repaint=False)
     zebra_stripes = True
 
     class _RowMessage(Message):
