@@ -169,3 +169,40 @@ def test_cells_are_literal_and_visible() -> None:
     styled = safe_cell(Text("a\tb", style="red"))
     assert isinstance(styled, Text) and styled.plain == "a       b" and styled.style == "red"
     assert safe_cell(3) == "3"
+
+
+async def test_a_big_first_answer_shows_its_first_rows_before_the_thread_ends() -> None:
+    from sovtui.tui.resource_views import Column, ResourceView, ViewData
+    from sovtui.tui.widgets.resource_table import PREVIEW_ROWS, ResourceTable
+
+    async def no_fetch(_api: Any) -> ViewData:
+        return ViewData([])
+
+    view = ResourceView(
+        "rows", "Rows", "rows", (Column("Name", lambda row: row["name"]),), no_fetch, str
+    )
+    release = threading.Event()
+
+    class Slow(ResourceTable):
+        def show_rows(self, build: Any, count: int, then: Any = None) -> None:
+            def held() -> Rows:
+                if count > IN_PLACE_ROWS:
+                    release.wait(10)  # the thread's build ends when the test says so
+                return build()
+
+            super().show_rows(held, count, then)
+
+    class One(App[None]):
+        def compose(self) -> ComposeResult:
+            yield Slow(view)
+
+    items = [{"name": f"row-{index}"} for index in range(IN_PLACE_ROWS * 2)]
+    app = One()
+    async with app.run_test(size=(70, 30)) as pilot:
+        table = app.query_one(Slow)
+        table.show(items)
+        await settle(pilot)
+        assert table.row_count == PREVIEW_ROWS and table.border_title == f"Rows ({len(items)})"
+        release.set()
+        await wait_for(pilot, lambda: table.row_count == len(items), what="every row")
+        assert table.selected() == (str(items[0]), items[0])

@@ -13,7 +13,15 @@ from rich.text import Text
 
 from sovtui.tui.resource_views import ResourceView
 from sovtui.tui.row_query import RowFilter, row_text, sort_key
-from sovtui.tui.widgets.virtual_table import RowBuilder, RowCache, Rows, VirtualTable
+from sovtui.tui.widgets.virtual_table import (
+    IN_PLACE_ROWS,
+    RowBuilder,
+    RowCache,
+    Rows,
+    VirtualTable,
+)
+
+PREVIEW_ROWS = 100  # more than a screenful: what a first big answer shows before its thread ends
 
 
 class ResourceTable(VirtualTable):
@@ -89,6 +97,12 @@ class ResourceTable(VirtualTable):
         def build() -> Rows:
             return build_rows(view, items, row_filter, column, reverse, previous)
 
+        if not self.row_keys and len(items) > IN_PLACE_ROWS and column is None:
+            # An empty table about to wait for a thread: Ray's order, so its first screenful
+            # is the first rows; those now, the rest when the thread is done.
+            first = items[:PREVIEW_ROWS]
+            preview = build_rows(view, first, row_filter, None, False)
+            self.show_rows(lambda: preview, len(first), self._shown)
         self.show_rows(build, len(items), self._shown)
 
     def _shown(self, rows: Rows) -> None:
