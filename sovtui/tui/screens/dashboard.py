@@ -258,9 +258,9 @@ class DashboardScreen(Screen[None]):
         table = self.query_one(NodeTable)
         if table.row_count == 0:
             return
-        row_key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key
-        if row_key.value is not None:
-            self.app.post_message(ShowNodeLogs(row_key.value))
+        key = table.cursor_key
+        if key is not None:
+            self.app.post_message(ShowNodeLogs(key))
 
     def _open(self, job_id: str) -> None:
         snapshot = self.services.feed.latest

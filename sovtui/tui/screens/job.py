@@ -15,7 +15,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
-from textual.widgets import DataTable, Header, Input, Static
+from textual.widgets import Header, Input, Static
 
 from sovtui.monitor.cluster_feed import describe_dashboard_error
 from sovtui.monitor.link_state import LinkState
@@ -372,7 +372,7 @@ class JobScreen(LogKeys):
 
     def action_ray_focus(self) -> None:
         """The log -> the actors -> the failed tasks (when any) -> the log."""
-        order: list[DataTable[object] | SearchLog] = [self.query_one("#job-actors", ResourceTable)]
+        order: list[ResourceTable | SearchLog] = [self.query_one("#job-actors", ResourceTable)]
         failed = self.query_one("#job-failed", ResourceTable)
         if failed.display:
             order.append(failed)
@@ -381,8 +381,8 @@ class JobScreen(LogKeys):
         index = order.index(focused) if focused in order else len(order) - 1
         order[(index + 1) % len(order)].focus()
 
-    @on(DataTable.RowSelected, "#job-actors, #job-failed")
-    def _ray_row_chosen(self, event: DataTable.RowSelected) -> None:
+    @on(ResourceTable.RowSelected, "#job-actors, #job-failed")
+    def _ray_row_chosen(self, event: ResourceTable.RowSelected) -> None:
         from sovtui.tui.screens.resources import DetailScreen
 
         table = event.data_table

@@ -12,7 +12,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import DataTable, Header, Input, Static
+from textual.widgets import Header, Input, Static
 
 from sovtui.monitor.cluster_feed import describe_dashboard_error
 from sovtui.monitor.link_state import LinkState
@@ -215,8 +215,8 @@ class ResourceScreen(Screen[None]):
         event.input.set_class(bool(event.value), "-shown")
         self.table.focus()
 
-    @on(DataTable.RowSelected, "#table")
-    def _row_chosen(self, event: DataTable.RowSelected) -> None:
+    @on(ResourceTable.RowSelected, "#table")
+    def _row_chosen(self, event: ResourceTable.RowSelected) -> None:
         chosen = self.table.selected()
         if chosen is not None:
             self.app.push_screen(

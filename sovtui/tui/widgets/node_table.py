@@ -1,4 +1,5 @@
-"""The node table: one row per Ray node, updated in place so the cursor stays put."""
+"""The node table: one row per Ray node (only those on screen drawn: 5,000 nodes poll in
+tens of ms); the cursor stays on its node. LiveTable/replace_rows: the small DataTables."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from sovtui.ray_api.snapshot import NodeView
 from sovtui.support.formatting import human_bytes, percent
 from sovtui.tui.textual_hacks import RemeasuringDataTable
 from sovtui.tui.widgets.plain import cell
+from sovtui.tui.widgets.virtual_table import RowBuilder, Rows, VirtualTable
 
 COLUMNS = ("Node", "IP", "Role", "State", "CPUs", "CPU%", "Memory", "Obj store", "GPUs")
 
@@ -47,20 +49,34 @@ class LiveTable(RemeasuringDataTable):
             self.border_title = title
 
 
-class NodeTable(LiveTable):
+class NodeTable(VirtualTable):
     BORDER_TITLE = "Nodes"
 
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._shown_title: str | None = None
+
     def on_mount(self) -> None:
-        self.cursor_type = "row"
-        self.zebra_stripes = True
         for column in COLUMNS:
             self.add_column(column, key=column)
 
     def show_nodes(self, nodes: tuple[NodeView, ...]) -> None:
-        rows = [(node.node_id, node_row(node)) for node in nodes]
-        replace_rows(self, rows)
+        previous = self.row_cache
+
+        def build() -> Rows:
+            builder = RowBuilder(len(COLUMNS), previous)
+            for node in nodes:
+                builder.add(node.node_id, *builder.cells_of(node.node_id, node, node_row))
+            return builder.rows
+
         alive = sum(1 for node in nodes if node.alive)
-        self.show_title(f"Nodes ({alive} alive / {len(nodes)})")
+        title = f"Nodes ({alive} alive / {len(nodes)})"
+        self.show_rows(build, len(nodes), lambda _rows: self._show_title(title))
+
+    def _show_title(self, title: str) -> None:
+        if title != self._shown_title:  # setting it repaints the whole table, even when unchanged
+            self._shown_title = title
+            self.border_title = title
 
 
 def replace_rows(table: LiveTable, rows: Sequence[tuple[str, Sequence[Any]]]) -> None:

@@ -1,5 +1,9 @@
 """A resource view's table: the rows of one poll, `/`-filtered and sorted by any column,
-with the count (and "showing N of M") in its title. The cursor stays on its row's id."""
+with the count (and "showing N of M") in its title. The cursor stays on its row's id.
+
+Only the rows on screen are drawn (VirtualTable); past a thousand rows they are built in a
+thread, so a 10,000-row poll never holds the event loop for the ~0.1 s its Python takes.
+"""
 
 from __future__ import annotations
 
@@ -9,16 +13,18 @@ from rich.text import Text
 
 from sovtui.tui.resource_views import ResourceView
 from sovtui.tui.row_query import RowFilter, row_text, sort_key
-from sovtui.tui.textual_hacks import relabel_column
-from sovtui.tui.widgets.node_table import LiveTable, replace_rows
-from sovtui.tui.widgets.plain import cell
+from sovtui.tui.widgets.virtual_table import (
+    IN_PLACE_ROWS,
+    RowBuilder,
+    RowCache,
+    Rows,
+    VirtualTable,
+)
 
-# Rows added to the table per frame when it is rebuilt: a DataTable measures every new cell, so
-# thousands of rows at once would block the screen for seconds (10,000 rows: ~3 s).
-SLICE = 100
+PREVIEW_ROWS = 100  # more than a screenful: what a first big answer shows before its thread ends
 
 
-class ResourceTable(LiveTable):
+class ResourceTable(VirtualTable):
     def __init__(self, view: ResourceView, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.view = view
@@ -28,17 +34,12 @@ class ResourceTable(LiveTable):
         self.sort_column: int | None = None
         self.sort_reverse = False
         self.shown_items: dict[str, Any] = {}
-        self._generation = 0  # bumped by every render: a pending slice of an older one stops
+        self._shown_title: str | None = None
 
     def on_mount(self) -> None:
-        self.cursor_type = "row"
-        self.zebra_stripes = True
-        self._add_columns()
-        self._render_rows()
-
-    def _add_columns(self) -> None:
         for index, column in enumerate(self.view.columns):
             self.add_column(self._header(index, column.title), key=str(index))
+        self._render_rows()
 
     def _header(self, index: int, title: str) -> Text:
         if index != self.sort_column:
@@ -76,79 +77,40 @@ class ResourceTable(LiveTable):
 
     def _resort(self) -> None:
         for index, column in enumerate(self.view.columns):
-            relabel_column(self, str(index), self._header(index, column.title))
+            self.relabel(str(index), self._header(index, column.title))
         self._render_rows()
 
     # -- rendering ----------------------------------------------------------------------------
 
     def visible_rows(self) -> list[tuple[str, Any, tuple[Any, ...]]]:
         """(id, item, cells) of the rows shown, filtered and sorted."""
-        view = self.view
-        matches = self.row_filter.matcher()
-        rows = []
-        for item in self.items:
-            cells = view.row(item)
-            if matches(row_text(cells)):
-                rows.append((view.row_id(item), item, cells))
-        if self.sort_column is not None:
-            column = self.sort_column
-            rows.sort(
-                key=lambda row: sort_key(view.sort_values(row[1])[column]),
-                reverse=self.sort_reverse,
-            )
-        return rows
+        return visible_rows(
+            self.view, self.items, self.row_filter, self.sort_column, self.sort_reverse
+        )
 
     def _render_rows(self) -> None:
         if not self.is_mounted:
             return
-        rows = self.visible_rows()
-        unique: dict[str, tuple[Any, tuple[Any, ...]]] = {}
-        for key, item, cells in rows:
-            unique.setdefault(key, (item, cells))
-        self.shown_items = {key: item for key, (item, _cells) in unique.items()}
-        wanted = [(key, cells) for key, (_item, cells) in unique.items()]
-        self._generation += 1
-        shown = list(self.shown_rows)
-        if len(wanted) <= SLICE or shown == list(unique):
-            replace_rows(self, wanted)
-        elif shown and shown == list(unique)[: len(shown)]:  # a slower rebuild goes on
-            replace_rows(self, wanted[: len(shown)])
-            self.call_after_refresh(self._add_slice, wanted, len(shown), self._generation, None)
-        else:  # a rebuild of many rows: the first slice now, the rest one slice a frame
-            cursor_key = self._cursor_key()
-            replace_rows(self, wanted[:SLICE])
-            self.call_after_refresh(self._add_slice, wanted, SLICE, self._generation, cursor_key)
-        self.show_title(self.title_text(len(unique)))
+        view, items, row_filter = self.view, list(self.items), self.row_filter
+        column, reverse, previous = self.sort_column, self.sort_reverse, self.row_cache
 
-    def _cursor_key(self) -> str | None:
-        if self.row_count and 0 <= self.cursor_row < self.row_count:
-            key = self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value
-            return None if key is None else str(key)
-        return None
+        def build() -> Rows:
+            return build_rows(view, items, row_filter, column, reverse, previous)
 
-    def _add_slice(
-        self,
-        wanted: list[tuple[str, tuple[Any, ...]]],
-        start: int,
-        generation: int,
-        cursor_key: str | None,
-    ) -> None:
-        if generation != self._generation or not self.is_mounted:
-            return  # a newer poll, filter or sort rebuilt the table since
-        moved = self._cursor_key()
-        for key, values in wanted[start : start + SLICE]:
-            self.add_row(*(cell(value) for value in values), key=key)
-            self.shown_rows[key] = tuple(values)
-        end = start + SLICE
-        if end < len(wanted):
-            self.call_after_refresh(self._add_slice, wanted, end, generation, cursor_key)
-        elif (
-            cursor_key is not None
-            and cursor_key in self.shown_rows
-            and moved != cursor_key
-            and self.cursor_row == 0
-        ):  # the row the cursor was on came in a later slice: put the cursor back on it
-            self.move_cursor(row=list(self.shown_rows).index(cursor_key), animate=False)
+        if not self.row_keys and len(items) > IN_PLACE_ROWS and column is None:
+            # An empty table about to wait for a thread: Ray's order, so its first screenful
+            # is the first rows; those now, the rest when the thread is done.
+            first = items[:PREVIEW_ROWS]
+            preview = build_rows(view, first, row_filter, None, False)
+            self.show_rows(lambda: preview, len(first), self._shown)
+        self.show_rows(build, len(items), self._shown)
+
+    def _shown(self, rows: Rows) -> None:
+        self.shown_items = rows.extra
+        title = self.title_text(len(rows.keys))
+        if title != self._shown_title:  # setting it repaints the table, even when unchanged
+            self._shown_title = title
+            self.border_title = title
 
     def title_text(self, shown: int) -> str:
         title = self.view.title
@@ -162,9 +124,56 @@ class ResourceTable(LiveTable):
 
     def selected(self) -> tuple[str, Any] | None:
         """The id and the item under the cursor."""
-        if not self.row_count or not 0 <= self.cursor_row < self.row_count:
-            return None
-        key = self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value
+        key = self.cursor_key
         if key is None or key not in self.shown_items:
             return None
         return key, self.shown_items[key]
+
+
+def visible_rows(
+    view: ResourceView,
+    items: list[Any],
+    row_filter: RowFilter,
+    sort_column: int | None,
+    sort_reverse: bool,
+) -> list[tuple[str, Any, tuple[Any, ...]]]:
+    """(id, item, cells) of the rows kept by the filter, sorted by `sort_column`."""
+    rows = [(view.row_id(item), item, view.row(item)) for item in items]
+    if row_filter.active:
+        matches = row_filter.matcher()
+        rows = [row for row in rows if matches(row_text(row[2]))]
+    if sort_column is not None:
+        column = view.columns[sort_column]
+        value = column.sort or column.value
+        rows.sort(key=lambda row: sort_key(value(row[1])), reverse=sort_reverse)
+    return rows
+
+
+def build_rows(
+    view: ResourceView,
+    items: list[Any],
+    row_filter: RowFilter,
+    sort_column: int | None,
+    sort_reverse: bool,
+    previous: RowCache | None = None,
+) -> Rows:
+    """The table's rows, filtered and sorted, one per id (the first wins); `extra`: the items
+    by id. Rows of unchanged items come from `previous`. No Textual: this may run in a thread."""
+    builder = RowBuilder(len(view.columns), previous)
+    entries = []
+    for item in items:
+        key = view.row_id(item)
+        entries.append((key, item, *builder.cells_of(key, item, view.row)))
+    if row_filter.active:
+        matches = row_filter.matcher()
+        entries = [entry for entry in entries if matches(row_text(entry[2]))]
+    if sort_column is not None:
+        column = view.columns[sort_column]
+        value = column.sort or column.value
+        entries.sort(key=lambda entry: sort_key(value(entry[1])), reverse=sort_reverse)
+    shown: dict[str, Any] = {}
+    for key, item, cells, widths in entries:
+        if builder.add(key, cells, widths):
+            shown[key] = item
+    builder.rows.extra = shown
+    return builder.rows
