@@ -20,16 +20,16 @@ import signal
 import subprocess
 import sys
 import time
-from types import FrameType
 
 KEEP = b"keep"
 STOP_TIMEOUT_S = 15.0
 
 
-def _watch(fd: int, head: subprocess.Popen[bytes], parent: int) -> bool:
-    """Until the head ends or sovtui goes; True when sovtui asked to keep the head."""
+def _watch(fd: int, head: subprocess.Popen[bytes], parent: int, stopping: list[int]) -> bool:
+    """Until the head ends, sovtui goes or a SIGTERM came; True when sovtui asked to keep the
+    head."""
     received = b""
-    while head.poll() is None:
+    while head.poll() is None and not stopping:
         ready, _, _ = select.select([fd], [], [], 1.0)
         if ready:
             chunk = os.read(fd, 64)
@@ -44,27 +44,59 @@ def _watch(fd: int, head: subprocess.Popen[bytes], parent: int) -> bool:
 
 
 def _stop(head: subprocess.Popen[bytes]) -> int:
-    """SIGTERM `ray start --block` (it stops its processes), then SIGKILL whatever of its
-    process group is left: `ray start` leads a group of its own (Ray's reaper calls setpgrp),
-    and under load its graceful stop can outlast the wait or leave a process behind."""
+    """SIGTERM `ray start --block` (it stops its processes), then SIGKILL whatever of the head
+    is left: under load its graceful stop can outlast the wait or leave a process behind."""
     if head.poll() is None:
         head.send_signal(signal.SIGTERM)
         with contextlib.suppress(subprocess.TimeoutExpired):
-            head.wait(timeout=STOP_TIMEOUT_S)
-    # Before the final wait reaps it: its pid names only its own group. No such group left
-    # (or it never led one): nothing outlived it.
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(head.pid, signal.SIGKILL)
+            head.wait(timeout=_stop_timeout())
+    _kill_leftovers(head)
     return head.wait()
 
 
-class _Stop(Exception):
-    """Raised by the SIGTERM handler: leave whatever wait is going on and stop the head."""
+def _stop_timeout() -> float:
+    try:
+        return float(os.environ.get("SOVTUI_HEAD_STOP_TIMEOUT", STOP_TIMEOUT_S))
+    except ValueError:
+        return STOP_TIMEOUT_S
 
 
-def _on_term(_signum: int, _frame: FrameType | None) -> None:
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)  # once is enough; the stop must finish
-    raise _Stop
+def _kill_leftovers(head: subprocess.Popen[bytes]) -> None:
+    """SIGKILL the head's processes still running, before the final wait reaps `ray start`:
+    its own process group if it leads one (Ray's reaper may call setpgrp), and every other
+    member of the guard's group, which the head's processes share otherwise. Only when the
+    guard leads its group (sovtui starts it in a session of its own): never anyone else's."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(head.pid, signal.SIGKILL)  # its pid names only its own group, if any
+    own = os.getpid()
+    if os.getpgrp() == own:
+        for pid in _group_members(own):
+            if pid != own:
+                with contextlib.suppress(ProcessLookupError, PermissionError):
+                    os.kill(pid, signal.SIGKILL)
+    if head.poll() is None:
+        head.kill()
+
+
+def _group_members(pgid: int) -> list[int]:
+    """Processes of process group `pgid`, from /proc (Linux; elsewhere none are found and the
+    head alone is killed)."""
+    members: list[int] = []
+    try:
+        entries = os.listdir("/proc")
+    except OSError:
+        return members
+    for entry in entries:
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", "rb") as stat:
+                fields = stat.read().rpartition(b")")[2].split()
+        except OSError:
+            continue
+        if len(fields) > 2 and int(fields[2]) == pgid:
+            members.append(int(entry))
+    return members
 
 
 def main(argv: list[str]) -> int:
@@ -73,23 +105,19 @@ def main(argv: list[str]) -> int:
         return 2
     fd = int(argv[0])
     parent = os.getppid()
-    early: list[int] = []  # a SIGTERM while the head starts is acted on right after
-    signal.signal(signal.SIGTERM, lambda signum, _frame: early.append(signum))
+    # SIGTERM only sets a flag the waits below look at (within a second). Raising from the
+    # handler could leave Popen's internal lock taken mid-poll, and the stop's wait then hangs.
+    stopping: list[int] = []
+    signal.signal(signal.SIGTERM, lambda signum, _frame: stopping.append(signum))
     head = subprocess.Popen(argv[2:])
     signal.signal(signal.SIGHUP, signal.SIG_IGN)  # a closed terminal is sovtui's business
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, _on_term)
-    try:
-        if early:
-            raise _Stop
-        if _watch(fd, head, parent):
-            os.close(fd)
-            # Kept: from now on only a SIGTERM (`kill PID`) or the head's own end stops it.
-            while head.poll() is None:
-                time.sleep(0.5)
-    except _Stop:
-        pass
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    if _watch(fd, head, parent, stopping):
+        os.close(fd)
+        # Kept: from now on only a SIGTERM (`kill PID`) or the head's own end stops it.
+        while head.poll() is None and not stopping:
+            time.sleep(0.5)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)  # once is enough; the stop must finish
     return _stop(head)
 
 

@@ -25,13 +25,15 @@ CASES = (("tasks", 500), ("tasks", 10_000), ("nodes", 1000), ("nodes", 5000))
 
 
 def task_items(count: int, generation: int) -> list[Any]:
+    from pydantic import TypeAdapter
+
     from sovtui.ray_api.state_models import Task
     from tests.bench.explorer_views import replicate
 
     rows = replicate("tasks", count)
     if generation:  # every row changed: another pid
         rows = [dict(row, worker_pid=(row.get("worker_pid") or 0) + generation) for row in rows]
-    return [Task.model_validate(row) for row in rows]
+    return TypeAdapter(list[Task]).validate_python(rows)
 
 
 def node_items(count: int, generation: int) -> tuple[Any, ...]:

@@ -91,3 +91,34 @@ def test_what_the_head_leaves_in_its_process_group_is_stopped_too(
     guard.wait(timeout=30)
     assert not alive(head)
     assert wait_until(lambda: not alive(left_behind)), "a process of the head's group survived"
+
+
+# A head whose stop hangs: it ignores SIGTERM, as a `ray start` stuck on a busy machine may seem
+# to, with a process of the head beside it in the guard's group (where Ray's processes are).
+IGNORES_SIGTERM = (
+    "import signal, subprocess, time\n"
+    "signal.signal(signal.SIGTERM, signal.SIG_IGN)\n"
+    "child = subprocess.Popen(['sleep', '300'])\n"
+    "print(child.pid, flush=True)\n"
+    "time.sleep(300)\n"
+)
+
+
+def test_a_head_that_will_not_stop_is_killed_with_its_processes(
+    cleanup: list[int], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SOVTUI_HEAD_STOP_TIMEOUT", "1")
+    out = tmp_path / "child.pid"
+    guard, lifeline, head = start_guard(
+        ["sh", "-c", f'exec "$0" -c "$1" > {out}', sys.executable, IGNORES_SIGTERM]
+    )
+    cleanup += [guard.pid, head]
+    assert wait_until(lambda: out.exists() and out.read_text().strip() != "")
+    beside = int(out.read_text())
+    cleanup.append(beside)
+    assert os.getpgid(beside) == guard.pid
+    guard.send_signal(signal.SIGTERM)  # what sovtui's stop does
+    guard.wait(timeout=30)
+    os.close(lifeline)
+    assert wait_until(lambda: not alive(head)), "the head outlived the guard"
+    assert wait_until(lambda: not alive(beside)), "a process of the head outlived the guard"
