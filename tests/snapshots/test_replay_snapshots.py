@@ -24,14 +24,18 @@ from tests.support.waiting import settle, wait_for
 async def until_drawn(pilot: Pilot[None]) -> None:
     app = pilot.app
     await wait_for(pilot, lambda: app.screen.query_one(NodeTable).row_count == 3)
+
     await wait_for(
         pilot,
         lambda: (
-            all(c._series_points() for c in app.screen.query(HistoryCanvas))
-            and len(app.screen.query(HistoryCanvas)) == 2
+            len(canvases := app.screen.query(HistoryCanvas)) == 2
+            and all(any(c._series_points().values()) for c in canvases)
         ),
-        what="both plots drawn from the recording",
+        what="both plots given the recording",
     )
+    await settle(pilot)
+    for canvas in app.screen.query(HistoryCanvas):
+        canvas.replot(force=True)
     await settle(pilot)
 
 
