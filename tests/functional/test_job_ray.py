@@ -19,6 +19,7 @@ from sovtui.tui.widgets.resource_table import ResourceTable
 from tests.support.app_factory import make_app
 from tests.support.recorded_job_drilldown import RecordedJobDrilldown
 from tests.support.recorded_state import explorer_ray
+from tests.support.terminal_writes import osc52
 from tests.support.waiting import settle, wait_for, wait_for_poll
 
 SETTINGS = Settings(interval=3600)
@@ -47,7 +48,7 @@ async def open_job(pilot: Pilot[None], recorded: RecordedJobDrilldown) -> JobScr
     return job
 
 
-async def test_job_screen_lists_its_actors_and_tasks_by_ray_job_id() -> None:
+async def test_job_screen_lists_its_actors_and_tasks_by_ray_job_id(written: list[str]) -> None:
     recorded = RecordedJobDrilldown()
     index = recorded.index
     app = make_app(settings=SETTINGS, recorded=recorded)
@@ -93,6 +94,8 @@ async def test_job_screen_lists_its_actors_and_tasks_by_ray_job_id() -> None:
         assert app.focused is actors
         crasher = index["crasher"]
         actors.move_cursor(row=list(actors.shown_items).index(crasher))
+        await pilot.press("y")  # the focused actor's id, not the job's
+        assert osc52(crasher) in written
         await pilot.press("enter")
         await wait_for(pilot, lambda: isinstance(app.screen, DetailScreen))
         detail = app.screen

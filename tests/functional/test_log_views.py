@@ -9,9 +9,7 @@ import stat
 from typing import Any
 
 import httpx
-import pytest
 from rich.style import Style
-from textual.drivers.headless_driver import HeadlessDriver
 
 from sovtui.settings.model import Settings
 from sovtui.support import locations
@@ -29,10 +27,10 @@ from tests.functional.test_hostile_text import (
     open_evil_job,
     serve_hostile,
 )
-from tests.functional.test_pending_and_actions import osc52
 from tests.support.app_factory import AppFactory, make_app
 from tests.support.recorded_explorer import RecordedExplorer, explorer_index
 from tests.support.recorded_ray import RecordedRay
+from tests.support.terminal_writes import osc52
 from tests.support.waiting import wait_for, wait_for_poll
 
 HOSTILE_ANSI = (
@@ -44,13 +42,6 @@ HOSTILE_ANSI = (
     "\x9b2J"  # an 8-bit CSI
 )
 MOVES = ("\x1b[5A", "\x1b[2J", "\x1b[10;3H")
-
-
-@pytest.fixture
-def written(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    out: list[str] = []
-    monkeypatch.setattr(HeadlessDriver, "write", lambda self, data: out.append(data))
-    return out
 
 
 def settings() -> Settings:

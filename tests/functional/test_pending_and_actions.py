@@ -3,11 +3,9 @@ Ray 2.60 head (tests/recording/record_explorer_responses.py)."""
 
 from __future__ import annotations
 
-import base64
 from typing import Any
 
 import pytest
-from textual.drivers.headless_driver import HeadlessDriver
 from textual.widgets import DataTable
 
 from sovtui.settings.model import Settings
@@ -17,23 +15,12 @@ from sovtui.tui.screens.job import JobScreen
 from sovtui.tui.screens.pending import PendingScreen
 from tests.support.app_factory import make_app
 from tests.support.recorded_explorer import RecordedExplorer, explorer_index
+from tests.support.terminal_writes import osc52
 from tests.support.waiting import settle, wait_for, wait_for_poll
 
 
 def settings(**changes: object) -> Settings:
     return Settings(interval=3600, history_points=10, **changes)  # type: ignore[arg-type]
-
-
-@pytest.fixture
-def written(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Everything the app writes to its (headless) terminal."""
-    out: list[str] = []
-    monkeypatch.setattr(HeadlessDriver, "write", lambda self, data: out.append(data))
-    return out
-
-
-def osc52(text: str) -> str:
-    return f"\x1b]52;c;{base64.b64encode(text.encode()).decode()}\a"
 
 
 async def test_pending_view_names_the_infeasible_and_copies_an_id(written: list[str]) -> None:

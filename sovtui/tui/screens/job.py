@@ -187,7 +187,8 @@ class JobScreen(LogKeys):
             "copy",
             "Copy id",
             show=False,
-            tooltip="Copy the job id, or the current match's line after n/N (OSC 52)",
+            tooltip="Copy the job id, the focused actor's or task's id, or the current match's "
+            "line after n/N (OSC 52)",
         ),
     ]
     # `w` writes whatever size the log has up to this; past it, nothing is kept and it says so.
@@ -466,6 +467,11 @@ class JobScreen(LogKeys):
             self.action_next_match()
 
     def action_copy(self) -> None:
+        focused = self.focused
+        if isinstance(focused, ResourceTable) and (chosen := focused.selected()) is not None:
+            self.app.copy_to_clipboard(chosen[0])  # the focused actor's or task's id
+            self.notify(f"copied {visible(chosen[0])}", markup=False, timeout=2)
+            return
         log = self.pane
         if log.current >= 0 and log.matches:
             line = log.current_line() or ""
