@@ -7,7 +7,7 @@ thread, so a 10,000-row poll never holds the event loop for the ~0.1 s its Pytho
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 from rich.text import Text
 
@@ -139,14 +139,29 @@ def visible_rows(
 ) -> list[tuple[str, Any, tuple[Any, ...]]]:
     """(id, item, cells) of the rows kept by the filter, sorted by `sort_column`."""
     rows = [(view.row_id(item), item, view.row(item)) for item in items]
+    return kept_in_order(view, rows, row_filter, sort_column, sort_reverse)
+
+
+Entry = TypeVar("Entry", bound=tuple[Any, ...])
+
+
+def kept_in_order(
+    view: ResourceView,
+    entries: list[Entry],
+    row_filter: RowFilter,
+    sort_column: int | None,
+    sort_reverse: bool,
+) -> list[Entry]:
+    """The (id, item, cells, ...) entries whose cells the filter keeps, sorted by the item's
+    value in `sort_column`."""
     if row_filter.active:
         matches = row_filter.matcher()
-        rows = [row for row in rows if matches(row_text(row[2]))]
+        entries = [entry for entry in entries if matches(row_text(entry[2]))]
     if sort_column is not None:
         column = view.columns[sort_column]
         value = column.sort or column.value
-        rows.sort(key=lambda row: sort_key(value(row[1])), reverse=sort_reverse)
-    return rows
+        entries.sort(key=lambda entry: sort_key(value(entry[1])), reverse=sort_reverse)
+    return entries
 
 
 def build_rows(
@@ -164,13 +179,7 @@ def build_rows(
     for item in items:
         key = view.row_id(item)
         entries.append((key, item, *builder.cells_of(key, item, view.row)))
-    if row_filter.active:
-        matches = row_filter.matcher()
-        entries = [entry for entry in entries if matches(row_text(entry[2]))]
-    if sort_column is not None:
-        column = view.columns[sort_column]
-        value = column.sort or column.value
-        entries.sort(key=lambda entry: sort_key(value(entry[1])), reverse=sort_reverse)
+    entries = kept_in_order(view, entries, row_filter, sort_column, sort_reverse)
     shown: dict[str, Any] = {}
     for key, item, cells, widths in entries:
         if builder.add(key, cells, widths):
