@@ -19,6 +19,7 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -213,7 +214,8 @@ def record(url: str, token: str, folder: Path) -> None:
         http.post(f"/api/jobs/{SUBMISSION_ID}/stop")
 
 
-def main() -> None:
+def record_on_new_head(record: Callable[[str, str, Path], None], suffix: str) -> None:
+    """`record(url, token, folder)` against a fresh head, into ray-VERSION-SUFFIX."""
     out = Path(__file__).resolve().parents[1] / "data" / "recorded"
     head = start_embedded_head(
         EmbeddedHeadSettings(num_cpus=2, object_store_mb=200), progress=print
@@ -223,9 +225,13 @@ def main() -> None:
         version = httpx.get(f"{head.dashboard_url}/api/version", headers=headers).json()[
             "ray_version"
         ]
-        record(head.dashboard_url, head.token, out / f"ray-{version}-explorer")
+        record(head.dashboard_url, head.token, out / f"ray-{version}-{suffix}")
     finally:
         head.stop()
+
+
+def main() -> None:
+    record_on_new_head(record, "explorer")
 
 
 if __name__ == "__main__":

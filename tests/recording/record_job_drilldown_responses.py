@@ -20,10 +20,9 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from sovtui.cluster.embedded_head import start_embedded_head
-from sovtui.settings.model import EmbeddedHeadSettings
 from tests.recording.record_explorer_responses import (
     SUBMISSION_ID,
+    record_on_new_head,
     save,
     submit_driver,
     wait_ready,
@@ -109,18 +108,7 @@ def record(url: str, token: str, folder: Path) -> None:
 
 
 def main() -> None:
-    out = Path(__file__).resolve().parents[1] / "data" / "recorded"
-    head = start_embedded_head(
-        EmbeddedHeadSettings(num_cpus=2, object_store_mb=200), progress=print
-    )
-    try:
-        headers = {"Authorization": f"Bearer {head.token}"}
-        version = httpx.get(f"{head.dashboard_url}/api/version", headers=headers).json()[
-            "ray_version"
-        ]
-        record(head.dashboard_url, head.token, out / f"ray-{version}-explorer-job")
-    finally:
-        head.stop()
+    record_on_new_head(record, "explorer-job")
 
 
 if __name__ == "__main__":
