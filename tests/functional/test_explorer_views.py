@@ -308,3 +308,29 @@ async def test_polled_only_while_shown() -> None:
         await shown(pilot, "actors")
         assert not objects.is_current
         assert objects.poller._wanted() is False  # its timer ticks skip the fetch
+
+
+async def test_not_polled_under_its_detail_screen_and_polled_once_back() -> None:
+    """`:objects` asks every worker on each call: the view under its detail screen (which
+    covers it; Textual still counts the screen just below the top as current) must not poll."""
+    recorded = explorer_ray()
+    settings = Settings(interval=0.2)
+    async with make_app(settings=settings, recorded=recorded).run_test(size=(120, 40)) as pilot:
+        await opened(pilot).run_command("objects")
+        screen = await shown(pilot, "objects")
+
+        def polls() -> int:
+            return recorded.requests.count("/api/v0/objects")
+
+        first = polls()
+        await wait_for(pilot, lambda: polls() >= first + 2, what="polls at the interval")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, DetailScreen))
+        await wait_for(pilot, lambda: detail_screen(pilot).fields, what="the object's fields")
+        await pilot.pause(0.3)  # a poll in flight when it opened ends
+        hidden = polls()
+        await pilot.pause(1.2)  # six intervals
+        assert polls() == hidden, "polled while its detail screen covered it"
+        await pilot.press("escape")
+        assert pilot.app.screen is screen
+        await wait_for(pilot, lambda: polls() > hidden, what="a poll once shown again")

@@ -101,10 +101,11 @@ class ResourceScreen(Screen[None]):
             max(services.settings.interval, view.min_interval),
             max_backoff=max(30.0, services.settings.interval, view.min_interval),
             describe=describe_dashboard_error,
-            wanted=lambda: self.is_current,
+            wanted=self._wanted,
             clock=services.clock,
         )
         self.latest: ViewData | None = None
+        self._skipped = False  # a tick came while hidden: poll once when shown again
 
     async def _fetch(self) -> ViewData:
         return await self.view.fetch(self.api)
@@ -132,8 +133,25 @@ class ResourceScreen(Screen[None]):
         self.table.focus()
 
     def on_screen_resume(self) -> None:
-        if self.latest is not None:
+        if self._skipped and self.latest is not None:
+            self._skipped = False
             self.poller.poll_now()  # shown again: fresh rows now, not at the next tick
+
+    def _wanted(self) -> bool:
+        """Poll only while these rows are on screen: this screen on top, or under screens
+        that let it show through (a menu, the command line). Not under its detail screen or a
+        log viewer: Textual's `is_current` stays true for the screen just under the top one."""
+        try:
+            stack = self.app.screen_stack
+        except Exception:  # not mounted yet, or the app is closing
+            return False
+        if self not in stack:
+            self._skipped = True
+            return False
+        above = stack[stack.index(self) + 1 :]
+        shown = all(screen.styles.background.a < 1 for screen in above)
+        self._skipped = self._skipped or not shown
+        return shown
 
     @property
     def table(self) -> ResourceTable:
