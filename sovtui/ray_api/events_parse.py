@@ -1,10 +1,17 @@
-"""Read a big `/events` answer one event per call, so a thread parsing it never holds the GIL
-for long (10,000 events: ~7 MB, ~80 ms in one `validate_json`, a frozen frame).
+"""Read a big `/events` answer in short calls, so a thread parsing it never holds the GIL for
+long (10,000 events: ~7 MB, ~80 ms in one `validate_json`, a frozen frame), and pick the newest
+events without building the rest.
 
 `/events` is `{"result": ..., "msg": ..., "data": {"events": {group: [event, ...], ...}}}`
-and Ray 2.60 offers no limit for it. Here only the groups' layout is walked by hand; each
-event, and each group name, is decoded by the json module's C scanner, one short call each.
-Anything unexpected returns None: the caller then validates the body whole.
+and Ray 2.60 offers no limit for it. Here only the groups' layout is walked by hand; a group's
+events are decoded by the json module's C scanner in slices of ~256 KiB (one `json.loads` of
+whole events each, cut where the first key of the group's first event starts an event), the
+rest one event per call. Anything unexpected returns None: the caller then validates the body
+whole.
+
+Cutting is safe the way list_parse's is: the marker (`{"eventId":`) cannot occur inside a JSON
+string, and a cut anywhere but between two events of the array leaves a slice that is not one
+JSON array of objects, which is refused; the events from there on are then read one by one.
 """
 
 from __future__ import annotations
@@ -16,10 +23,26 @@ from typing import Any
 _EVENTS = re.compile(r'"events"\s*:\s*\{')
 _BLANK = re.compile(r"[ \t\r\n]*")
 _DECODER = json.JSONDecoder()
+SLICE_CHARS = 256 * 1024  # ~1 ms of the C scanner: the GIL is let go between slices
+
+Raw = dict[str, Any]
 
 
 class _Layout(Exception):
     """The body is not laid out as expected."""
+
+
+def event_time(value: Any) -> float | None:
+    """Ray's event timestamps: seconds as a string or a number, sometimes ms or ns."""
+    if value is None or value == "":
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    while number > 1e11:  # milliseconds, microseconds or nanoseconds since the epoch
+        number /= 1000.0
+    return number
 
 
 def _skip(text: str, position: int) -> int:
@@ -34,7 +57,7 @@ def _expect(text: str, position: int, characters: str) -> tuple[str, int]:
     return text[position], position + 1
 
 
-def event_groups(content: bytes) -> dict[str, list[dict[str, Any]]] | None:
+def event_groups(content: bytes, size: int = SLICE_CHARS) -> dict[str, list[Raw]] | None:
     """The `data.events` groups as plain dicts, or None when the body is laid out otherwise
     (or is not JSON: the caller's whole parse then says what is wrong)."""
     try:
@@ -42,13 +65,13 @@ def event_groups(content: bytes) -> dict[str, list[dict[str, Any]]] | None:
         found = _EVENTS.search(text)
         if found is None:
             return None
-        return _groups(text, found.end())
+        return _groups(text, found.end(), size)
     except (_Layout, ValueError):
         return None
 
 
-def _groups(text: str, position: int) -> dict[str, list[dict[str, Any]]]:
-    groups: dict[str, list[dict[str, Any]]] = {}
+def _groups(text: str, position: int, size: int) -> dict[str, list[Raw]]:
+    groups: dict[str, list[Raw]] = {}
     position = _skip(text, position)
     if text.startswith("}", position):
         return groups
@@ -57,20 +80,81 @@ def _groups(text: str, position: int) -> dict[str, list[dict[str, Any]]]:
         name, position = _DECODER.raw_decode(text, position - 1)
         _, position = _expect(text, position, ":")
         _, position = _expect(text, position, "[")
-        events: list[dict[str, Any]] = []
-        position = _skip(text, position)
-        if text.startswith("]", position):
-            position += 1
-        else:
-            while True:
-                event, position = _DECODER.raw_decode(text, _skip(text, position))
-                if not isinstance(event, dict):
-                    raise _Layout
-                events.append(event)
-                separator, position = _expect(text, position, ",]")
-                if separator == "]":
-                    break
+        events, position = _array(text, position, size)
         groups[str(name)] = events
         separator, position = _expect(text, position, ",}")
         if separator == "}":
             return groups
+
+
+def _marker(text: str, position: int) -> str | None:
+    """`{"eventId":` as the event at `position` starts (its spacing included), or None."""
+    if not text.startswith("{", position):
+        return None
+    key = _skip(text, position + 1)
+    if not text.startswith('"', key):
+        return None
+    end = text.find('"', key + 1)
+    if end < 0 or "\\" in text[key:end]:
+        return None
+    return text[position : end + 1] + ":"
+
+
+def _array(text: str, position: int, size: int) -> tuple[list[Raw], int]:
+    """The events of one group (`position`: just past its `[`) and the position past its `]`."""
+    events: list[Raw] = []
+    position = _skip(text, position)
+    if text.startswith("]", position):
+        return events, position + 1
+    marker = _marker(text, position)
+    while True:
+        found = -1 if marker is None else text.find(marker, position + size)
+        if found >= 0:
+            decoded = _slice(text[position:found])
+            if decoded is not None:
+                events += decoded
+                position = found
+                continue
+        # One by one: past the cut that did not fit (then slices again), or to the array's end.
+        while True:
+            event, position = _DECODER.raw_decode(text, _skip(text, position))
+            if not isinstance(event, dict):
+                raise _Layout
+            events.append(event)
+            separator, position = _expect(text, position, ",]")
+            if separator == "]":
+                return events, position
+            if 0 <= found < position:
+                break
+
+
+def _slice(piece: str) -> list[Raw] | None:
+    """The events of `piece` (whole events, each followed by a comma), or None when the cut
+    is not between two events of the array (it is past the array, or inside an event)."""
+    piece = piece.rstrip(" \t\r\n")
+    if not piece.endswith(","):
+        return None
+    try:
+        decoded = json.loads("[" + piece[:-1] + "]")
+    except ValueError:
+        return None
+    if not all(type(event) is dict for event in decoded):
+        raise _Layout
+    return list(decoded)
+
+
+def newest(groups: dict[str, list[Raw]], limit: int | None) -> list[tuple[str | None, Raw]]:
+    """(the group's job id, None for "global"; the event) of the newest `limit` events (all
+    when None), oldest first, in the order a stable sort by time gives (no time: last).
+    Only the timestamps of the others are read."""
+    flat: list[tuple[str | None, Raw]] = []
+    for group, raws in groups.items():
+        job = None if group == "global" else group
+        flat += [(job, raw) for raw in raws]
+    keys = []
+    for index, (_, raw) in enumerate(flat):
+        stamp = event_time(raw.get("timestamp"))
+        keys.append((stamp is None, stamp or 0.0, index))
+    keys.sort()
+    chosen = keys if limit is None else keys[max(0, len(keys) - limit) :]
+    return [flat[key[2]] for key in chosen]

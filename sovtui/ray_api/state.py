@@ -41,7 +41,7 @@ from sovtui.ray_api.errors import (
     DashboardUnreachable,
     bad_answer,
 )
-from sovtui.ray_api.events_parse import event_groups
+from sovtui.ray_api.events_parse import event_groups, event_time, newest
 from sovtui.ray_api.list_parse import SLICE_BYTES, sliced
 from sovtui.ray_api.state_models import (
     Actor,
@@ -288,25 +288,20 @@ class ClusterEvent:
 
 
 @dataclass(frozen=True)
+class EventPage:
+    """The newest events of an `/events` answer, oldest first, and how many it held."""
+
+    events: list[ClusterEvent]
+    total: int
+
+
+@dataclass(frozen=True)
 class ServeState:
     """Serve on the head: `installed` False (with `reason`) when the head has no ray[serve]."""
 
     installed: bool
     details: ServeDetails | None = None
     reason: str = ""
-
-
-def event_time(value: str | float | int | None) -> float | None:
-    """Ray's event timestamps: seconds as a string or a number, sometimes ms or ns."""
-    if value is None or value == "":
-        return None
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return None
-    while number > 1e11:  # milliseconds, microseconds or nanoseconds since the epoch
-        number /= 1000.0
-    return number
 
 
 def normalise_events(groups: dict[str, list[RawEvent]]) -> list[ClusterEvent]:
@@ -511,29 +506,32 @@ def parse_summary(row: type[SummaryT], content: bytes, url: str) -> Summary[Summ
 
 
 def parse_events(content: bytes, url: str) -> list[ClusterEvent]:
-    """`/events` -> events, oldest first. A big answer is read one event per call
-    (events_parse) and normalised straight from the decoded dicts, so a thread running this
-    never holds the GIL for long; an event that does not read plainly sends the whole body
-    through the models."""
+    """`/events` -> every event, oldest first."""
+    return parse_event_page(content, url, None).events
+
+
+def parse_event_page(content: bytes, url: str, limit: int | None) -> EventPage:
+    """`/events` -> its newest `limit` events (all when None), oldest first. A big answer is
+    decoded in short calls (events_parse) and only the events kept are built, straight from
+    the decoded dicts, so a thread running this never holds the GIL for long; an event kept
+    that does not read plainly sends the whole body through the models."""
     if len(content) > SLICE_BYTES:
         with gc_paused():
             groups = event_groups(content)
             try:
                 if groups is not None:
-                    return _sorted_events(
-                        [
-                            plain_event(raw, None if group == "global" else group)
-                            for group, raws in groups.items()
-                            for raw in raws
-                        ]
-                    )
+                    kept = newest(groups, limit)
+                    total = sum(len(raws) for raws in groups.values())
+                    return EventPage([plain_event(raw, job) for job, raw in kept], total)
             except (TypeError, ValueError):
                 pass  # the whole parse below reads it, or says what is wrong
     try:
         envelope = _EVENTS.validate_json(content)
     except ValidationError as exc:
         raise bad_answer(url, exc, LIKE) from None
-    return normalise_events(envelope.data.events)
+    events = normalise_events(envelope.data.events)
+    kept_events = events if limit is None else events[max(0, len(events) - limit) :]
+    return EventPage(kept_events, len(events))
 
 
 def parse_log_listing(content: bytes, url: str) -> dict[str, list[str]]:
@@ -706,13 +704,20 @@ class StateApi:
     async def events(self, job_id: str | None = None) -> list[ClusterEvent]:
         """Cluster events, oldest first. `/events`, not `/api/v0/cluster_events` (which answers
         500 once any worker has crashed)."""
+        return (await self.newest_events(None, job_id)).events
+
+    async def newest_events(self, limit: int | None, job_id: str | None = None) -> EventPage:
+        """The newest `limit` cluster events (all when None), oldest first, and the count of
+        all. Ray's /events takes no limit: the whole answer comes, only `limit` are built."""
         params: list[tuple[str, str | int]] = [("job_id", job_id)] if job_id else []
         response = await self._get("/events", params, "reading events")
         url = _clean_url(self.client, "/events")
         # Ray keeps up to 10,000 events a job and /events has no limit: a big answer is parsed
         # off the loop, and not again while the dashboard's cache answers the same bytes.
         return await self._memo.parsed(
-            ("/events", tuple(params)), response.content, lambda content: parse_events(content, url)
+            ("/events", tuple(params), limit),
+            response.content,
+            lambda content: parse_event_page(content, url, limit),
         )
 
     async def serve(self) -> ServeState:

@@ -254,10 +254,10 @@ async def fetch_workers(api: StateApi) -> ViewData:
 
 
 async def fetch_events(api: StateApi) -> ViewData:
-    events = await api.events()
-    newest = list(reversed(events))[:VIEW_LIMIT]
-    notes = [f"showing {len(newest)} of {len(events)}"] if len(newest) < len(events) else []
-    return ViewData(newest, notes, len(events))
+    page = await api.newest_events(VIEW_LIMIT)  # only these are built of Ray's whole answer
+    newest = page.events[::-1]
+    notes = [f"showing {len(newest)} of {page.total}"] if len(newest) < page.total else []
+    return ViewData(newest, notes, page.total)
 
 
 @dataclass(frozen=True)

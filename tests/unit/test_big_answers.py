@@ -12,13 +12,14 @@ from pydantic import ValidationError
 
 from sovtui.ray_api import list_parse
 from sovtui.ray_api.errors import DashboardBadResponse
-from sovtui.ray_api.events_parse import event_groups
+from sovtui.ray_api.events_parse import event_groups, newest
 from sovtui.ray_api.snapshot import build_snapshot
 from sovtui.ray_api.state import (
     _EVENTS,
     _list_adapter,
     _rows_adapter,
     normalise_events,
+    parse_event_page,
     parse_events,
     parse_list,
 )
@@ -107,6 +108,40 @@ def test_events_read_one_by_one_match_the_models() -> None:
     expected = normalise_events(_EVENTS.validate_json(content).data.events)
     assert parse_events(content, "u") == expected
     assert len(expected) == 2000
+
+
+def test_events_decoded_in_slices_match_the_whole_decode() -> None:
+    groups = {"global": slice(0, 600), "01000000": slice(600, 1500), "03000000": slice(1500, 2000)}
+    content = big_events(groups, 2000)
+    whole = json.loads(content)["data"]["events"]
+    assert event_groups(content, size=4096) == whole  # many cuts, some across groups
+    # An event whose nested object starts with the events' first key: cuts land inside it,
+    # which is refused, and the events from there on are read one by one.
+    document = json.loads(content)
+    for event in document["data"]["events"]["01000000"][::7]:
+        event["customFields"] = {"eventId": "nested", "n": [1, 2]}
+    nested = json.dumps(document).encode()  # compact: the nested key reads as the marker
+    assert nested.count(b'{"eventId": "nested"') > 100
+    assert event_groups(nested, size=4096) == document["data"]["events"]
+
+
+def test_only_the_newest_events_are_built() -> None:
+    groups = {"global": slice(0, 600), "01000000": slice(600, 1500), "03000000": slice(1500, 2000)}
+    document = json.loads(big_events(groups, 2000))
+    for index, event in enumerate(document["data"]["events"]["01000000"]):
+        event["timestamp"] = str(1796017000 + (index * 37) % 500)  # out of order, with ties
+    document["data"]["events"]["global"][3].pop("timestamp")  # no time: sorted last
+    content = json.dumps(document).encode()
+    every = normalise_events(_EVENTS.validate_json(content).data.events)
+    page = parse_event_page(content, "u", 100)
+    assert page.total == 2000
+    assert page.events == every[-100:]
+    assert parse_event_page(content, "u", None).events == every
+    kept = newest(json.loads(content)["data"]["events"], 5)
+    assert [raw["eventId"] for _, raw in kept] == [event.event_id for event in every[-5:]]
+    small = json.dumps(json.loads(recorded_body("events"))).encode()  # through the models
+    assert len(small) < list_parse.SLICE_BYTES
+    assert parse_event_page(small, "u", 1).events == parse_events(small, "u")[-1:]
 
 
 def test_events_the_plain_reading_cannot_take_go_through_the_models() -> None:
