@@ -3,6 +3,7 @@ detail screen `enter` opens. Polled by a Poller only while the screen is shown."
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from rich.table import Table
@@ -105,12 +106,20 @@ class ResourceScreen(Screen[None]):
             clock=services.clock,
         )
         self.latest: ViewData | None = None
+        self._first: asyncio.Future[ViewData] | None = None  # the first poll, sent at compose
         self._skipped = False  # a tick came while hidden: poll once when shown again
 
     async def _fetch(self) -> ViewData:
+        first, self._first = self._first, None
+        if first is not None:
+            return await first
         return await self.view.fetch(self.api)
 
     def compose(self) -> ComposeResult:
+        if self.services.poll and self.latest is None:
+            # The first request goes out now, not after the empty screen's first frame (~20-30
+            # ms of styles and layout later): its answer is often in that frame already.
+            self._first = asyncio.ensure_future(self.view.fetch(self.api))
         yield Header(show_clock=False, icon="◆")
         yield Static(tab_bar(self.view.name), id="tabs")
         yield ConnectionBanner(self.services.clock.monotonic, id="banner")
@@ -128,9 +137,17 @@ class ResourceScreen(Screen[None]):
         for widget_id in ("#summary", "#hidden", "#notes"):
             self.query_one(widget_id).display = False
         self.poller.subscribe(self._show, self._show_link)
+        first = self._first
+        if first is not None and first.done() and not first.cancelled() and not first.exception():
+            self._show(first.result())  # in the first frame; the poller publishes it again
         if self.services.poll:
             start_loop(self, self.poller.run, POLL_GROUP)
         self.table.focus()
+
+    def on_unmount(self) -> None:
+        if self._first is not None:
+            self._first.cancel()
+            self._first = None
 
     def on_screen_resume(self) -> None:
         if self._skipped and self.latest is not None:
@@ -160,6 +177,8 @@ class ResourceScreen(Screen[None]):
     # -- what the poller publishes ------------------------------------------------------------
 
     def _show(self, data: ViewData) -> None:
+        if data is self.latest:
+            return  # the first answer, shown at mount and published by the poller again
         self.latest = data
         hidden = self.query_one("#hidden", Static)
         hidden.display = bool(data.hidden)
