@@ -17,6 +17,7 @@ JSON array of objects, which is refused; the events from there on are then read 
 from __future__ import annotations
 
 import json
+import math
 import re
 from typing import Any
 
@@ -40,6 +41,8 @@ def event_time(value: Any) -> float | None:
         number = float(value)
     except (TypeError, ValueError):
         return None
+    if not math.isfinite(number):
+        return None  # "inf" would never shrink below 1e11; "nan" sorts nowhere
     while number > 1e11:  # milliseconds, microseconds or nanoseconds since the epoch
         number /= 1000.0
     return number
@@ -148,13 +151,16 @@ def newest(groups: dict[str, list[Raw]], limit: int | None) -> list[tuple[str | 
     when None), oldest first, in the order a stable sort by time gives (no time: last).
     Only the timestamps of the others are read."""
     flat: list[tuple[str | None, Raw]] = []
+    keys: list[float] = []  # the time, infinity for none (event_time is never infinite)
     for group, raws in groups.items():
         job = None if group == "global" else group
         flat += [(job, raw) for raw in raws]
-    keys = []
-    for index, (_, raw) in enumerate(flat):
-        stamp = event_time(raw.get("timestamp"))
-        keys.append((stamp is None, stamp or 0.0, index))
-    keys.sort()
-    chosen = keys if limit is None else keys[max(0, len(keys) - limit) :]
-    return [flat[key[2]] for key in chosen]
+        keys += [_sort_time(raw) for raw in raws]
+    order = sorted(range(len(flat)), key=keys.__getitem__)  # stable: ties keep their order
+    chosen = order if limit is None else order[max(0, len(order) - limit) :]
+    return [flat[index] for index in chosen]
+
+
+def _sort_time(raw: Raw) -> float:
+    stamp = event_time(raw.get("timestamp"))
+    return math.inf if stamp is None else stamp

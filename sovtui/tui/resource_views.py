@@ -217,14 +217,17 @@ def _summary_lines(summary: Summary[Any], label: Callable[[str, Any], str]) -> l
 async def fetch_tasks(api: StateApi) -> ViewData:
     summary = await api.summary("tasks")
     live = await api.live_tasks(limit=VIEW_LIMIT)
-    messages: dict[str, str] = {}
+    detailed: dict[tuple[str, int], Task] = {}
     if any(task.state == "FAILED" for task in live.items):
         failed = await api.tasks(
             [StateFilter("state", "=", "FAILED")], limit=FAILED_DETAIL_LIMIT, detail=True
         )
-        messages = {task.task_id: task.error_message or "" for task in failed.items}
+        detailed = {(task.task_id, task.attempt_number): task for task in failed.items}
+    # A failed attempt's row is its detail row (the error message is a detail field); every
+    # row stays an object of a remembered answer, the same while Ray answers the same, so an
+    # unchanged poll reuses the table's rows without walking them.
     items = [
-        task.model_copy(update={"error_message": messages.get(task.task_id, task.error_message)})
+        detailed.get((task.task_id, task.attempt_number), task) if task.state == "FAILED" else task
         for task in live.items
     ]
     totals = summary.state_totals()

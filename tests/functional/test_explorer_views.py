@@ -22,7 +22,7 @@ from sovtui.tui.screens.sort_menu import SortMenu
 from tests.support.app_factory import make_app
 from tests.support.recorded_explorer import RecordedExplorer
 from tests.support.recorded_state import explorer_index, explorer_ray
-from tests.support.waiting import wait_for
+from tests.support.waiting import wait_for, wait_for_poll
 
 SETTINGS = Settings(interval=3600)
 
@@ -143,6 +143,7 @@ async def test_enter_opens_the_actor_with_its_death_cause() -> None:
         await opened(pilot).run_command("actors Crasher")
         screen = await shown(pilot, "actors")
         assert screen.selected() == ("actors", crasher, screen.table.shown_items[crasher])
+        await wait_for_poll(pilot)  # the dashboard's first poll (under this view) is over
         recorded.requests.clear()
         await pilot.press("enter")
         await wait_for(pilot, lambda: isinstance(pilot.app.screen, DetailScreen))

@@ -171,6 +171,7 @@ def test_event_time_units() -> None:
     assert event_time(1796016985123) == pytest.approx(1796016985.123)
     assert event_time(1796016985123456789) == pytest.approx(1796016985.123456789)
     assert event_time(None) is None and event_time("soon") is None
+    assert event_time("inf") is None and event_time("nan") is None  # never a hang
 
 
 def test_serve_without_ray_serve_is_a_state() -> None:

@@ -275,6 +275,11 @@ class VirtualTable(ScrollView, can_focus=True):
             job[1](rows)
         self.rendered += 1
 
+    @property
+    def building(self) -> bool:
+        """A build runs in a thread (its rows are not shown yet)."""
+        return self._building
+
     def row_index(self, key: str) -> int | None:
         if not self._index and self.row_keys:
             self._index = {k: i for i, k in reversed(list(enumerate(self.row_keys)))}
