@@ -206,3 +206,41 @@ async def test_a_big_first_answer_shows_its_first_rows_before_the_thread_ends() 
         release.set()
         await wait_for(pilot, lambda: table.row_count == len(items), what="every row")
         assert table.selected() == (str(items[0]), items[0])
+
+
+async def test_the_same_objects_again_are_not_walked_again() -> None:
+    from sovtui.tui.resource_views import Column, ResourceView, ViewData
+    from sovtui.tui.widgets.resource_table import ResourceTable
+
+    async def no_fetch(_api: Any) -> ViewData:
+        return ViewData([])
+
+    walked: list[str] = []  # the rows' ids asked for: each build walks every row
+
+    def row_id(row: dict[str, str]) -> str:
+        walked.append(row["name"])
+        return row["name"]
+
+    view = ResourceView(
+        "rows", "Rows", "rows", (Column("Name", lambda row: row["name"]),), no_fetch, row_id
+    )
+
+    class One(App[None]):
+        def compose(self) -> ComposeResult:
+            yield ResourceTable(view)
+
+    items = [{"name": f"row-{index}"} for index in range(50)]
+    async with One().run_test(size=(70, 30)) as pilot:
+        table = pilot.app.query_one(ResourceTable)
+        table.show(items)
+        await settle(pilot)
+        cells, rendered = list(table.row_cells), table.rendered
+        walked.clear()
+        table.show(list(items))  # a new list of the very same objects (a remembered answer)
+        assert table.rendered == rendered + 1  # counted as shown: a poll's rows are in
+        assert table.row_cells == cells and not walked
+        changed = [*items[:-1], {"name": "row-new"}]
+        table.show(changed)  # one object differs: built again (the others' rows reused)
+        await settle(pilot)
+        assert table.row_count == 50 and table.selected() is not None
+        assert str(table.row_cells[-1][0]) == "row-new" and len(walked) == 50
