@@ -34,15 +34,23 @@ class AnswerMemo:
         """`parse(content)`, or what it gave last time `key` answered exactly `content`.
         Big bodies are hashed and parsed in a thread (the parse must be thread-safe and hold
         the GIL only in short calls: see list_parse, events_parse)."""
-        big = len(content) > THREAD_BYTES
-        digest = await asyncio.to_thread(_digest, content) if big else _digest(content)
         last = self._last.get(key)
-        if last is not None and last[0] == digest:
-            self._last.move_to_end(key)
-            return last[1]
-        value = await asyncio.to_thread(parse, content) if big else parse(content)
+        if len(content) > THREAD_BYTES:  # one trip to a thread: hash, and parse if changed
+            digest, value = await asyncio.to_thread(_digest_and_parse, content, last, parse)
+        else:
+            digest, value = _digest_and_parse(content, last, parse)
         self._last[key] = (digest, value)
         self._last.move_to_end(key)
         while len(self._last) > self._size:
             self._last.popitem(last=False)
         return value
+
+
+def _digest_and_parse(
+    content: bytes, last: tuple[bytes, Any] | None, parse: Callable[[bytes], T]
+) -> tuple[bytes, T]:
+    """(the digest, what `last` holds when it has the same digest, else `parse(content)`)."""
+    digest = _digest(content)
+    if last is not None and last[0] == digest:
+        return digest, last[1]
+    return digest, parse(content)
