@@ -35,7 +35,13 @@ class AnswerMemo:
         Big bodies are hashed and parsed in a thread (the parse must be thread-safe and hold
         the GIL only in short calls: see list_parse, events_parse)."""
         last = self._last.get(key)
-        if len(content) > THREAD_BYTES:  # one trip to a thread: hash, and parse if changed
+        if len(content) > THREAD_BYTES and last is None:
+            # Nothing to compare with: the parse starts at once, the hash (which lets the GIL
+            # go) beside it on another core.
+            digest, value = await asyncio.gather(
+                asyncio.to_thread(_digest, content), asyncio.to_thread(parse, content)
+            )
+        elif len(content) > THREAD_BYTES:  # one trip to a thread: hash, and parse if changed
             digest, value = await asyncio.to_thread(_digest_and_parse, content, last, parse)
         else:
             digest, value = _digest_and_parse(content, last, parse)
