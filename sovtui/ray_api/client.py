@@ -88,14 +88,14 @@ async def _in_memory(response: httpx.Response) -> AsyncIterator[bytes]:
     yield response.content
 
 
-def body_encoding(response: httpx.Response) -> str:
+def body_encoding(response: httpx.Response, url: str = "") -> str:
     """The answer's content coding: "identity" or "gzip" (which `read_capped` decodes); any
     other (sovtui asks for none other) is refused as a bad response."""
     encoding = response.headers.get("content-encoding", "").strip().lower() or "identity"
     if encoding == "x-gzip":
         return "gzip"
     if encoding not in ("identity", "gzip"):
-        url = str(response.url)
+        url = url or str(response.url)
         raise DashboardBadResponse(
             f"{url} answered with a {encoding}-compressed body although sovtui asked for gzip "
             "or none"
@@ -134,7 +134,7 @@ async def read_capped(
     # and httpx has decoded it already.
     whole = response.is_stream_consumed
     stream = _in_memory(response) if whole else response.aiter_raw()
-    gzipped = not whole and body_encoding(response) == "gzip"
+    gzipped = not whole and body_encoding(response, url) == "gzip"
     decoder = zlib.decompressobj(16 + zlib.MAX_WBITS) if gzipped else None  # gzip framing
     async for raw in stream:
         arrived += len(raw)
@@ -279,9 +279,9 @@ class DashboardClient:
         response = await http.send(request, stream=True)
         url = f"{self.address}{path}"
         try:
-            body_encoding(response)  # an encoding sovtui did not ask for is refused
+            body_encoding(response, url)  # an encoding sovtui did not ask for is refused
             if response.status_code >= 400:  # keep the start of an error body, drop the rest
-                body = await read_capped(response, ERROR_BODY_BYTES, truncate=True)
+                body = await read_capped(response, ERROR_BODY_BYTES, url=url, truncate=True)
             elif limit <= 0:
                 body = b""
             else:
