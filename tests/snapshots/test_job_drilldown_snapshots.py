@@ -67,3 +67,16 @@ def test_job_drilldown(snap_compare: Any, size: tuple[int, int]) -> None:
         await job_shown(pilot, recorded.index["submission_id"])
 
     assert snap_compare(app, terminal_size=size, run_before=run_before)
+
+
+def test_job_drilldown_failed_tasks_focused(snap_compare: Any) -> None:
+    """`a` twice on a short terminal: the failed tasks focused, their cursor on the first row."""
+    app, recorded = drilldown_app()
+
+    async def run_before(pilot: Pilot[None]) -> None:
+        job = await job_shown(pilot, recorded.index["submission_id"])
+        await pilot.press("a", "a")
+        assert job.focused is job.query_one("#job-failed", ResourceTable)
+        await settle(pilot)
+
+    assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
