@@ -6,6 +6,7 @@ import asyncio
 import importlib.util
 import sys
 import time
+import zlib
 from collections.abc import AsyncIterator, Callable
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -106,8 +107,6 @@ def body_encoding(response: httpx.Response, url: str = "") -> str:
 def _gunzip(decoder: Any, chunk: bytes, room: int, url: str) -> bytes:
     """At most `room + 1` decoded bytes of `chunk`: one more than fits says "too large" without
     inflating the rest (a few KiB of gzip can hold gigabytes)."""
-    import zlib
-
     try:
         return bytes(decoder.decompress(chunk, room + 1))
     except zlib.error as error:
@@ -121,8 +120,6 @@ async def read_capped(
     bytes, as they arrive or as they decode (the cap bounds both), it is cut (`truncate`) or
     refused with DashboardTooLarge before the excess is ever held, whatever Content-Length
     says."""
-    import zlib
-
     url = url or str(response.url)
     declared = response.headers.get("content-length", "")  # the bytes that arrive
     if not truncate and declared.isdigit() and int(declared) > limit:

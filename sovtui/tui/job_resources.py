@@ -135,7 +135,8 @@ JOB_ACTORS = ResourceView(
         Column("State", lambda a: styled(a.state), lambda a: a.state),
         Column("Name", lambda a: one_line(a.name, 24), lambda a: a.name or ""),
         Column("Node", lambda a: short(a.node_id)),
-        Column("PID", lambda a: "" if a.pid is None else str(a.pid), lambda a: a.pid),
+        # Ray says pid 0 for an actor whose process does not exist yet
+        Column("PID", lambda a: str(a.pid) if a.pid else "", lambda a: a.pid),
         Column(
             "Restarts",
             lambda a: "" if a.num_restarts is None else str(a.num_restarts),

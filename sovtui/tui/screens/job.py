@@ -172,7 +172,7 @@ class JobScreen(LogKeys):
         Binding(
             "a",
             "ray_focus",
-            "Actors/tasks",
+            "Actors",
             tooltip="Move between the job's actors, its failed tasks and the log "
             "(enter on an actor or a task: its detail and its log)",
         ),
