@@ -44,6 +44,8 @@ def bounded_get(
     httpx.TimeoutException past the deadline, BadAnswer past the size cap."""
     deadline = time.monotonic() + timeout
     read_timeout = httpx.Timeout(min(timeout, 1.0))
+    # identity: the raw bytes are what is capped and parsed (a compressing proxy would send gzip).
+    headers = {"Accept-Encoding": "identity", **(headers or {})}
     with httpx.stream("GET", url, params=params, headers=headers, timeout=read_timeout) as response:
         chunks: list[bytes] = []
         size = 0

@@ -6,6 +6,7 @@ import asyncio
 import importlib.util
 import sys
 import time
+import zlib
 from collections.abc import AsyncIterator, Callable
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -88,26 +89,62 @@ async def _in_memory(response: httpx.Response) -> AsyncIterator[bytes]:
     yield response.content
 
 
+def body_encoding(response: httpx.Response, url: str = "") -> str:
+    """The answer's content coding: "identity" or "gzip" (which `read_capped` decodes); any
+    other (sovtui asks for none other) is refused as a bad response."""
+    encoding = response.headers.get("content-encoding", "").strip().lower() or "identity"
+    if encoding == "x-gzip":
+        return "gzip"
+    if encoding not in ("identity", "gzip"):
+        url = url or str(response.url)
+        raise DashboardBadResponse(
+            f"{url} answered with a {encoding}-compressed body although sovtui asked for gzip "
+            "or none"
+        )
+    return encoding
+
+
+def _gunzip(decoder: Any, chunk: bytes, room: int, url: str) -> bytes:
+    """At most `room + 1` decoded bytes of `chunk`: one more than fits says "too large" without
+    inflating the rest (a few KiB of gzip can hold gigabytes)."""
+    try:
+        return bytes(decoder.decompress(chunk, room + 1))
+    except zlib.error as error:
+        raise DashboardBadResponse(f"{url} answered a broken gzip body ({error})") from None
+
+
 async def read_capped(
     response: httpx.Response, limit: int, *, url: str = "", truncate: bool = False
 ) -> bytes:
-    """The raw body, read chunk by chunk: past `limit` bytes it is cut (`truncate`) or refused
-    with DashboardTooLarge before the excess is ever held, whatever Content-Length says."""
-    declared = response.headers.get("content-length", "")
+    """The body, read chunk by chunk and decoded when it came gzip-compressed: past `limit`
+    bytes, as they arrive or as they decode (the cap bounds both), it is cut (`truncate`) or
+    refused with DashboardTooLarge before the excess is ever held, whatever Content-Length
+    says."""
+    url = url or str(response.url)
+    declared = response.headers.get("content-length", "")  # the bytes that arrive
     if not truncate and declared.isdigit() and int(declared) > limit:
-        raise too_large(url or str(response.url), limit)
+        raise too_large(url, limit)
     chunks: list[bytes] = []
-    size = 0
-    # A response made whole in memory (tests' mock transports) has no stream left to read.
-    stream = _in_memory(response) if response.is_stream_consumed else response.aiter_raw()
-    async for chunk in stream:
-        if size + len(chunk) > limit:
+    size = 0  # decoded bytes kept
+    arrived = 0
+    # A response made whole in memory (tests' mock transports) has no stream left to read,
+    # and httpx has decoded it already.
+    whole = response.is_stream_consumed
+    stream = _in_memory(response) if whole else response.aiter_raw()
+    gzipped = not whole and body_encoding(response, url) == "gzip"
+    decoder = zlib.decompressobj(16 + zlib.MAX_WBITS) if gzipped else None  # gzip framing
+    async for raw in stream:
+        arrived += len(raw)
+        chunk = raw if decoder is None else _gunzip(decoder, raw, limit - size, url)
+        if size + len(chunk) > limit or arrived > limit:
             if not truncate:
-                raise too_large(url or str(response.url), limit)
-            chunks.append(chunk[: limit - size])
-            break
+                raise too_large(url, limit)
+            chunks.append(chunk[: max(0, limit - size)])
+            return b"".join(chunks)
         chunks.append(chunk)
         size += len(chunk)
+    if decoder is not None and not decoder.eof and not truncate:
+        raise DashboardBadResponse(f"{url} answered a gzip body that ends before its end")
     return b"".join(chunks)
 
 
@@ -143,7 +180,8 @@ class DashboardClient:
         import httpx
 
         # No browser-like headers: Ray only lets browser-looking requests GET.
-        # identity: a compressed body could expand past the size caps within one chunk.
+        # identity by default: the streams (logs) are read raw; `request` asks for gzip, which
+        # read_capped decodes within the size cap.
         headers = {
             "User-Agent": f"sovtui/{__version__}",
             "Accept": "application/json",
@@ -231,26 +269,28 @@ class DashboardClient:
         """Send, then stream the body into memory within its size cap."""
         import httpx
 
-        response = await http.send(http.build_request(method, path, **kwargs), stream=True)
+        # gzip: a proxy in front of the dashboard (or a later Ray) may compress; Ray 2.60's
+        # aiohttp answers plain whatever is asked.
+        request = http.build_request(method, path, **kwargs)
+        request.headers["Accept-Encoding"] = "gzip"
+        response = await http.send(request, stream=True)
         url = f"{self.address}{path}"
         try:
-            encoding = response.headers.get("content-encoding", "identity").strip().lower()
-            if encoding not in ("", "identity"):
-                raise DashboardBadResponse(
-                    f"{url} answered with a {encoding}-compressed body although sovtui asked "
-                    "for none"
-                )
+            body_encoding(response, url)  # an encoding sovtui did not ask for is refused
             if response.status_code >= 400:  # keep the start of an error body, drop the rest
-                body = await read_capped(response, ERROR_BODY_BYTES, truncate=True)
+                body = await read_capped(response, ERROR_BODY_BYTES, url=url, truncate=True)
             elif limit <= 0:
                 body = b""
             else:
                 body = await read_capped(response, limit, url=url)
         finally:
             await response.aclose()
-        # Headers stay as sent (content-encoding was refused above, so nothing decodes again).
+        # The body is decoded: without its encoding and length, httpx does not decode it again.
+        headers = response.headers.copy()
+        for name in ("content-encoding", "content-length"):
+            headers.pop(name, None)
         return httpx.Response(
-            response.status_code, headers=response.headers, content=body, request=response.request
+            response.status_code, headers=headers, content=body, request=response.request
         )
 
     async def get_json(

@@ -17,8 +17,8 @@ Facts this module is built on (verified against a live 2.60 head; see DESIGN.md)
   not found at ..."), or as aiohttp's generic "500 Internal Server Error / Server got itself in
   trouble": each becomes one DashboardRejected line.
 
-Requests carry `Accept-Encoding: identity` (the client's default): the size caps count the bytes
-as they arrive, and a compressed body could expand far past them within one chunk.
+Requests ask for gzip (DashboardClient.request), decoded within the size caps, which count the
+decoded bytes; the log streams ask for `identity` (the client's default) and are read raw.
 """
 
 from __future__ import annotations

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from rich.cells import cell_len
+
 from sovtui.ray_api.state import StateApi, StateFilter
 from sovtui.ray_api.state_models import Actor, Task
 from sovtui.tui.resource_views import (
@@ -46,12 +48,44 @@ class JobResources:
         return totals
 
     def summary_lines(self) -> list[str]:
-        """`tasks: FAILED 3  FINISHED 20`, then one line per function."""
+        """`tasks: FAILED 3  FINISHED 20`, then one line per function: those with failed tasks
+        first, then running, then waiting, the finished last (a short panel cuts the end), the
+        most tasks first within each."""
         if not self.task_counts:
             return ["tasks: none"]
         lines = ["tasks: " + _counts(self.task_totals())]
-        lines += [f"{name}: {_counts(counts)}" for name, counts in sorted(self.task_counts.items())]
+        ordered = sorted(
+            self.task_counts.items(),
+            key=lambda item: (_urgency(item[1]), -sum(item[1].values()), item[0]),
+        )
+        lines += [f"{name}: {_counts(counts)}" for name, counts in ordered]
         return lines
+
+
+def _urgency(counts: dict[str, int]) -> int:
+    """0 for a function with failed tasks, 1 running, 2 waiting (any other state), 3 finished."""
+    if counts.get("FAILED"):
+        return 0
+    if counts.get("RUNNING"):
+        return 1
+    return 3 if all(state == "FINISHED" for state, n in counts.items() if n) else 2
+
+
+def packed(entries: list[str], width: int, separator: str = "  ·  ") -> list[str]:
+    """`entries` joined by `separator` into lines of at most `width` cells, never splitting an
+    entry (one longer than `width` gets a line of its own, which the widget wraps)."""
+    lines: list[str] = []
+    line = ""
+    for entry in entries:
+        joined = f"{line}{separator}{entry}" if line else entry
+        if line and cell_len(joined) > width:
+            lines.append(line)
+            line = entry
+        else:
+            line = joined
+    if line:
+        lines.append(line)
+    return lines
 
 
 def _counts(counts: dict[str, int]) -> str:
@@ -96,11 +130,13 @@ JOB_ACTORS = ResourceView(
     "Actors",
     "actors",
     (
+        # the state next to the class: a half-width table still shows both
         Column("Class", lambda a: a.class_name),
-        Column("Name", lambda a: one_line(a.name, 24), lambda a: a.name or ""),
         Column("State", lambda a: styled(a.state), lambda a: a.state),
+        Column("Name", lambda a: one_line(a.name, 24), lambda a: a.name or ""),
         Column("Node", lambda a: short(a.node_id)),
-        Column("PID", lambda a: "" if a.pid is None else str(a.pid), lambda a: a.pid),
+        # Ray says pid 0 for an actor whose process does not exist yet
+        Column("PID", lambda a: str(a.pid) if a.pid else "", lambda a: a.pid),
         Column(
             "Restarts",
             lambda a: "" if a.num_restarts is None else str(a.num_restarts),

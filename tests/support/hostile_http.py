@@ -1,4 +1,5 @@
-"""Hostile HTTP servers on 127.0.0.1 for tests: an endless body, a byte every 2 s, a huge error.
+"""Hostile HTTP servers on 127.0.0.1 for tests: an endless body, a byte every 2 s, a huge error,
+an endless gzip body (a few KiB a second on the wire, megabytes decoded).
 
 Each one runs in daemon threads of the test process and is bounded: a connection ends after
 `max_seconds` or `max_bytes`, whichever comes first, and `close()` stops everything.
@@ -11,6 +12,7 @@ import socket
 import socketserver
 import threading
 import time
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -21,7 +23,7 @@ CHUNK = 64 * 1024
 class Behaviour:
     """What the server answers to every request."""
 
-    kind: str  # "endless" | "drip" | "huge_error" | "declared_huge"
+    kind: str  # "endless" | "drip" | "huge_error" | "declared_huge" | "gzip_bomb"
     max_seconds: float = 30.0
     max_bytes: int = 4 * 1024**3
 
@@ -58,6 +60,15 @@ def _answer(behaviour: Behaviour) -> Iterator[bytes]:
     if behaviour.kind == "declared_huge":
         yield _head("200 OK", f"Content-Length: {100 * 1024**3}\r\n")
         behaviour = Behaviour("endless-raw", behaviour.max_seconds, behaviour.max_bytes)
+    elif behaviour.kind == "gzip_bomb":
+        yield _head("200 OK", "Content-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n")
+        deflate = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
+        spaces = b" " * (16 * CHUNK)  # 1 MiB decoded, ~1 KiB sent
+        while time.monotonic() < end and sent < behaviour.max_bytes:
+            piece = deflate.compress(spaces) + deflate.flush(zlib.Z_SYNC_FLUSH)
+            yield _chunked(piece)
+            sent += len(spaces)
+        return
     elif behaviour.kind == "drip":
         yield _head("200 OK", "Content-Length: 100000\r\n")
         while time.monotonic() < end:

@@ -38,6 +38,7 @@ from sovtui.tui.job_resources import (
     JOB_FAILED_TASKS,
     JobResources,
     fetch_job_resources,
+    packed,
 )
 from sovtui.tui.loops import start_loop
 from sovtui.tui.messages import RefreshDashboard
@@ -171,7 +172,7 @@ class JobScreen(LogKeys):
         Binding(
             "a",
             "ray_focus",
-            "Actors/tasks",
+            "Actors",
             tooltip="Move between the job's actors, its failed tasks and the log "
             "(enter on an actor or a task: its detail and its log)",
         ),
@@ -202,6 +203,7 @@ class JobScreen(LogKeys):
         self.log_ended = False
         self.ray_job_id: str | None = None  # Ray's job id (hex) whose actors and tasks show
         self.ray_poller: Poller[JobResources] | None = None
+        self.ray_resources: JobResources | None = None  # the latest poll's, shown
 
     @property
     def jobs(self) -> JobsApi:
@@ -213,10 +215,11 @@ class JobScreen(LogKeys):
         yield Static(id="job-efficiency")
         with VerticalScroll(id="job-failure"):
             yield Static(id="job-failure-text")
-        with Horizontal(id="job-ray"):
-            yield ResourceTable(JOB_ACTORS, id="job-actors")
-            with Vertical(id="job-tasks"):
-                yield Static(id="job-task-summary")
+        # the summary across the width (its lines are long), the two tables side by side under it
+        with Vertical(id="job-ray"):
+            yield Static(id="job-task-summary")
+            with Horizontal(id="job-ray-tables"):
+                yield ResourceTable(JOB_ACTORS, id="job-actors")
                 yield ResourceTable(JOB_FAILED_TASKS, id="job-failed")
         yield LogPane(
             id="job-log", max_lines=self.services.settings.log_lines, clock=self.services.clock.now
@@ -300,6 +303,7 @@ class JobScreen(LogKeys):
         panel = self.query_one("#job-failure")
         failed = details is not None and details.status == "FAILED" and self.log_ended
         panel.display = failed
+        self.set_class(failed, "-failed")  # with the actors and tasks, a short screen shares out
         if failed and details is not None:
             panel.border_title = plain(failure_headline(details))
             lines = self.query_one(SearchLog).tail(40)
@@ -331,6 +335,7 @@ class JobScreen(LogKeys):
         self.ray_poller = poller
         self.query_one("#job-task-summary", Static).update(plain("asking Ray for the job's tasks…"))
         self.query_one("#job-ray").display = True
+        self.add_class("-ray")
         self.refresh_bindings()
         if self.services.poll:
             start_loop(self, poller.run, "job-ray-poll")
@@ -338,6 +343,7 @@ class JobScreen(LogKeys):
     def on_resize(self) -> None:
         # A short terminal: the actors and tasks shrink, so the log keeps some room.
         self.set_class(self.size.height < 32, "-short")
+        self._show_task_summary()  # its lines are packed to the width
 
     def _ray_wanted(self) -> bool:
         """Polled only while shown; a finished job's actors and tasks change no more."""
@@ -358,16 +364,26 @@ class JobScreen(LogKeys):
         failed = self.query_one("#job-failed", ResourceTable)
         failed.show(resources.failed, resources.failed_total)
         failed.display = bool(resources.failed)
-        lines = resources.summary_lines()
-        text = "\n".join([lines[0], "  ·  ".join(lines[1:])] if len(lines) > 1 else lines)
-        if resources.notes:
-            text += "\n" + "\n".join(resources.notes)
-        self.query_one("#job-task-summary", Static).update(plain(text, multiline=True))
+        self.ray_resources = resources
+        self._show_task_summary()
+
+    def _show_task_summary(self) -> None:
+        """The totals, the notes (before the functions: a short panel cuts its end), then the
+        functions packed into lines of the panel's width, each one whole."""
+        resources = self.ray_resources
+        if resources is None:
+            return
+        first, *functions = resources.summary_lines()
+        width = max(20, self.size.width - 2)  # the summary spans the screen, less its padding
+        lines = [first, *resources.notes, *packed(functions, width)]
+        summary = self.query_one("#job-task-summary", Static)
+        summary.update(plain("\n".join(lines), multiline=True))
 
     @on(JobRayLink)
     def _ray_link(self, message: JobRayLink) -> None:
         link = message.link
         if not link.healthy and link.message:
+            self.ray_resources = None  # the error stays shown until a poll answers (resizes too)
             summary = self.query_one("#job-task-summary", Static)
             summary.update(plain(f"actors and tasks: {link.message}", "bold red"))
 
