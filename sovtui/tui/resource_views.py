@@ -341,7 +341,8 @@ VIEWS: dict[str, ResourceView] = {
                 Column("Namespace", lambda a: short(a.ray_namespace, 12)),
                 Column("State", lambda a: state_cell(a.state), lambda a: a.state),
                 Column("Node", lambda a: short(a.node_id)),
-                Column("PID", lambda a: "" if a.pid is None else str(a.pid), lambda a: a.pid),
+                # Ray says pid 0 for an actor whose process does not exist yet
+                Column("PID", lambda a: str(a.pid) if a.pid else "", lambda a: a.pid),
                 Column("Job", lambda a: a.job_id or ""),
                 Column("Restarts", lambda a: _num(a.num_restarts), lambda a: a.num_restarts),
                 Column("Detached", lambda a: _yes(a.is_detached)),
