@@ -51,6 +51,13 @@ def _item(values: Any, index: int) -> float | None:
     return None
 
 
+def _pair(values: Any) -> tuple[float | None, float | None]:
+    """The first two numbers of a list (a rate pair: read/write, sent/received)."""
+    if isinstance(values, list) and len(values) > 1:
+        return _number(values[0]), _number(values[1])
+    return _item(values, 0), None
+
+
 def _root_disk(disk: Any) -> tuple[float | None, float | None]:
     """(used, total) bytes of `/`, else of the first mount the agent reports."""
     if not isinstance(disk, dict) or not disk:
@@ -134,12 +141,49 @@ class NodeView:
 
     @classmethod
     def from_summary(cls, summary: NodeSummary) -> NodeView:
+        # Called for every node of every poll (5,000 nodes: once each per poll): plain loops,
+        # few calls.
         raylet = summary.raylet
         total = {_RESOURCE_ALIASES.get(k, k): v for k, v in raylet.resources_total.items()}
         mem = summary.mem
-        utilizations = [g.utilization_gpu for g in summary.gpus if g.utilization_gpu is not None]
+        gpus = summary.gpus
+        utilization = None
+        gpu_list: tuple[GpuView, ...] = ()
+        if gpus:
+            utilizations = [g.utilization_gpu for g in gpus if g.utilization_gpu is not None]
+            if utilizations:
+                utilization = sum(utilizations) / len(utilizations)
+            gpu_list = tuple(
+                GpuView(
+                    index=g.index if g.index is not None else position,
+                    name=g.name or "",
+                    utilization=g.utilization_gpu,
+                    memory_used_mb=g.memory_used,
+                    memory_total_mb=g.memory_total,
+                )
+                for position, g in enumerate(gpus)
+            )
         disk_used, disk_total = _root_disk(summary.disk)
-        workers = raylet.core_workers_stats or ()
+        disk_read, disk_write = _pair(summary.disk_io_speed)
+        net_sent, net_recv = _pair(summary.network_speed)
+        job_ids: set[str] = set()
+        workers: list[WorkerView] = []
+        for worker in raylet.core_workers_stats or ():
+            job_id = worker.job_id
+            if job_id == _NIL_JOB:
+                job_id = None
+            elif job_id:
+                job_ids.add(job_id)
+            running = _counter(worker.num_running_tasks)
+            workers.append(
+                WorkerView(
+                    worker.pid,
+                    worker.worker_type or "",
+                    job_id,
+                    None if running is None else int(running),
+                    _counter(worker.used_object_store_memory),
+                )
+            )
         return cls(
             node_id=raylet.node_id,
             ip=summary.ip or raylet.node_manager_address or "",
@@ -153,37 +197,19 @@ class NodeView:
             object_store_used=raylet.object_store_used_memory,
             object_store_total=total.get("object_store_memory"),
             gpus=total.get("GPU", 0.0),
-            gpu_utilization=sum(utilizations) / len(utilizations) if utilizations else None,
+            gpu_utilization=utilization,
             resources_total=total,
             disk_used=disk_used,
             disk_total=disk_total,
-            disk_read_bps=_item(summary.disk_io_speed, 0),
-            disk_write_bps=_item(summary.disk_io_speed, 1),
-            net_sent_bps=_item(summary.network_speed, 0),
-            net_recv_bps=_item(summary.network_speed, 1),
+            disk_read_bps=disk_read,
+            disk_write_bps=disk_write,
+            net_sent_bps=net_sent,
+            net_recv_bps=net_recv,
             load1=_load1(summary.load_avg),
-            gpu_list=tuple(
-                GpuView(
-                    index=g.index if g.index is not None else position,
-                    name=g.name or "",
-                    utilization=g.utilization_gpu,
-                    memory_used_mb=g.memory_used,
-                    memory_total_mb=g.memory_total,
-                )
-                for position, g in enumerate(summary.gpus)
-            ),
-            job_ids=frozenset(w.job_id for w in workers if w.job_id and w.job_id != _NIL_JOB),
+            gpu_list=gpu_list,
+            job_ids=frozenset(job_ids),
             session_name=_session_name(raylet.session_dir),
-            workers=tuple(
-                WorkerView(
-                    pid=w.pid,
-                    worker_type=w.worker_type or "",
-                    job_id=w.job_id if w.job_id != _NIL_JOB else None,
-                    running_tasks=None if (n := _counter(w.num_running_tasks)) is None else int(n),
-                    object_store_used=_counter(w.used_object_store_memory),
-                )
-                for w in workers
-            ),
+            workers=tuple(workers),
         )
 
 

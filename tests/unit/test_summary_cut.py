@@ -1,0 +1,126 @@
+"""The node summary parsed without the members no model reads (agent, cmdline, gcs) gives
+exactly what the whole parse gives: on a recorded Ray 2.60 answer, with hostile strings where
+the byte search looks, with nodes that have no agent (dead ones), and with layouts it does not
+expect (then it parses the whole answer: slower, never wrong)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from sovtui.ray_api.snapshot import NodeView
+from sovtui.ray_api.summary_parse import (
+    node_chunks,
+    node_views,
+    parse_incrementally,
+    parse_whole,
+)
+from tests.support.recorded_ray import RAY_260, replicated_summary
+
+# Every pattern the cut searches for, and JSON's own escapes around them.
+HOSTILE = [
+    ', "agent": {',
+    '}, "bootTime": ',
+    ', "cmdline": [',
+    '], "gcs": ',
+    '{"now": ',
+    '{"raylet": ',
+    '"summary": [',
+    '"nodeLogicalResources": ',
+    'a\\", "agent": {"x": 1}, "b',
+    "\\",
+    '\\"',
+    "]}",
+]
+
+
+def document(count: int = 40) -> dict[str, Any]:
+    body = json.loads(replicated_summary(RAY_260, count))
+    assert len(json.dumps(body)) > 512 * 1024  # large enough to be read in pieces
+    return body
+
+
+def encoded(body: dict[str, Any]) -> bytes:
+    return json.dumps(body).encode()
+
+
+def whole_views(content: bytes) -> list[NodeView]:
+    return [NodeView.from_summary(node) for node in parse_whole(content).summary]
+
+
+async def assert_same_as_whole(content: bytes) -> None:
+    views, logical = node_views(content)
+    assert views == whole_views(content)
+    assert logical == parse_whole(content).node_logical_resources
+    assert await parse_incrementally(content) == parse_whole(content)
+
+
+def cut_share(content: bytes) -> float:
+    chunks = node_chunks(content)
+    assert chunks is not None
+    return sum(len(chunk) for chunk in chunks) / len(content)
+
+
+async def test_a_recorded_answer_is_read_without_the_unread_members() -> None:
+    content = encoded(document())
+    assert cut_share(content) < 0.3  # agent, cmdline and gcs were ~3/4 of each node
+    await assert_same_as_whole(content)
+
+
+async def test_hostile_strings_neither_mislead_nor_defeat_the_cut() -> None:
+    body = document()
+    for index, node in enumerate(body["data"]["summary"]):
+        node["cmdline"] = [*HOSTILE, *node["cmdline"]]
+        node["agent"]["cmdline"] = HOSTILE
+        node["hostname"] = HOSTILE[index % len(HOSTILE)]
+        node["raylet"]["labels"] = {text: text for text in HOSTILE}
+    content = encoded(body)
+    assert cut_share(content) < 0.4
+    await assert_same_as_whole(content)
+
+
+@pytest.mark.parametrize("gcs", ["absent", "null", "last but one"])
+async def test_nodes_without_a_gcs_record(gcs: str) -> None:
+    body = document()
+    for node in body["data"]["summary"][1:]:
+        if gcs == "absent":
+            del node["gcs"]
+        elif gcs == "null":
+            node["gcs"] = None
+        else:  # a member after gcs: the node is still read whole and right
+            node["after"] = {"x": 1}
+    content = encoded(body)
+    if gcs != "last but one":
+        assert cut_share(content) < 0.3
+    await assert_same_as_whole(content)
+
+
+async def test_nodes_without_an_agent_anywhere_in_the_array() -> None:
+    """Ray lists a node it has no agent report for (a dead one) as `{"raylet": {...}}`: before
+    the first alive node, between alive ones and at the end none may be lost."""
+    body = document()
+    nodes = body["data"]["summary"]
+    dead = [{"raylet": dict(nodes[index]["raylet"], state="DEAD")} for index in range(4)]
+    for index, node in enumerate(dead):
+        node["raylet"]["nodeId"] = f"dead{index:04x}" + node["raylet"]["nodeId"][8:]
+    body["data"]["summary"] = [dead[0], nodes[0], dead[1], dead[2], *nodes[1:], dead[3]]
+    content = encoded(body)
+    views, _ = node_views(content)
+    assert [view.state for view in views].count("DEAD") == 4
+    assert cut_share(content) < 0.35
+    await assert_same_as_whole(content)
+
+
+async def test_a_nested_agent_object_falls_back_to_the_whole_parse() -> None:
+    body = document()
+    for node in body["data"]["summary"]:
+        node["raylet"]["extra"] = {"agent": {"pid": 1}, "y": [1]}
+    await assert_same_as_whole(encoded(body))
+
+
+async def test_reordered_members_fall_back_to_the_whole_parse() -> None:
+    body = document()
+    body["data"]["summary"] = [dict(reversed(list(n.items()))) for n in body["data"]["summary"]]
+    await assert_same_as_whole(encoded(body))
