@@ -7,7 +7,14 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from sovtui.ray_api.models import ClusterStatusData, JobDetails, NodeSummary, VersionInfo
+    from sovtui.ray_api.models import (
+        ClusterStatusData,
+        JobDetails,
+        NodeMetrics,
+        NodeSummary,
+        RayletInfo,
+        VersionInfo,
+    )
 
 
 # The resources the totals bars show, in display order; cluster_status spells one in camelCase.
@@ -103,6 +110,57 @@ def _counter(value: Any) -> float | None:
 
 
 @dataclass(frozen=True, slots=True)
+class RayletPart:
+    """What a node's view takes from its raylet member. An idle node's raylet member is the
+    same, byte for byte, poll after poll (only the agent's members change), so the parse keeps
+    these and reads that member again only when its bytes differ."""
+
+    node_id: str
+    address: str | None
+    is_head: bool
+    state: str
+    resources_total: dict[str, float]
+    object_store_used: float | None
+    job_ids: frozenset[str]
+    session_name: str | None
+    workers: tuple[WorkerView, ...]
+
+    @classmethod
+    def of(cls, raylet: RayletInfo) -> RayletPart:
+        job_ids: set[str] = set()
+        workers: list[WorkerView] = []
+        for worker in raylet.core_workers_stats or ():
+            job_id = worker.job_id
+            if job_id == _NIL_JOB:
+                job_id = None
+            elif job_id:
+                job_ids.add(job_id)
+            running = _counter(worker.num_running_tasks)
+            workers.append(
+                WorkerView(
+                    worker.pid,
+                    worker.worker_type or "",
+                    job_id,
+                    None if running is None else int(running),
+                    _counter(worker.used_object_store_memory),
+                )
+            )
+        return cls(
+            node_id=raylet.node_id,
+            address=raylet.node_manager_address,
+            is_head=raylet.is_head_node,
+            state=raylet.state,
+            resources_total={
+                _RESOURCE_ALIASES.get(k, k): v for k, v in raylet.resources_total.items()
+            },
+            object_store_used=raylet.object_store_used_memory,
+            job_ids=frozenset(job_ids),
+            session_name=_session_name(raylet.session_dir),
+            workers=tuple(workers),
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class NodeView:
     node_id: str
     ip: str
@@ -141,10 +199,12 @@ class NodeView:
 
     @classmethod
     def from_summary(cls, summary: NodeSummary) -> NodeView:
-        # Called for every node of every poll (5,000 nodes: once each per poll): plain loops,
-        # few calls.
-        raylet = summary.raylet
-        total = {_RESOURCE_ALIASES.get(k, k): v for k, v in raylet.resources_total.items()}
+        return cls.from_parts(summary, RayletPart.of(summary.raylet))
+
+    @classmethod
+    def from_parts(cls, summary: NodeMetrics, raylet: RayletPart) -> NodeView:
+        # Called for every node of every poll (5,000 nodes: 5,000 times a poll): few calls.
+        total = raylet.resources_total
         mem = summary.mem
         gpus = summary.gpus
         utilization = None
@@ -166,35 +226,17 @@ class NodeView:
         disk_used, disk_total = _root_disk(summary.disk)
         disk_read, disk_write = _pair(summary.disk_io_speed)
         net_sent, net_recv = _pair(summary.network_speed)
-        job_ids: set[str] = set()
-        workers: list[WorkerView] = []
-        for worker in raylet.core_workers_stats or ():
-            job_id = worker.job_id
-            if job_id == _NIL_JOB:
-                job_id = None
-            elif job_id:
-                job_ids.add(job_id)
-            running = _counter(worker.num_running_tasks)
-            workers.append(
-                WorkerView(
-                    worker.pid,
-                    worker.worker_type or "",
-                    job_id,
-                    None if running is None else int(running),
-                    _counter(worker.used_object_store_memory),
-                )
-            )
         return cls(
             node_id=raylet.node_id,
-            ip=summary.ip or raylet.node_manager_address or "",
+            ip=summary.ip or raylet.address or "",
             hostname=summary.hostname or "",
-            is_head=raylet.is_head_node,
+            is_head=raylet.is_head,
             state=raylet.state,
             cpus=total.get("CPU", 0.0),
             cpu_percent=summary.cpu,
             memory_used=mem[3] if len(mem) > 3 else None,
             memory_total=mem[0] if mem else None,
-            object_store_used=raylet.object_store_used_memory,
+            object_store_used=raylet.object_store_used,
             object_store_total=total.get("object_store_memory"),
             gpus=total.get("GPU", 0.0),
             gpu_utilization=utilization,
@@ -207,9 +249,9 @@ class NodeView:
             net_recv_bps=net_recv,
             load1=_load1(summary.load_avg),
             gpu_list=gpu_list,
-            job_ids=frozenset(job_ids),
-            session_name=_session_name(raylet.session_dir),
-            workers=tuple(workers),
+            job_ids=raylet.job_ids,
+            session_name=raylet.session_name,
+            workers=raylet.workers,
         )
 
 

@@ -12,7 +12,9 @@ import pytest
 
 from sovtui.ray_api.snapshot import NodeView
 from sovtui.ray_api.summary_parse import (
-    node_chunks,
+    Node,
+    RayletMemo,
+    node_pieces,
     node_views,
     parse_incrementally,
     parse_whole,
@@ -58,9 +60,11 @@ async def assert_same_as_whole(content: bytes) -> None:
 
 
 def cut_share(content: bytes) -> float:
-    chunks = node_chunks(content)
-    assert chunks is not None
-    return sum(len(chunk) for chunk in chunks) / len(content)
+    """The share of the answer's bytes that are validated."""
+    pieces = node_pieces(content)
+    assert pieces is not None
+    read = [len(p.whole()) if isinstance(p, Node) else len(p.content) for p in pieces]
+    return sum(read) / len(content)
 
 
 async def test_a_recorded_answer_is_read_without_the_unread_members() -> None:
@@ -124,3 +128,25 @@ async def test_reordered_members_fall_back_to_the_whole_parse() -> None:
     body = document()
     body["data"]["summary"] = [dict(reversed(list(n.items()))) for n in body["data"]["summary"]]
     await assert_same_as_whole(encoded(body))
+
+
+async def test_unchanged_raylet_members_are_not_read_again_and_changed_ones_are() -> None:
+    body = document()
+    memo = RayletMemo()
+    first, _ = node_views(encoded(body), memo)
+    assert len(memo.known) == len(first)
+    nodes = body["data"]["summary"]
+    for node in nodes:  # the agent's members change with every report
+        node["now"] += 2.5
+        node["cpu"] = 12.5
+    nodes[3]["raylet"]["objectStoreUsedMemory"] = 12345.0  # this node's raylet changed
+    nodes[5]["raylet"]["state"] = "DEAD"
+    nodes[7], nodes[8] = nodes[8], nodes[7]  # and two swapped places
+    content = encoded(body)
+    parts = [part for _, part in memo.known]
+    second, _ = node_views(content, memo)
+    assert second == whole_views(content)  # never a stale value
+    reused = [index for index, (_, part) in enumerate(memo.known) if part is parts[index]]
+    assert reused == [i for i in range(len(nodes)) if i not in (3, 5, 7, 8)]
+    assert second[3].object_store_used == 12345.0 and second[5].state == "DEAD"
+    assert {view.cpu_percent for view in second} == {12.5}
