@@ -47,7 +47,10 @@ class GpuView:
 
 
 def _number(value: Any) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
+    kind = type(value)
+    if kind is float:  # the usual case first: called ~10 times a node, every poll
+        return value
+    if kind is bool or not isinstance(value, (int, float)):
         return None
     return float(value)
 
@@ -69,7 +72,7 @@ def _root_disk(disk: Any) -> tuple[float | None, float | None]:
     """(used, total) bytes of `/`, else of the first mount the agent reports."""
     if not isinstance(disk, dict) or not disk:
         return None, None
-    entry = disk.get("/", next(iter(disk.values())))
+    entry = disk["/"] if "/" in disk else next(iter(disk.values()))
     if not isinstance(entry, dict):
         return None, None
     return _number(entry.get("used")), _number(entry.get("total"))

@@ -59,6 +59,7 @@ _AFTER_AGENT = b'}, "bootTime": '
 _CMDLINE = b', "cmdline": ['
 _GCS = b'], "gcs": '
 _NO_AGENT_NODE = b'{"raylet": '
+_NEXT_NODE = b', {"now": '
 
 
 def parse_whole(content: bytes) -> NodeSummaryData:
@@ -71,18 +72,41 @@ def _logical_resources(content: bytes) -> dict[str, str]:
     return _LOGICAL.validate_json(content[start:end])
 
 
+@dataclass(slots=True)
+class Known:
+    """What the last poll found of one alive node: its raylet member's bytes, what its view
+    took from them (None until read), and its tail (from `"cmdline"` to the node's end, all
+    cut)."""
+
+    raylet: bytes
+    part: RayletPart | None
+    tail: bytes
+
+
+@dataclass
+class NodeMemo:
+    """The last poll's alive nodes by position (Ray keeps its nodes in order). A node whose
+    raylet member or tail is byte for byte what it was at the same place is neither searched
+    nor read again there: an idle node's raylet member stays the same poll after poll (only the
+    agent's members change) and a worker's command line always does. Exact bytes compared, so
+    never a stale value; a node that moved is only slower."""
+
+    known: list[Known | None] = field(default_factory=list)
+    pending: list[Known | None] = field(default_factory=list)  # this poll's, until it is read
+
+
 @dataclass(frozen=True, slots=True)
 class Node:
     """One alive node laid out as expected: its members besides the raylet, as pieces that
-    join into one JSON object, and its raylet member's bytes."""
+    join into one JSON object, and what is known of it (its raylet member's bytes...)."""
 
     metrics: tuple[memoryview | bytes, ...]
-    raylet: bytes
+    known: Known
 
     def whole(self) -> bytes:
         """The node (without the members no model reads) as one JSON object."""
         before, *after = self.metrics
-        return b"".join((before, _RAYLET, self.raylet, *after))
+        return b"".join((before, _RAYLET, self.known.raylet, *after))
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,35 +121,80 @@ class Nodes:
 Piece = Node | Nodes
 
 
-def _piece(
-    content: bytes, view: memoryview, start: int, found: tuple[int, int, int], end: int
-) -> Piece:
-    """`content[start:end]` (an alive node and any nodes without an agent after it) without
-    the alive node's agent, cmdline and gcs, given where `_AGENT`, `_AFTER_AGENT` and
-    `_CMDLINE` matched (-1: not found)."""
-    agent, after, cmdline = found
-    if cmdline < 0 or cmdline > end:  # not the layout expected: whole (its parse tells)
-        return Nodes(b"[" + content[start:end] + b"]")
-    middle = view[after + 1 : cmdline]
-    if content[end - 2 : end] == b"]}":  # the command line ends the node
-        tail = b"}"
-    else:
-        gcs = content.rfind(_GCS, cmdline, end)
-        # No gcs member, or a node without an agent after it (then where gcs ends is unknown).
-        if gcs < 0 or content.find(_NO_AGENT_NODE, gcs, end) >= 0:
-            rest = content[cmdline:end] if gcs < 0 else content[gcs + 1 : end]
-            return Nodes(b"".join((b"[", view[start:agent], middle, rest, b"]")))
-        tail = b"}"
-    raylet = content.find(_RAYLET, start, agent)
-    if raylet < 0:
-        return Nodes(b"".join((b"[", view[start:agent], middle, tail, b"]")))
-    return Node((view[start:raylet], middle, tail), content[raylet + len(_RAYLET) : agent])
+class _Scan:
+    """One pass over the node array: each search starts where the last one ended, and skips
+    what the memo knows is unchanged."""
+
+    def __init__(self, content: bytes, array_end: int, memo: NodeMemo) -> None:
+        self.content = content
+        self.view = memoryview(content)
+        self.array_end = array_end
+        self.old = memo.known
+        self.fresh: list[Known | None] = []
+
+    def piece(self, start: int) -> tuple[Piece, int]:
+        """The piece of the alive node at `start`, and where the next one starts (-1: none)."""
+        content, array_end = self.content, self.array_end
+        index = len(self.fresh)
+        old = self.old[index] if index < len(self.old) else None
+        raylet = content.find(_RAYLET, start, array_end)
+        value = raylet + len(_RAYLET)
+        part = None
+        if (  # the raylet member as it was: the agent's member right after it
+            old is not None
+            and raylet >= 0
+            and content.startswith(old.raylet, value)
+            and content.startswith(_AGENT, value + len(old.raylet))
+        ):
+            agent, part = value + len(old.raylet), old.part
+        else:
+            agent = content.find(_AGENT, start, array_end)
+        after = content.find(_AFTER_AGENT, agent, array_end) if agent >= 0 else -1
+        cmdline = content.find(_CMDLINE, after, array_end) if after >= 0 else -1
+        if (
+            old is not None
+            and cmdline >= 0
+            and 0 <= raylet < agent
+            and content.startswith(old.tail, cmdline)
+        ):
+            end = cmdline + len(old.tail)  # the tail as it was: the node ends there
+            if content.startswith(_NEXT_NODE, end) or end == array_end:
+                known = Known(content[value:agent] if part is None else old.raylet, part, old.tail)
+                self.fresh.append(known)
+                metrics = (self.view[start:raylet], self.view[after + 1 : cmdline], b"}")
+                return Node(metrics, known), (end + 2 if end < array_end else -1)
+        following = content.find(_ELEMENT_START, max(start, cmdline) + 1, array_end)
+        end = content.rfind(b"}", start, following if following >= 0 else array_end) + 1
+        return self._searched(start, (raylet, agent, after, cmdline), end, part), following
+
+    def _searched(
+        self, start: int, found: tuple[int, int, int, int], end: int, part: RayletPart | None
+    ) -> Piece:
+        """`content[start:end]` (an alive node and any nodes without an agent after it) without
+        the alive node's agent, cmdline and gcs, given where `_RAYLET`, `_AGENT`,
+        `_AFTER_AGENT` and `_CMDLINE` matched (-1: not found); `part`: its raylet member's, when
+        the memo knew it."""
+        content, view = self.content, self.view
+        raylet, agent, after, cmdline = found
+        if cmdline < 0 or cmdline > end:  # not the layout expected: whole (its parse tells)
+            self.fresh.append(None)
+            return Nodes(b"[" + content[start:end] + b"]")
+        middle = view[after + 1 : cmdline]
+        # The command line and the gcs record end the node (Ray 2.60's order), and no node
+        # without an agent follows it (those are read whole, with their neighbour).
+        last = content[end - 2 : end] == b"]}" or content.rfind(_GCS, cmdline, end) >= 0
+        if not last or content.find(_NO_AGENT_NODE, cmdline, end) >= 0 or not 0 <= raylet < agent:
+            self.fresh.append(None)
+            return Nodes(b"".join((b"[", view[start:agent], middle, view[cmdline:end], b"]")))
+        known = Known(content[raylet + len(_RAYLET) : agent], part, content[cmdline:end])
+        self.fresh.append(known)
+        return Node((view[start:raylet], middle, b"}"), known)
 
 
-def node_pieces(content: bytes) -> list[Piece] | None:
+def node_pieces(content: bytes, memo: NodeMemo | None = None) -> list[Piece] | None:
     """The node array in pieces, in order, without the members no model reads; None when the
-    answer is not laid out as expected. One pass over the bytes: each search starts where the
-    last one ended."""
+    answer is not laid out as expected. `memo` is updated with what was found (see NodeMemo):
+    the caller keeps the new one only once the pieces have been read."""
     array = content.find(_ARRAY_START)
     logical = content.rfind(_LOGICAL_KEY)
     if array < 0 or logical < array:
@@ -134,39 +203,18 @@ def node_pieces(content: bytes) -> list[Piece] | None:
     array_end = content.rfind(b"]", array, logical)
     if array_end < 0:
         return None
-    view = memoryview(content)
+    scan = _Scan(content, array_end, memo if memo is not None else NodeMemo())
     pieces: list[Piece] = []
     start = content.find(_ELEMENT_START, array, array_end)
     before = content.rfind(b"}", array, start if start >= 0 else array_end)
     if before >= 0:
         pieces.append(Nodes(b"[" + content[array : before + 1] + b"]"))
     while start >= 0:
-        agent = content.find(_AGENT, start, array_end)
-        after = content.find(_AFTER_AGENT, agent, array_end) if agent >= 0 else -1
-        cmdline = content.find(_CMDLINE, after, array_end) if after >= 0 else -1
-        following = content.find(_ELEMENT_START, max(start, cmdline) + 1, array_end)
-        end = content.rfind(b"}", start, following if following >= 0 else array_end) + 1
-        pieces.append(_piece(content, view, start, (agent, after, cmdline), end))
-        start = following
+        piece, start = scan.piece(start)
+        pieces.append(piece)
+    if memo is not None:
+        memo.pending = scan.fresh
     return pieces
-
-
-@dataclass
-class RayletMemo:
-    """The last poll's raylet members (bytes) and what their nodes' views took from them, by
-    position in the array (Ray keeps its nodes in order). A member equal to the one at the same
-    place last time is not read again: exact bytes compared, so never a stale value."""
-
-    known: list[tuple[bytes, RayletPart]] = field(default_factory=list)
-
-    def part(self, index: int, raylet: bytes, fresh: list[tuple[bytes, RayletPart]]) -> RayletPart:
-        known = self.known
-        if index < len(known) and known[index][0] == raylet:
-            part = known[index][1]
-        else:
-            part = RayletPart.of(_RAYLET_INFO.validate_json(raylet))
-        fresh.append((raylet, part))
-        return part
 
 
 def _batches(pieces: list[Piece]) -> list[list[Node] | Nodes]:
@@ -189,9 +237,8 @@ def _batches(pieces: list[Piece]) -> list[list[Node] | Nodes]:
     return batches
 
 
-def _views(pieces: list[Piece], memo: RayletMemo) -> list[NodeView]:
+def _views(pieces: list[Piece]) -> list[NodeView]:
     views: list[NodeView] = []
-    fresh: list[tuple[bytes, RayletPart]] = []
     for batch in _batches(pieces):
         if isinstance(batch, Nodes):
             views += [NodeView.from_summary(node) for node in _NODES.validate_json(batch.content)]
@@ -203,8 +250,10 @@ def _views(pieces: list[Piece], memo: RayletMemo) -> list[NodeView]:
         joined[-1] = b"]"
         metrics = _METRICS.validate_json(b"".join(joined))
         for node, summary in zip(batch, metrics, strict=True):
-            views.append(NodeView.from_parts(summary, memo.part(len(fresh), node.raylet, fresh)))
-    memo.known = fresh
+            known = node.known
+            if known.part is None:
+                known.part = RayletPart.of(_RAYLET_INFO.validate_json(known.raylet))
+            views.append(NodeView.from_parts(summary, known.part))
     return views
 
 
@@ -230,22 +279,26 @@ async def parse_incrementally(content: bytes, batch: int = 50) -> NodeSummaryDat
 
 
 def node_views(
-    content: bytes, memo: RayletMemo | None = None
+    content: bytes, memo: NodeMemo | None = None
 ) -> tuple[list[NodeView], dict[str, str]]:
     """The nodes as NodeViews, with the logical-resource strings: a few nodes parsed per call,
     for a thread, which then never holds the GIL for long. `memo` (the caller's, kept between
-    polls) saves reading again the raylet members that did not change. Each node's model
-    becomes its view at once, so the models die young: kept for the whole answer, 5,000
-    nodes' models outlive the young generations and every poll pays full garbage collections
-    of 100-200 ms (each a frozen frame)."""
-    pieces = node_pieces(content) if len(content) >= WHOLE_PARSE_LIMIT else None
+    polls) saves searching and reading again what did not change. Each node's model becomes
+    its view at once, so the models die young: kept for the whole answer, 5,000 nodes' models
+    outlive the young generations and every poll pays full garbage collections of 100-200 ms
+    (each a frozen frame)."""
+    pieces = node_pieces(content, memo) if len(content) >= WHOLE_PARSE_LIMIT else None
     with gc_paused():
         if pieces is not None:
             try:
-                views = _views(pieces, memo if memo is not None else RayletMemo())
-                return views, _logical_resources(content)
+                views = _views(pieces)
+                logical = _logical_resources(content)
             except ValidationError:
                 pass  # the whole parse says what is wrong
+            else:
+                if memo is not None:
+                    memo.known, memo.pending = memo.pending, []
+                return views, logical
         data = parse_whole(content)
         views = [NodeView.from_summary(node) for node in data.summary]
         return views, data.node_logical_resources

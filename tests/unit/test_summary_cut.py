@@ -13,7 +13,7 @@ import pytest
 from sovtui.ray_api.snapshot import NodeView
 from sovtui.ray_api.summary_parse import (
     Node,
-    RayletMemo,
+    NodeMemo,
     node_pieces,
     node_views,
     parse_incrementally,
@@ -130,23 +130,42 @@ async def test_reordered_members_fall_back_to_the_whole_parse() -> None:
     await assert_same_as_whole(encoded(body))
 
 
-async def test_unchanged_raylet_members_are_not_read_again_and_changed_ones_are() -> None:
+async def test_what_did_not_change_is_not_searched_or_read_again_and_the_rest_is() -> None:
     body = document()
-    memo = RayletMemo()
+    memo = NodeMemo()
     first, _ = node_views(encoded(body), memo)
-    assert len(memo.known) == len(first)
+    assert len(memo.known) == len(first) and all(memo.known)
     nodes = body["data"]["summary"]
     for node in nodes:  # the agent's members change with every report
         node["now"] += 2.5
         node["cpu"] = 12.5
     nodes[3]["raylet"]["objectStoreUsedMemory"] = 12345.0  # this node's raylet changed
     nodes[5]["raylet"]["state"] = "DEAD"
-    nodes[7], nodes[8] = nodes[8], nodes[7]  # and two swapped places
+    nodes[7], nodes[8] = nodes[8], nodes[7]  # two swapped places
+    nodes[10]["cmdline"] = ["ray", "--longer", "--command", "--line"]  # a tail changed
+    nodes[11]["gcs"] = {"pid": 1, "cmdline": HOSTILE}
+    nodes[12]["cmdline"] = nodes[12]["cmdline"][:1]  # a shorter tail
     content = encoded(body)
-    parts = [part for _, part in memo.known]
+    parts = [known.part for known in memo.known if known is not None]
     second, _ = node_views(content, memo)
     assert second == whole_views(content)  # never a stale value
-    reused = [index for index, (_, part) in enumerate(memo.known) if part is parts[index]]
+    now = [known.part for known in memo.known if known is not None]
+    reused = [index for index, part in enumerate(now) if part is parts[index]]
     assert reused == [i for i in range(len(nodes)) if i not in (3, 5, 7, 8)]
     assert second[3].object_store_used == 12345.0 and second[5].state == "DEAD"
     assert {view.cpu_percent for view in second} == {12.5}
+    assert cut_share(content) < 0.3
+
+
+async def test_a_known_node_followed_by_one_without_an_agent_is_not_lost() -> None:
+    body = document()
+    memo = NodeMemo()
+    node_views(encoded(body), memo)
+    nodes = body["data"]["summary"]
+    dead = {"raylet": dict(nodes[2]["raylet"], state="DEAD", nodeId="dead" + "0" * 52)}
+    nodes.insert(3, dead)  # right after a node whose tail the memo knows
+    nodes.append(dict(dead))
+    content = encoded(body)
+    views, _ = node_views(content, memo)
+    assert views == whole_views(content)
+    assert [view.state for view in views].count("DEAD") == 2
