@@ -46,7 +46,7 @@ BATCH = 16  # nodes per validation call: the call's own cost shared, the GIL hel
 _NODE = TypeAdapter(NodeSummary)
 _NODES = TypeAdapter(list[NodeSummary])
 _METRICS = TypeAdapter(list[NodeMetrics])
-_RAYLET_INFO = TypeAdapter(RayletInfo)
+_RAYLETS = TypeAdapter(list[RayletInfo])
 _LOGICAL = TypeAdapter(dict[str, str])
 _SUMMARY = TypeAdapter(Envelope[NodeSummaryData])
 # Ray writes each alive node with "now" as its first key.
@@ -249,11 +249,15 @@ def _views(pieces: list[Piece]) -> list[NodeView]:
             joined.append(b", ")
         joined[-1] = b"]"
         metrics = _METRICS.validate_json(b"".join(joined))
+        unread = [node.known for node in batch if node.known.part is None]
+        if unread:  # raylet members that changed (or are new): one call for the batch
+            raylets = _RAYLETS.validate_json(b"[" + b", ".join(k.raylet for k in unread) + b"]")
+            for known, raylet in zip(unread, raylets, strict=True):
+                known.part = RayletPart.of(raylet)
         for node, summary in zip(batch, metrics, strict=True):
-            known = node.known
-            if known.part is None:
-                known.part = RayletPart.of(_RAYLET_INFO.validate_json(known.raylet))
-            views.append(NodeView.from_parts(summary, known.part))
+            part = node.known.part
+            assert part is not None  # read just above
+            views.append(NodeView.from_parts(summary, part))
     return views
 
 

@@ -2,6 +2,13 @@
 
 Prints one JSON line: per-poll parse+render times, the longest event-loop stall while
 they happened, and the process's resident memory.
+
+The same answer every poll is an idle cluster as sovtui reads it: the agents' members are
+validated every poll whatever their bytes, and an idle node's raylet member and command line
+stay the same (a live 2.60 head: raylet byte for byte the same 6 s apart, every agent member
+changed). `busy` as a third argument alternates two answers whose every raylet member differs
+(a cluster where every node's workers or object store changed since the last poll); it holds
+both answers, so its RSS is ~80 MB higher.
 """
 
 from __future__ import annotations
@@ -60,12 +67,22 @@ class Measured(SovtuiApp):
         self.call_after_refresh(lambda: self.poll_times.append(time.perf_counter() - started))
 
 
-async def main(nodes: int, polls: int) -> dict[str, object]:
+async def main(nodes: int, polls: int, busy: bool = False) -> dict[str, object]:
     body = replicated_summary(RAY_260, nodes)
+    bodies = [body]
+    if busy:
+        changed = body.replace(b'"objectStoreUsedMemory": 0,', b'"objectStoreUsedMemory": 1,')
+        assert changed.count(b'"objectStoreUsedMemory": 1,') == nodes
+        bodies.append(changed)
+    answered = [0]
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        answered[0] += 1
+        content = bodies[answered[0] % len(bodies)]
+        return httpx.Response(200, content=content, headers={"content-type": "application/json"})
+
     recorded = RecordedRay()
-    recorded.override["/nodes"] = lambda request: httpx.Response(
-        200, content=body, headers={"content-type": "application/json"}
-    )
+    recorded.override["/nodes"] = answer
     app = make_app(settings=Settings(interval=3600), recorded=recorded, app_class=Measured)
     assert isinstance(app, Measured)
     worst_stall = 0.0
@@ -100,4 +117,5 @@ async def main(nodes: int, polls: int) -> dict[str, object]:
 
 
 if __name__ == "__main__":
-    print(json.dumps(asyncio.run(main(int(sys.argv[1]), int(sys.argv[2])))), flush=True)
+    busy = sys.argv[3:] == ["busy"]
+    print(json.dumps(asyncio.run(main(int(sys.argv[1]), int(sys.argv[2]), busy))), flush=True)
