@@ -3,12 +3,12 @@
 Prints one JSON line: per-poll parse+render times, the longest event-loop stall while
 they happened, and the process's resident memory.
 
-The same answer every poll is an idle cluster as sovtui reads it: the agents' members are
-validated every poll whatever their bytes, and an idle node's raylet member and command line
-stay the same (a live 2.60 head: raylet byte for byte the same 6 s apart, every agent member
-changed). `busy` as a third argument alternates two answers whose every raylet member differs
-(a cluster where every node's workers or object store changed since the last poll); it holds
-both answers, so its RSS is ~80 MB higher.
+By default the same answer every poll (the figure the target line reports). A third argument
+alternates two answers instead (holding both: RSS ~80 MB higher): `agents`, every node's
+agent members differ (its CPU use and time), which is an idle cluster as sovtui sees it (on
+a live 2.60 head, 6 s apart, every agent member changed and the raylet member stayed the same
+byte for byte); `busy`, every node's raylet member differs too (every node's workers or object
+store changed since the last poll).
 """
 
 from __future__ import annotations
@@ -67,12 +67,18 @@ class Measured(SovtuiApp):
         self.call_after_refresh(lambda: self.poll_times.append(time.perf_counter() - started))
 
 
-async def main(nodes: int, polls: int, busy: bool = False) -> dict[str, object]:
+async def main(nodes: int, polls: int, mode: str = "same") -> dict[str, object]:
     body = replicated_summary(RAY_260, nodes)
     bodies = [body]
-    if busy:
-        changed = body.replace(b'"objectStoreUsedMemory": 0,', b'"objectStoreUsedMemory": 1,')
-        assert changed.count(b'"objectStoreUsedMemory": 1,') == nodes
+    if mode in ("agents", "busy"):
+        changes = [(b'"now": 1795315268.836613,', b'"now": 1795315270.5,')]
+        changes.append((b'"cpu": 88.3,', b'"cpu": 12.5,'))
+        if mode == "busy":
+            changes.append((b'"objectStoreUsedMemory": 0,', b'"objectStoreUsedMemory": 1,'))
+        changed = body
+        for old, new in changes:
+            assert changed.count(old) == nodes
+            changed = changed.replace(old, new)
         bodies.append(changed)
     answered = [0]
 
@@ -117,5 +123,5 @@ async def main(nodes: int, polls: int, busy: bool = False) -> dict[str, object]:
 
 
 if __name__ == "__main__":
-    busy = sys.argv[3:] == ["busy"]
-    print(json.dumps(asyncio.run(main(int(sys.argv[1]), int(sys.argv[2]), busy))), flush=True)
+    mode = sys.argv[3] if len(sys.argv) > 3 else "same"
+    print(json.dumps(asyncio.run(main(int(sys.argv[1]), int(sys.argv[2]), mode))), flush=True)
