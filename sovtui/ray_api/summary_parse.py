@@ -291,8 +291,8 @@ def node_views(
     its view at once, so the models die young: kept for the whole answer, 5,000 nodes' models
     outlive the young generations and every poll pays full garbage collections of 100-200 ms
     (each a frozen frame)."""
-    pieces = node_pieces(content, memo) if len(content) >= WHOLE_PARSE_LIMIT else None
-    with gc_paused():
+    with gc_paused():  # the pieces too: tens of thousands of objects the collector need not see
+        pieces = node_pieces(content, memo) if len(content) >= WHOLE_PARSE_LIMIT else None
         if pieces is not None:
             try:
                 views = _views(pieces)
@@ -302,6 +302,7 @@ def node_views(
             else:
                 if memo is not None:
                     memo.known, memo.pending = memo.pending, []
+                del pieces  # freed here, before the collector runs again
                 return views, logical
         data = parse_whole(content)
         views = [NodeView.from_summary(node) for node in data.summary]
