@@ -159,21 +159,23 @@ class _Scan:
         ):
             end = cmdline + len(old.tail)  # the tail as it was: the node ends there
             if content.startswith(_NEXT_NODE, end) or end == array_end:
-                known = Known(content[value:agent] if part is None else old.raylet, part, old.tail)
+                # Both as they were: the very same entry (no new objects for the collector).
+                known = old if part is not None else Known(content[value:agent], None, old.tail)
                 self.fresh.append(known)
                 metrics = (self.view[start:raylet], self.view[after + 1 : cmdline], b"}")
                 return Node(metrics, known), (end + 2 if end < array_end else -1)
         following = content.find(_ELEMENT_START, max(start, cmdline) + 1, array_end)
         end = content.rfind(b"}", start, following if following >= 0 else array_end) + 1
-        return self._searched(start, (raylet, agent, after, cmdline), end, part), following
+        same_raylet = old if part is not None else None
+        return self._searched(start, (raylet, agent, after, cmdline), end, same_raylet), following
 
     def _searched(
-        self, start: int, found: tuple[int, int, int, int], end: int, part: RayletPart | None
+        self, start: int, found: tuple[int, int, int, int], end: int, same_raylet: Known | None
     ) -> Piece:
         """`content[start:end]` (an alive node and any nodes without an agent after it) without
         the alive node's agent, cmdline and gcs, given where `_RAYLET`, `_AGENT`,
-        `_AFTER_AGENT` and `_CMDLINE` matched (-1: not found); `part`: its raylet member's, when
-        the memo knew it."""
+        `_AFTER_AGENT` and `_CMDLINE` matched (-1: not found); `same_raylet`: the last poll's
+        entry when its raylet member is the same."""
         content, view = self.content, self.view
         raylet, agent, after, cmdline = found
         if cmdline < 0 or cmdline > end:  # not the layout expected: whole (its parse tells)
@@ -186,7 +188,11 @@ class _Scan:
         if not last or content.find(_NO_AGENT_NODE, cmdline, end) >= 0 or not 0 <= raylet < agent:
             self.fresh.append(None)
             return Nodes(b"".join((b"[", view[start:agent], middle, view[cmdline:end], b"]")))
-        known = Known(content[raylet + len(_RAYLET) : agent], part, content[cmdline:end])
+        tail = content[cmdline:end]
+        if same_raylet is not None:
+            known = Known(same_raylet.raylet, same_raylet.part, tail)
+        else:
+            known = Known(content[raylet + len(_RAYLET) : agent], None, tail)
         self.fresh.append(known)
         return Node((view[start:raylet], middle, b"}"), known)
 
