@@ -11,8 +11,10 @@ whole parse: slower, never wrong.
 Three quarters of a node's bytes are members no model reads: the agent's and the raylet's
 process records (`agent`, ~5 KB; `cmdline`, ~6 KB) and the GCS's (`gcs`, head only, ~1.4 KB).
 Ray 2.60 writes an alive node as `{"now": ..., "raylet": {...}, "agent": {...}, "bootTime":
-..., "cmdline": [...], "gcs": ...}` (a node without an agent, a dead one, as `{"raylet":
-{...}}`); each node is validated without them.
+..., "cmdline": [...], "gcs": ...}`; each node is validated without them. A node with no agent
+report (a dead one: `{"raylet": {...}}` by Ray's source, not seen in a recording) is read whole
+with the alive node before it. Between polls, `NodeMemo` skips the raylet member and the command
+line of each node while their bytes are unchanged (on idle nodes they are).
 
 Why a byte search finds the real members: inside a JSON string every `"` is escaped (`\\"`),
 so a pattern holding a `"` after any other byte only matches the document's own structure:
