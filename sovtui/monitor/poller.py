@@ -1,5 +1,8 @@
 """The polling model: timer -> one fetch at a time -> result or failure -> backoff.
 
+Each fetch is timed: after a slow answer the next poll waits longer than the interval (see
+`paced_wait`), back to the interval once answers are quick again, and the link says so.
+
 No Textual here (k9s's `internal/model` is the pattern): the model owns the refresh loop and
 the link's health, and publishes both to its subscribers; a view only renders what it gets.
 Time comes from an injected Clock, so the whole loop runs in unit tests without real waiting.
@@ -13,7 +16,7 @@ from dataclasses import replace
 from typing import Generic, TypeVar
 
 from sovtui.monitor.clock import Clock
-from sovtui.monitor.link_state import LinkState, backoff_delay
+from sovtui.monitor.link_state import SLOW_FACTOR, LinkState, backoff_delay, paced_wait, rounded
 
 T = TypeVar("T")
 
@@ -32,7 +35,8 @@ def _always() -> bool:
 
 class Poller(Generic[T]):
     """Runs `fetch` now, then every `interval` seconds; after n failures in a row, waits
-    `backoff(n)` instead. `poll_now()` wakes it early; a fetch never overlaps another."""
+    `backoff(n)` instead, and after an answer that took t seconds at least `slow_factor` * t
+    (both at most `max_backoff`). `poll_now()` wakes it early; a fetch never overlaps another."""
 
     def __init__(
         self,
@@ -41,6 +45,7 @@ class Poller(Generic[T]):
         *,
         max_backoff: float | None = None,
         backoff: Callable[[int], float] | None = None,
+        slow_factor: float = SLOW_FACTOR,
         describe: Describe = describe_any,
         wanted: Callable[[], bool] = _always,
         clock: Clock | None = None,
@@ -49,6 +54,9 @@ class Poller(Generic[T]):
         self.interval = interval
         cap = interval if max_backoff is None else max_backoff
         self._backoff = backoff or (lambda failures: backoff_delay(failures, interval, cap))
+        self._max_backoff = max_backoff
+        self._slow_factor = slow_factor
+        self._took = 0.0  # how long the last answer took
         self._describe = describe
         self._wanted = wanted  # asked on each timer tick; poll_now() polls regardless
         self._clock = clock or Clock()
@@ -84,6 +92,7 @@ class Poller(Generic[T]):
         if self._in_flight is not None:
             self._in_flight.cancel()
         self.latest = None
+        self._took = 0.0
         self._publish_link(LinkState("connecting"))
         self._wake.set()
 
@@ -97,6 +106,7 @@ class Poller(Generic[T]):
 
     async def poll_once(self) -> None:
         self._wake.clear()  # what asked for this poll is answered by it
+        started = self._clock.monotonic()
         fetch = asyncio.ensure_future(self._fetch())
         self._in_flight = fetch
         try:
@@ -108,7 +118,7 @@ class Poller(Generic[T]):
             return  # restart() dropped it; its result would belong to the old source
         error = fetch.exception()
         if error is None:
-            self._succeeded(fetch.result())
+            self._succeeded(fetch.result(), self._clock.monotonic() - started)
         elif isinstance(error, Exception):  # any failure is a state to show, never a crash
             self._failed(error)
         else:
@@ -116,9 +126,14 @@ class Poller(Generic[T]):
 
     async def _wait_for_next(self) -> None:
         while True:
-            delay = self.interval if self.link.failures == 0 else self._backoff(self.link.failures)
+            failures = self.link.failures
+            delay = self._paced() if failures == 0 else self._backoff(failures)
             if await self._sleep_or_wake(delay) or self._wanted():
                 return
+
+    def _paced(self) -> float:
+        cap = self.interval if self._max_backoff is None else self._max_backoff
+        return paced_wait(self._took, self.interval, cap, self._slow_factor)
 
     async def _sleep_or_wake(self, delay: float) -> bool:
         """Sleep `delay` seconds unless woken first; True when woken."""
@@ -134,9 +149,16 @@ class Poller(Generic[T]):
 
     # -- outcomes ---------------------------------------------------------------------------
 
-    def _succeeded(self, value: T) -> None:
-        if not self.link.healthy:
-            self._publish_link(LinkState("connected"))
+    def _succeeded(self, value: T, took: float) -> None:
+        self._took = took
+        wait = self._paced()
+        if wait > self.interval:  # slowed down: the link says why the data is older
+            link = LinkState(
+                "connected", slow_every=rounded(wait + took), answer_took=rounded(took)
+            )
+        else:
+            link = LinkState("connected")
+        self._publish_link(link)
         self.latest = value
         for listener in self._value_listeners:
             listener(value)

@@ -20,7 +20,7 @@ from sovtui.ray_api.models import (
     VersionInfo,
 )
 from sovtui.ray_api.snapshot import ClusterSnapshot, snapshot_from_views
-from sovtui.ray_api.summary_parse import node_views, parse_incrementally
+from sovtui.ray_api.summary_parse import NodeMemo, node_views, parse_incrementally
 
 ModelT = TypeVar("ModelT")
 
@@ -51,12 +51,14 @@ def snapshot_of(
     jobs: list[JobDetails],
     taken_at: float,
     url: str,
+    memo: NodeMemo | None = None,
 ) -> ClusterSnapshot:
     """Parse the node summaries and build the snapshot: all of it plain Python or one short
     parse per node, so run in a thread it never holds the GIL long (5,000 nodes: ~80 MB of
-    JSON and ~0.5 s of work that would otherwise freeze the event loop)."""
+    JSON and ~0.2 s of work that would otherwise freeze the event loop). `memo`: the client's
+    nodes of the last poll (see `NodeMemo`)."""
     try:
-        views, logical = node_views(summary)
+        views, logical = node_views(summary, memo)
     except ValidationError as exc:
         raise bad_answer(url, exc) from None
     return snapshot_from_views(version, status, views, jobs, taken_at, logical)

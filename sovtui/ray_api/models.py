@@ -108,19 +108,25 @@ class GpuInfo(_Camel):
     memory_total: float | None = None
 
 
-class NodeSummary(_Camel):
+class NodeMetrics(_Camel):
+    """A node summary's members besides the raylet: what its agent reports (they change with
+    every report, ~2.5 s)."""
+
     hostname: str | None = None
     ip: str | None = None
     cpu: float | None = Field(default=None, description="physical CPU use, percent")
     cpus: list[int] = Field(default_factory=list, description="[logical, physical] core counts")
     mem: list[float] = Field(default_factory=list, description="[total, available, percent, used]")
     gpus: list[GpuInfo] = Field(default_factory=list)
-    raylet: RayletInfo
     # Loosely typed: what the recorder keeps; a surprise here blanks a value, never the node.
     load_avg: Any = Field(default=None, description="[[1, 5, 15 min], [per CPU]]")
     disk: Any = Field(default=None, description="mount -> {total, used, free, percent}")
     disk_io_speed: Any = Field(default=None, description="[read B/s, write B/s, reads/s, ...]")
     network_speed: Any = Field(default=None, description="[sent B/s, received B/s]")
+
+
+class NodeSummary(NodeMetrics):
+    raylet: RayletInfo
 
 
 class NodeSummaryData(_Camel):

@@ -7,7 +7,14 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from sovtui.ray_api.models import ClusterStatusData, JobDetails, NodeSummary, VersionInfo
+    from sovtui.ray_api.models import (
+        ClusterStatusData,
+        JobDetails,
+        NodeMetrics,
+        NodeSummary,
+        RayletInfo,
+        VersionInfo,
+    )
 
 
 # The resources the totals bars show, in display order; cluster_status spells one in camelCase.
@@ -40,7 +47,10 @@ class GpuView:
 
 
 def _number(value: Any) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
+    kind = type(value)
+    if kind is float:  # the usual case first: called ~10 times a node, every poll
+        return value
+    if kind is bool or not isinstance(value, (int, float)):
         return None
     return float(value)
 
@@ -51,11 +61,18 @@ def _item(values: Any, index: int) -> float | None:
     return None
 
 
+def _pair(values: Any) -> tuple[float | None, float | None]:
+    """The first two numbers of a list (a rate pair: read/write, sent/received)."""
+    if isinstance(values, list) and len(values) > 1:
+        return _number(values[0]), _number(values[1])
+    return _item(values, 0), None
+
+
 def _root_disk(disk: Any) -> tuple[float | None, float | None]:
     """(used, total) bytes of `/`, else of the first mount the agent reports."""
     if not isinstance(disk, dict) or not disk:
         return None, None
-    entry = disk.get("/", next(iter(disk.values())))
+    entry = disk["/"] if "/" in disk else next(iter(disk.values()))
     if not isinstance(entry, dict):
         return None, None
     return _number(entry.get("used")), _number(entry.get("total"))
@@ -93,6 +110,57 @@ def _counter(value: Any) -> float | None:
         except ValueError:
             return None
     return _number(value)
+
+
+@dataclass(frozen=True, slots=True)
+class RayletPart:
+    """What a node's view takes from its raylet member. An idle node's raylet member is the
+    same, byte for byte, poll after poll (only the agent's members change), so the parse keeps
+    these and reads that member again only when its bytes differ."""
+
+    node_id: str
+    address: str | None
+    is_head: bool
+    state: str
+    resources_total: dict[str, float]
+    object_store_used: float | None
+    job_ids: frozenset[str]
+    session_name: str | None
+    workers: tuple[WorkerView, ...]
+
+    @classmethod
+    def of(cls, raylet: RayletInfo) -> RayletPart:
+        job_ids: set[str] = set()
+        workers: list[WorkerView] = []
+        for worker in raylet.core_workers_stats or ():
+            job_id = worker.job_id
+            if job_id == _NIL_JOB:
+                job_id = None
+            elif job_id:
+                job_ids.add(job_id)
+            running = _counter(worker.num_running_tasks)
+            workers.append(
+                WorkerView(
+                    worker.pid,
+                    worker.worker_type or "",
+                    job_id,
+                    None if running is None else int(running),
+                    _counter(worker.used_object_store_memory),
+                )
+            )
+        return cls(
+            node_id=raylet.node_id,
+            address=raylet.node_manager_address,
+            is_head=raylet.is_head_node,
+            state=raylet.state,
+            resources_total={
+                _RESOURCE_ALIASES.get(k, k): v for k, v in raylet.resources_total.items()
+            },
+            object_store_used=raylet.object_store_used_memory,
+            job_ids=frozenset(job_ids),
+            session_name=_session_name(raylet.session_dir),
+            workers=tuple(workers),
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,35 +202,21 @@ class NodeView:
 
     @classmethod
     def from_summary(cls, summary: NodeSummary) -> NodeView:
-        raylet = summary.raylet
-        total = {_RESOURCE_ALIASES.get(k, k): v for k, v in raylet.resources_total.items()}
+        return cls.from_parts(summary, RayletPart.of(summary.raylet))
+
+    @classmethod
+    def from_parts(cls, summary: NodeMetrics, raylet: RayletPart) -> NodeView:
+        # Called for every node of every poll (5,000 nodes: 5,000 times a poll): few calls.
+        total = raylet.resources_total
         mem = summary.mem
-        utilizations = [g.utilization_gpu for g in summary.gpus if g.utilization_gpu is not None]
-        disk_used, disk_total = _root_disk(summary.disk)
-        workers = raylet.core_workers_stats or ()
-        return cls(
-            node_id=raylet.node_id,
-            ip=summary.ip or raylet.node_manager_address or "",
-            hostname=summary.hostname or "",
-            is_head=raylet.is_head_node,
-            state=raylet.state,
-            cpus=total.get("CPU", 0.0),
-            cpu_percent=summary.cpu,
-            memory_used=mem[3] if len(mem) > 3 else None,
-            memory_total=mem[0] if mem else None,
-            object_store_used=raylet.object_store_used_memory,
-            object_store_total=total.get("object_store_memory"),
-            gpus=total.get("GPU", 0.0),
-            gpu_utilization=sum(utilizations) / len(utilizations) if utilizations else None,
-            resources_total=total,
-            disk_used=disk_used,
-            disk_total=disk_total,
-            disk_read_bps=_item(summary.disk_io_speed, 0),
-            disk_write_bps=_item(summary.disk_io_speed, 1),
-            net_sent_bps=_item(summary.network_speed, 0),
-            net_recv_bps=_item(summary.network_speed, 1),
-            load1=_load1(summary.load_avg),
-            gpu_list=tuple(
+        gpus = summary.gpus
+        utilization = None
+        gpu_list: tuple[GpuView, ...] = ()
+        if gpus:
+            utilizations = [g.utilization_gpu for g in gpus if g.utilization_gpu is not None]
+            if utilizations:
+                utilization = sum(utilizations) / len(utilizations)
+            gpu_list = tuple(
                 GpuView(
                     index=g.index if g.index is not None else position,
                     name=g.name or "",
@@ -170,20 +224,37 @@ class NodeView:
                     memory_used_mb=g.memory_used,
                     memory_total_mb=g.memory_total,
                 )
-                for position, g in enumerate(summary.gpus)
-            ),
-            job_ids=frozenset(w.job_id for w in workers if w.job_id and w.job_id != _NIL_JOB),
-            session_name=_session_name(raylet.session_dir),
-            workers=tuple(
-                WorkerView(
-                    pid=w.pid,
-                    worker_type=w.worker_type or "",
-                    job_id=w.job_id if w.job_id != _NIL_JOB else None,
-                    running_tasks=None if (n := _counter(w.num_running_tasks)) is None else int(n),
-                    object_store_used=_counter(w.used_object_store_memory),
-                )
-                for w in workers
-            ),
+                for position, g in enumerate(gpus)
+            )
+        disk_used, disk_total = _root_disk(summary.disk)
+        disk_read, disk_write = _pair(summary.disk_io_speed)
+        net_sent, net_recv = _pair(summary.network_speed)
+        return cls(
+            node_id=raylet.node_id,
+            ip=summary.ip or raylet.address or "",
+            hostname=summary.hostname or "",
+            is_head=raylet.is_head,
+            state=raylet.state,
+            cpus=total.get("CPU", 0.0),
+            cpu_percent=summary.cpu,
+            memory_used=mem[3] if len(mem) > 3 else None,
+            memory_total=mem[0] if mem else None,
+            object_store_used=raylet.object_store_used,
+            object_store_total=total.get("object_store_memory"),
+            gpus=total.get("GPU", 0.0),
+            gpu_utilization=utilization,
+            resources_total=total,
+            disk_used=disk_used,
+            disk_total=disk_total,
+            disk_read_bps=disk_read,
+            disk_write_bps=disk_write,
+            net_sent_bps=net_sent,
+            net_recv_bps=net_recv,
+            load1=_load1(summary.load_avg),
+            gpu_list=gpu_list,
+            job_ids=raylet.job_ids,
+            session_name=raylet.session_name,
+            workers=raylet.workers,
         )
 
 

@@ -134,7 +134,12 @@ class Settings:
     embed: bool = field(
         default=True, metadata=rule(description="false: never start an embedded local head")
     )
-    max_backoff: float = field(default=30.0, metadata=rule(ge=1, le=3600))
+    max_backoff: float = field(
+        default=30.0,
+        metadata=rule(
+            ge=1, le=3600, description="longest wait between polls after failures or slow answers"
+        ),
+    )
     history_points: int = field(default=300, metadata=rule(ge=10, le=100_000))
     log_lines: int = field(
         default=50_000,

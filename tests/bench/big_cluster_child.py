@@ -2,6 +2,13 @@
 
 Prints one JSON line: per-poll parse+render times, the longest event-loop stall while
 they happened, and the process's resident memory.
+
+By default the same answer every poll (the figure the target line reports). A third argument
+alternates two answers instead (holding both: RSS ~80 MB higher): `agents`, every node's
+agent members differ (its CPU use and time), which is an idle cluster as sovtui sees it (on
+a live 2.60 head, 6 s apart, every agent member changed and the raylet member stayed the same
+byte for byte); `busy`, every node's raylet member differs too (every node's workers or object
+store changed since the last poll).
 """
 
 from __future__ import annotations
@@ -60,12 +67,28 @@ class Measured(SovtuiApp):
         self.call_after_refresh(lambda: self.poll_times.append(time.perf_counter() - started))
 
 
-async def main(nodes: int, polls: int) -> dict[str, object]:
+async def main(nodes: int, polls: int, mode: str = "same") -> dict[str, object]:
     body = replicated_summary(RAY_260, nodes)
+    bodies = [body]
+    if mode in ("agents", "busy"):
+        changes = [(b'"now": 1795315268.836613,', b'"now": 1795315270.5,')]
+        changes.append((b'"cpu": 88.3,', b'"cpu": 12.5,'))
+        if mode == "busy":
+            changes.append((b'"objectStoreUsedMemory": 0,', b'"objectStoreUsedMemory": 1,'))
+        changed = body
+        for old, new in changes:
+            assert changed.count(old) == nodes
+            changed = changed.replace(old, new)
+        bodies.append(changed)
+    answered = [0]
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        answered[0] += 1
+        content = bodies[answered[0] % len(bodies)]
+        return httpx.Response(200, content=content, headers={"content-type": "application/json"})
+
     recorded = RecordedRay()
-    recorded.override["/nodes"] = lambda request: httpx.Response(
-        200, content=body, headers={"content-type": "application/json"}
-    )
+    recorded.override["/nodes"] = answer
     app = make_app(settings=Settings(interval=3600), recorded=recorded, app_class=Measured)
     assert isinstance(app, Measured)
     worst_stall = 0.0
@@ -100,4 +123,5 @@ async def main(nodes: int, polls: int) -> dict[str, object]:
 
 
 if __name__ == "__main__":
-    print(json.dumps(asyncio.run(main(int(sys.argv[1]), int(sys.argv[2])))), flush=True)
+    mode = sys.argv[3] if len(sys.argv) > 3 else "same"
+    print(json.dumps(asyncio.run(main(int(sys.argv[1]), int(sys.argv[2]), mode))), flush=True)

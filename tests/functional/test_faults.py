@@ -10,7 +10,7 @@ from sovtui.tui.widgets.connection_banner import ConnectionBanner
 from sovtui.tui.widgets.node_table import NodeTable
 from tests.support.app_factory import AppFactory
 from tests.support.manual_time import ManualTime
-from tests.support.recorded_ray import RecordedRay
+from tests.support.recorded_ray import RAY_260, RecordedRay
 from tests.support.waiting import idle, wait_for, wait_for_poll
 
 
@@ -51,6 +51,34 @@ async def test_disconnected_backs_off_then_recovers(
         await wait_for(pilot, lambda: app.link.healthy)
         await wait_for(pilot, lambda: app.screen.query_one(NodeTable).row_count == 1)
         assert not app.screen.query_one(ConnectionBanner).display
+
+
+async def test_slow_answers_poll_less_often_and_the_banner_says_why(
+    recorded_ray: RecordedRay, app_factory: AppFactory
+) -> None:
+    time = ManualTime()
+    answer_takes = [4.0]
+    recorded = (RAY_260 / "nodes_summary.json").read_bytes()
+
+    def slow_nodes(request: httpx.Request) -> httpx.Response:
+        time.advance(answer_takes[0])  # the head takes this long to answer
+        return httpx.Response(200, content=recorded, headers={"content-type": "application/json"})
+
+    recorded_ray.override["/nodes"] = slow_nodes
+    app = app_factory(
+        settings=Settings(interval=2.0, max_backoff=30),
+        monotonic=time.monotonic,
+        sleep=time.sleep,
+    )
+    async with app.run_test() as pilot:
+        await wait_for(pilot, lambda: app.link.slow and 12.0 in time.slept)
+        banner = app.screen.query_one(ConnectionBanner)
+        assert banner.display and not banner.has_class("-failing")
+        assert "slow answers: polling every 16 s (the last took 4 s)" in banner_text(app)
+        answer_takes[0] = 0.0  # quick again: back to the interval, the banner goes
+        time.advance(12.0)
+        await wait_for(pilot, lambda: not app.link.slow and time.slept[-1] == 2.0)
+        assert not banner.display
 
 
 async def test_html_answer_is_reported_not_fatal(

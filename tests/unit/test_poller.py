@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 
 import pytest
 
@@ -63,7 +63,7 @@ def time() -> ManualTime:
 
 
 def poller_for(
-    source: Source, time: ManualTime, **options: object
+    source: Callable[[], Awaitable[object]], time: ManualTime, **options: object
 ) -> tuple[Poller[object], Recorder]:
     clock = Clock(now=lambda: 0.0, monotonic=time.monotonic, sleep=time.sleep)
     poller: Poller[object] = Poller(source, 2.0, clock=clock, **options)  # type: ignore[arg-type]
@@ -122,6 +122,75 @@ async def test_failures_back_off_and_a_success_recovers(
     await until(lambda: seen.values == ["up"] and time.sleeping)
     assert poller.link == LinkState("connected")
     assert time.slept[-1] == 2.0  # back to the interval
+
+
+class Timed:
+    """A fetch whose answers take the scripted seconds of manual time."""
+
+    def __init__(self, time: ManualTime, *durations: float) -> None:
+        self.time = time
+        self.durations = list(durations)
+
+    async def __call__(self) -> object:
+        self.time.advance(self.durations.pop(0) if len(self.durations) > 1 else self.durations[0])
+        return "answer"
+
+
+async def test_slow_answers_stretch_the_wait_and_quick_ones_restore_it(
+    time: ManualTime, running: list[asyncio.Task[None]]
+) -> None:
+    source = Timed(time, 0.5, 1.0, 5.0, 20.0, 0.2)
+    poller, seen = poller_for(source, time, max_backoff=30.0)
+    start(poller, running)
+    # (answer took, then the wait: the interval, 3x the answer's time, at most max_backoff)
+    for polls, (took, wait) in enumerate(
+        ((0.5, 2.0), (1.0, 3.0), (5.0, 15.0), (20.0, 30.0), (0.2, 2.0)), start=1
+    ):
+        await until(lambda n=polls: len(time.slept) == n)  # type: ignore[misc]
+        assert time.slept[-1] == wait
+        link = poller.link
+        assert link.healthy and link.failures == 0
+        if wait > 2.0:
+            assert (link.slow_every, link.answer_took) == (wait + took, took)
+            assert link.describe(time.now) == (
+                f"slow answers: polling every {wait + took:g} s (the last took {took:g} s)"
+            )
+        else:
+            assert link == LinkState("connected") and not link.slow
+        time.advance(wait)
+    assert [link.slow_every for link in seen.links] == [None, 4.0, 20.0, 50.0, None]
+
+
+async def test_without_max_backoff_slow_answers_keep_the_interval(
+    time: ManualTime, running: list[asyncio.Task[None]]
+) -> None:
+    poller, seen = poller_for(Timed(time, 5.0), time)
+    start(poller, running)
+    await until(lambda: time.sleeping)
+    assert time.slept == [2.0] and seen.links == [LinkState("connected")]
+
+
+async def test_a_failure_after_slow_answers_backs_off_as_before(
+    time: ManualTime, running: list[asyncio.Task[None]]
+) -> None:
+    answers: list[object] = [5.0, ValueError("bad"), 0.1]
+
+    async def fetch() -> object:
+        answer = answers.pop(0)
+        if isinstance(answer, Exception):
+            raise answer
+        time.advance(float(answer))  # type: ignore[arg-type]
+        return "answer"
+
+    poller, _seen = poller_for(fetch, time, max_backoff=30.0)
+    start(poller, running)
+    await until(lambda: poller.link.slow and time.sleeping)
+    time.advance(15.0)
+    await until(lambda: poller.link.failures == 1 and time.sleeping)
+    assert time.slept == [15.0, 2.0] and not poller.link.slow  # the failure's own backoff
+    time.advance(2.0)
+    await until(lambda: len(time.slept) == 3)
+    assert time.slept[-1] == 2.0 and poller.link == LinkState("connected")
 
 
 async def test_one_fetch_at_a_time_and_requests_during_one_coalesce(

@@ -1,4 +1,5 @@
-"""A one-line banner under the header: hidden while healthy, loud while not."""
+"""A one-line banner under the header: hidden while healthy, loud while not, and a quiet note
+while answers are so slow that polling waits longer than the interval."""
 
 from __future__ import annotations
 
@@ -27,7 +28,8 @@ class ConnectionBanner(Static):
         failing = not link.healthy and link.state != "connecting"
         self.set_class(failing, "-failing")
         self.set_class(link.state == "connecting", "-connecting")
-        self.display = not link.healthy
+        self.set_class(link.slow, "-slow")
+        self.display = not link.healthy or link.slow
         if failing:
             self._ticker.resume()
         else:
@@ -35,7 +37,9 @@ class ConnectionBanner(Static):
         self._redraw()
 
     def _redraw(self) -> None:
-        if self._link.state == "connecting":
+        if self._link.slow:
+            self.update(self._link.describe(self._monotonic()))
+        elif self._link.state == "connecting":
             self.update("connecting…")
         else:
             # The reason can quote a server's error body: shown literally, never as markup.
