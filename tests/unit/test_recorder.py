@@ -22,7 +22,7 @@ from sovtui.cli import main
 from sovtui.recorder import query, store
 from sovtui.recorder.identity import Target
 from sovtui.recorder.prune import prune
-from sovtui.recorder.recorder import QUEUE_SIZE, Recorder, start_recording
+from sovtui.recorder.recorder import QUEUE_SIZE, SETTLE_S, Recorder, start_recording
 from sovtui.recorder.schema import SCHEMA_VERSION
 from sovtui.recorder.writer import (
     LOG_TAIL_BYTES,
@@ -402,13 +402,34 @@ def test_submit_returns_at_once_and_the_thread_writes(tmp_path: Path) -> None:
 def test_a_full_queue_drops_instead_of_blocking(tmp_path: Path) -> None:
     recorder = Recorder(TARGET, HistorySettings(), directory=tmp_path)
     gate = __import__("threading").Event()
-    recorder._queue.put((gate.wait, ()))  # the writer is busy
+    recorder._queue.put((gate.wait, (), 0.0))  # the writer is busy
     for index in range(QUEUE_SIZE + 10):
         recorder.submit(snapshot(T0 + index))
     assert recorder.dropped >= 10
     gate.set()
     assert recorder.flush(30)
     recorder.close()
+
+
+def test_a_snapshot_is_written_after_the_ui_has_drawn_its_poll(tmp_path: Path) -> None:
+    """The writer leaves the GIL to the UI while it renders the same poll: a snapshot is
+    written SETTLE_S after it was submitted, never sooner, and nothing is lost."""
+    recorder = Recorder(TARGET, HistorySettings(), directory=tmp_path)
+    written: list[float] = []
+    record = recorder.core.record
+
+    def timed_record(snap: Any) -> None:
+        written.append(time.monotonic())
+        record(snap)
+
+    recorder.core.record = timed_record  # type: ignore[method-assign]
+    submitted = time.monotonic()
+    recorder.submit(snapshot(T0))
+    recorder.submit(snapshot(T0 + 2))
+    assert recorder.flush(30)
+    recorder.close()
+    assert len(written) == 2
+    assert written[0] - submitted >= SETTLE_S * 0.99
 
 
 def test_start_recording_follows_the_settings(tmp_path: Path) -> None:
