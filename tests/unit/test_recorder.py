@@ -422,7 +422,7 @@ def test_a_snapshot_is_written_after_the_ui_has_drawn_its_poll(tmp_path: Path) -
         written.append(time.monotonic())
         record(snap)
 
-    recorder.core.record = timed_record  # type: ignore[method-assign]
+    recorder.core.record = timed_record  # type: ignore[method-assign,assignment]
     submitted = time.monotonic()
     recorder.submit(snapshot(T0))
     recorder.submit(snapshot(T0 + 2))
