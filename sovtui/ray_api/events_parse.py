@@ -16,6 +16,7 @@ JSON array of objects, which is refused; the events from there on are then read 
 
 from __future__ import annotations
 
+import bisect
 import json
 import math
 import re
@@ -164,3 +165,126 @@ def newest(groups: dict[str, list[Raw]], limit: int | None) -> list[tuple[str | 
 def _sort_time(raw: Raw) -> float:
     stamp = event_time(raw.get("timestamp"))
     return math.inf if stamp is None else stamp
+
+
+# -- the newest events without decoding the rest ------------------------------------------------
+
+# An event's first key: Ray 2.60 writes "eventId" first, or (sources that sort their keys)
+# "customFields", the first of them in order.
+_EVENT_KEYS = "eventId|customFields"
+_OBJECT = re.compile(r'\{[ \t\r\n]*"(?:' + _EVENT_KEYS + r')"[ \t\r\n]*:')
+# A group's key: "global" or a job's hex id (Ray 2.60's event head groups by customFields job_id).
+_GROUP_KEY = re.compile(r"global|[0-9a-fA-F]{2,64}")
+_HEADER = re.compile(r'(?:\{|\][ \t\r\n]*,)[ \t\r\n]*"([^"\\]*)"[ \t\r\n]*:[ \t\r\n]*$')
+_TIME = re.compile(r'"timestamp"[ \t\r\n]*:[ \t\r\n]*("[^"\\]*"|[-+0-9.eE]+|null)')
+_HEADER_REACH = 200  # characters before a group's `[` that hold its key
+Kept = list[tuple[str | None, Raw]]  # (the group's job id, None for "global"; the event)
+
+
+def newest_by_pattern(content: bytes, limit: int) -> tuple[Kept, int] | None:
+    """What `newest(event_groups(content), limit)` gives, with the count of all events, while
+    decoding only the events kept (10,000 events: ~20 ms instead of ~30-45).
+
+    An event starts where an object whose first key is `eventId` (or `customFields`, where
+    the keys are sorted) follows the group's `[` or a `,`. Its time is its `"timestamp":`; an
+    event with more than one (another inside its customFields) is decoded to read its own.
+    Every event kept is decoded and checked to end where the next one (or its group) starts
+    and to carry the time read. Anything that does not fit (an object inside an event that
+    starts like one, a group key that is not a job id, a time that differs) returns None, as
+    does a `limit` over half the events: the caller then decodes every event, in slices."""
+    try:
+        text = content.decode()
+    except UnicodeDecodeError:
+        return None
+    found = _EVENTS.search(text)
+    if found is None:
+        return None
+    layout = _starts(text, found.end())
+    if layout is None:
+        return None
+    starts, groups = layout
+    if limit * 2 > len(starts):
+        return None  # most events kept: decoding them all in slices is quicker
+    times = _times(text, starts)
+    if times is None:
+        return None
+    order = sorted(range(len(starts)), key=times.__getitem__)  # stable, like `newest`
+    kept: Kept = []
+    for index in order[max(0, len(order) - limit) :]:
+        raw = _decoded(text, index, starts, groups)
+        if raw is None or _sort_key(raw) != times[index]:
+            return None
+        group = groups[index]
+        kept.append((None if group == "global" else group, raw))
+    return kept, len(starts)
+
+
+def _starts(text: str, events_at: int) -> tuple[list[int], list[str]] | None:
+    """Every event's start and its group's key, or None when an object that starts like an
+    event is not an element of a group's array (inside an event, or a group key that is not a
+    job id): then the starts found are not the answer's events."""
+    starts: list[int] = []
+    groups: list[str] = []
+    group = ""
+    for match in _OBJECT.finditer(text, events_at):
+        before = match.start() - 1
+        while text[before] in " \t\r\n":
+            before -= 1
+        if text[before] == "[":
+            header = _HEADER.search(text, max(events_at - 2, before - _HEADER_REACH), before)
+            if header is None or not _GROUP_KEY.fullmatch(header.group(1)):
+                return None
+            group = header.group(1)
+        elif text[before] != "," or not group:
+            return None
+        starts.append(match.start())
+        groups.append(group)
+    return (starts, groups) if starts else None
+
+
+def _sort_key(raw: Raw) -> float:
+    stamp = event_time(raw.get("timestamp"))
+    return math.inf if stamp is None else stamp  # no time: last, as `newest` sorts
+
+
+def _times(text: str, starts: list[int]) -> list[float] | None:
+    """Each event's sort key, from the `"timestamp":` between its start and the next's; an
+    event with several (one inside its customFields) is decoded for its own."""
+    times = [math.inf] * len(starts)
+    seen = [False] * len(starts)
+    again: list[int] = []
+    for match in _TIME.finditer(text, starts[0]):
+        index = bisect.bisect_right(starts, match.start()) - 1
+        if seen[index]:
+            again.append(index)
+            continue
+        seen[index] = True
+        value = match.group(1)
+        stamp = None if value == "null" else event_time(value.strip('"'))
+        times[index] = math.inf if stamp is None else stamp
+    for index in again:
+        try:
+            raw, _ = _DECODER.raw_decode(text, starts[index])
+        except ValueError:
+            return None
+        if type(raw) is not dict:
+            return None
+        times[index] = _sort_key(raw)
+    return times
+
+
+def _decoded(text: str, index: int, starts: list[int], groups: list[str]) -> Raw | None:
+    """The event at `starts[index]`, when it ends where the next event or its group does."""
+    try:
+        raw, end = _DECODER.raw_decode(text, starts[index])
+        separator, end = _expect(text, end, ",]")
+    except (_Layout, ValueError):
+        return None
+    if type(raw) is not dict:
+        return None
+    following = index + 1 < len(starts) and groups[index + 1] == groups[index]
+    if separator == "," and not (following and _skip(text, end) == starts[index + 1]):
+        return None
+    if separator == "]" and following:
+        return None
+    return raw

@@ -41,7 +41,7 @@ from sovtui.ray_api.errors import (
     DashboardUnreachable,
     bad_answer,
 )
-from sovtui.ray_api.events_parse import event_groups, event_time, newest
+from sovtui.ray_api.events_parse import event_groups, event_time, newest, newest_by_pattern
 from sovtui.ray_api.list_parse import SLICE_BYTES, sliced
 from sovtui.ray_api.state_models import (
     Actor,
@@ -515,6 +515,16 @@ def parse_event_page(content: bytes, url: str, limit: int | None) -> EventPage:
     decoded in short calls (events_parse) and only the events kept are built, straight from
     the decoded dicts, so a thread running this never holds the GIL for long; an event kept
     that does not read plainly sends the whole body through the models."""
+    if len(content) > SLICE_BYTES and limit is not None:
+        # Most polls: only the newest few hundred of up to 10,000 events are decoded.
+        with gc_paused():
+            found = newest_by_pattern(content, limit)
+            try:
+                if found is not None:
+                    kept, total = found
+                    return EventPage([plain_event(raw, job) for job, raw in kept], total)
+            except (TypeError, ValueError):
+                pass  # the readings below decide, or say what is wrong
     if len(content) > SLICE_BYTES:
         with gc_paused():
             groups = event_groups(content)

@@ -12,7 +12,7 @@ from pydantic import ValidationError
 
 from sovtui.ray_api import list_parse
 from sovtui.ray_api.errors import DashboardBadResponse
-from sovtui.ray_api.events_parse import event_groups, newest
+from sovtui.ray_api.events_parse import event_groups, newest, newest_by_pattern
 from sovtui.ray_api.snapshot import build_snapshot
 from sovtui.ray_api.state import (
     _EVENTS,
@@ -142,6 +142,59 @@ def test_only_the_newest_events_are_built() -> None:
     small = json.dumps(json.loads(recorded_body("events"))).encode()  # through the models
     assert len(small) < list_parse.SLICE_BYTES
     assert parse_event_page(small, "u", 1).events == parse_events(small, "u")[-1:]
+
+
+def scrambled_events(compact: bool) -> dict[str, Any]:
+    """Four groups (one empty), times out of order with ties, one event without a time."""
+    groups = {
+        "global": slice(0, 600),
+        "01000000": slice(600, 1500),
+        "02000000": slice(0, 0),
+        "03000000": slice(1500, 2000),
+    }
+    document: dict[str, Any] = json.loads(big_events(groups, 2000))
+    for index, event in enumerate(document["data"]["events"]["01000000"]):
+        event["timestamp"] = str(1796017000 + (index * 37) % 500)
+    document["data"]["events"]["global"][3].pop("timestamp")
+    return document
+
+
+@pytest.mark.parametrize("compact", [True, False])
+def test_the_newest_events_read_by_pattern_are_those_of_the_whole_decode(compact: bool) -> None:
+    document = scrambled_events(compact)
+    content = json.dumps(document, indent=None if compact else 1).encode()
+    groups = event_groups(content)
+    assert groups is not None
+    for limit in (1, 100, 1000):
+        found = newest_by_pattern(content, limit)
+        assert found is not None, "the recorded layout is read by pattern"
+        assert found == (newest(groups, limit), 2000)
+    assert newest_by_pattern(content, 1001) is None  # most kept: the sliced decode is quicker
+    page = parse_event_page(content, "u", 100)
+    assert page.total == 2000
+    assert page.events == normalise_events(_EVENTS.validate_json(content).data.events)[-100:]
+
+
+def test_events_that_do_not_fit_the_pattern_fall_back_to_the_whole_decode() -> None:
+    document = scrambled_events(True)
+    every = normalise_events(_EVENTS.validate_json(json.dumps(document).encode()).data.events)
+    # A timestamp inside customFields too: that event is decoded for its own time.
+    document["data"]["events"]["01000000"][7]["customFields"] = {"timestamp": "9999999999"}
+    content = json.dumps(document).encode()
+    groups = event_groups(content)
+    assert groups is not None
+    assert newest_by_pattern(content, 100) == (newest(groups, 100), 2000)
+    # Objects inside an event that start like events: nested under a key, in a list under a
+    # key: the pattern refuses the answer, and the page still holds the right events.
+    for nested in ({"eventId": "m", "timestamp": "1"}, {"x": [{"eventId": "a"}, {"eventId": "b"}]}):
+        hostile = json.loads(json.dumps(document))
+        hostile["data"]["events"]["global"][5]["customFields"] = nested
+        content = json.dumps(hostile).encode()
+        assert newest_by_pattern(content, 100) is None
+        page = parse_event_page(content, "u", 100)
+        whole = normalise_events(_EVENTS.validate_json(content).data.events)
+        assert page.events == whole[-100:] and page.total == 2000
+    assert every  # the unchanged answer read through the models
 
 
 def test_events_the_plain_reading_cannot_take_go_through_the_models() -> None:
