@@ -94,7 +94,7 @@ COLUMNS: dict[str, list[Column]] = {
         ("OBJECT_ID", lambda o: o.object_id, 56),
         (
             "SIZE",
-            lambda o: "" if o.object_size is None else human_amount("memory", o.object_size),
+            lambda o: "" if o.known_size is None else human_amount("memory", o.known_size),
             10,
         ),
         ("TASK_STATUS", lambda o: o.task_status, 24),

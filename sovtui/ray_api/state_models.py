@@ -258,6 +258,13 @@ class ObjectRef(Row):
     pid: int | None = None
     ip: str | None = None
 
+    @property
+    def known_size(self) -> int | None:
+        """The size in bytes; None where Ray says -1 (not known: an actor handle, an object
+        not created yet)."""
+        size = self.object_size
+        return None if size is None or size < 0 else size
+
 
 class ObjectSummaryRow(_Lenient):
     total_objects: int = 0

@@ -494,7 +494,8 @@ def _yes(value: bool | None) -> str:
 
 
 def _size(item: ObjectRef) -> str:
-    return "" if item.object_size is None else human_bytes(item.object_size)
+    size = item.known_size
+    return "" if size is None else human_bytes(size)
 
 
 def _bundle_resources(group: PlacementGroup) -> str:

@@ -1,5 +1,6 @@
-"""Snapshots of the explorer's Actors and Tasks views on answers recorded from a real Ray 2.60
-head (tests/recording/record_explorer_responses.py), frozen clock."""
+"""Snapshots of every explorer view (actors, tasks, placement groups, objects, workers, events,
+Serve) on answers recorded from a real Ray 2.60 head (tests/recording/record_explorer_responses.py),
+frozen clock."""
 
 from __future__ import annotations
 
@@ -32,7 +33,7 @@ def opened(view: str) -> Any:
     return run_before
 
 
-@pytest.mark.parametrize("view", ["actors", "tasks"])
+@pytest.mark.parametrize("view", ["actors", "tasks", "pg", "objects", "workers", "events", "serve"])
 @pytest.mark.parametrize("size", [(80, 24), (120, 40)])
 def test_explorer_view(snap_compare: Any, view: str, size: tuple[int, int]) -> None:
     app = make_app(
