@@ -1,6 +1,6 @@
 """Snapshots of every explorer view (actors, tasks, placement groups, objects, workers, events,
-Serve) on answers recorded from a real Ray 2.60 head (tests/recording/record_explorer_responses.py),
-frozen clock."""
+Serve), and of an actor's and a failed task's detail, on answers recorded from a real Ray 2.60
+head (tests/recording/record_explorer_responses.py), frozen clock."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 from textual.pilot import Pilot
 
 from sovtui.settings.model import Settings
-from sovtui.tui.screens.resources import ResourceScreen
+from sovtui.tui.screens.resources import DetailScreen, ResourceScreen
 from tests.support.app_factory import make_app
 from tests.support.clocks import frozen_monotonic
 from tests.support.recorded_state import explorer_ray
@@ -42,3 +42,32 @@ def test_explorer_view(snap_compare: Any, view: str, size: tuple[int, int]) -> N
         monotonic=frozen_monotonic,
     )
     assert snap_compare(app, terminal_size=size, run_before=opened(view))
+
+
+def detail_of(command: str) -> Any:
+    """The view `command` opens, then enter on its first row: the detail screen, filled."""
+
+    async def run_before(pilot: Pilot[None]) -> None:
+        await opened(command)(pilot)
+        await pilot.press("enter")
+        await wait_for(
+            pilot,
+            lambda: isinstance(pilot.app.screen, DetailScreen) and bool(pilot.app.screen.fields),
+            what=f"the detail of {command}'s first row",
+        )
+        await settle(pilot)
+
+    return run_before
+
+
+@pytest.mark.parametrize(
+    "command", ["actors Crasher", r"tasks ^fail\s"], ids=["actor-death-cause", "failed-task"]
+)
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+def test_explorer_detail(snap_compare: Any, command: str, size: tuple[int, int]) -> None:
+    app = make_app(
+        settings=Settings(interval=3600, history_points=10),
+        recorded=explorer_ray(),
+        monotonic=frozen_monotonic,
+    )
+    assert snap_compare(app, terminal_size=size, run_before=detail_of(command))
