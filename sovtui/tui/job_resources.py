@@ -15,13 +15,11 @@ from rich.cells import cell_len
 from sovtui.ray_api.state import StateApi, StateFilter
 from sovtui.ray_api.state_models import Actor, Task
 from sovtui.tui.resource_views import (
-    Column,
+    ACTOR_COLUMNS,
+    TASK_COLUMNS,
     ResourceView,
     ViewData,
     actor_detail,
-    one_line,
-    short,
-    styled,
     task_detail,
 )
 
@@ -129,21 +127,8 @@ JOB_ACTORS = ResourceView(
     "job-actors",
     "Actors",
     "actors",
-    (
-        # the state next to the class: a half-width table still shows both
-        Column("Class", lambda a: a.class_name),
-        Column("State", lambda a: styled(a.state), lambda a: a.state),
-        Column("Name", lambda a: one_line(a.name, 24), lambda a: a.name or ""),
-        Column("Node", lambda a: short(a.node_id)),
-        # Ray says pid 0 for an actor whose process does not exist yet
-        Column("PID", lambda a: str(a.pid) if a.pid else "", lambda a: a.pid),
-        Column(
-            "Restarts",
-            lambda a: "" if a.num_restarts is None else str(a.num_restarts),
-            lambda a: a.num_restarts,
-        ),
-        Column("Actor", lambda a: a.actor_id),
-    ),
+    # the state next to the class: a half-width table still shows both
+    ACTOR_COLUMNS.pick("Class", "State", "Name", "Node", "PID", "Restarts", "Actor"),
     _unused,
     lambda a: a.actor_id,
     actor_detail,
@@ -153,13 +138,7 @@ JOB_FAILED_TASKS = ResourceView(
     "job-tasks",
     "Failed tasks",
     "tasks",
-    (
-        Column("Function", lambda t: t.func_or_class_name),
-        Column("Error", lambda t: t.error_type or ""),
-        Column("Attempt", lambda t: str(t.attempt_number), lambda t: t.attempt_number),
-        Column("Node", lambda t: short(t.node_id)),
-        Column("Task", lambda t: t.task_id),
-    ),
+    TASK_COLUMNS.pick("Function", "Error", "Attempt", "Node", "Task"),
     _unused,
     lambda t: t.task_id,
     task_detail,

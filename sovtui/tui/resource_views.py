@@ -328,6 +328,44 @@ def _infeasible(state: str | None) -> Text:
     return Text(f"{state} INFEASIBLE", style="bold red")  # shared: never changed in place
 
 
+class Columns(dict[str, Column]):
+    """A kind's columns by title, defined once for every table that shows that kind (the
+    explorer's views, the Job screen's tables)."""
+
+    def __init__(self, *columns: Column) -> None:
+        super().__init__((column.title, column) for column in columns)
+
+    def pick(self, *titles: str) -> tuple[Column, ...]:
+        return tuple(self[title] for title in titles)
+
+
+ACTOR_COLUMNS = Columns(
+    Column("Class", lambda a: a.class_name),
+    Column("Name", lambda a: one_line(a.name, 24), lambda a: a.name or ""),
+    Column("Namespace", lambda a: short(a.ray_namespace, 12)),
+    Column("State", lambda a: state_cell(a.state), lambda a: a.state),
+    Column("Node", lambda a: short(a.node_id)),
+    # Ray says pid 0 for an actor whose process does not exist yet
+    Column("PID", lambda a: str(a.pid) if a.pid else "", lambda a: a.pid),
+    Column("Job", lambda a: a.job_id or ""),
+    Column("Restarts", lambda a: _num(a.num_restarts), lambda a: a.num_restarts),
+    Column("Detached", lambda a: _yes(a.is_detached)),
+    Column("Actor", lambda a: a.actor_id),
+)
+TASK_COLUMNS = Columns(
+    Column("Function", lambda t: t.func_or_class_name),
+    Column("State", lambda t: state_cell(t.state), lambda t: t.state),
+    Column("Type", lambda t: t.type),
+    Column("Node", lambda t: short(t.node_id)),
+    Column("PID", lambda t: _num(t.worker_pid), lambda t: t.worker_pid),
+    Column("Job", lambda t: t.job_id or ""),
+    Column("Error", lambda t: t.error_type or ""),
+    Column("Message", lambda t: one_line(t.error_message, 60)),
+    Column("Attempt", lambda t: str(t.attempt_number), lambda t: t.attempt_number),
+    Column("Task", lambda t: t.task_id),
+)
+
+
 VIEWS: dict[str, ResourceView] = {
     view.name: view
     for view in (
@@ -335,18 +373,17 @@ VIEWS: dict[str, ResourceView] = {
             "actors",
             "Actors",
             "actors",
-            (
-                Column("Class", lambda a: a.class_name),
-                Column("Name", lambda a: one_line(a.name, 24), lambda a: a.name or ""),
-                Column("Namespace", lambda a: short(a.ray_namespace, 12)),
-                Column("State", lambda a: state_cell(a.state), lambda a: a.state),
-                Column("Node", lambda a: short(a.node_id)),
-                # Ray says pid 0 for an actor whose process does not exist yet
-                Column("PID", lambda a: str(a.pid) if a.pid else "", lambda a: a.pid),
-                Column("Job", lambda a: a.job_id or ""),
-                Column("Restarts", lambda a: _num(a.num_restarts), lambda a: a.num_restarts),
-                Column("Detached", lambda a: _yes(a.is_detached)),
-                Column("Actor", lambda a: a.actor_id),
+            ACTOR_COLUMNS.pick(
+                "Class",
+                "Name",
+                "Namespace",
+                "State",
+                "Node",
+                "PID",
+                "Job",
+                "Restarts",
+                "Detached",
+                "Actor",
             ),
             fetch_actors,
             lambda a: a.actor_id,
@@ -357,16 +394,8 @@ VIEWS: dict[str, ResourceView] = {
             "tasks",
             "Tasks",
             "tasks",
-            (
-                Column("Function", lambda t: t.func_or_class_name),
-                Column("State", lambda t: state_cell(t.state), lambda t: t.state),
-                Column("Type", lambda t: t.type),
-                Column("Node", lambda t: short(t.node_id)),
-                Column("PID", lambda t: _num(t.worker_pid), lambda t: t.worker_pid),
-                Column("Job", lambda t: t.job_id or ""),
-                Column("Error", lambda t: t.error_type or ""),
-                Column("Message", lambda t: one_line(t.error_message, 60)),
-                Column("Task", lambda t: t.task_id),
+            TASK_COLUMNS.pick(
+                "Function", "State", "Type", "Node", "PID", "Job", "Error", "Message", "Task"
             ),
             fetch_tasks,
             lambda t: t.task_id,
