@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -75,17 +76,26 @@ LEAVES_A_CHILD = (
 )
 
 
-def test_what_the_head_leaves_in_its_process_group_is_stopped_too(
-    cleanup: list[int], tmp_path: Path
-) -> None:
+def start_head_with_a_child(
+    script: str, tmp_path: Path, cleanup: list[int]
+) -> tuple[subprocess.Popen[bytes], int, int, int]:
+    """A guard whose head runs `script`, which prints the pid of a child it starts: (the
+    guard, its lifeline, the head's pid, the child's pid), all marked for cleanup."""
     out = tmp_path / "child.pid"
     guard, lifeline, head = start_guard(
-        ["sh", "-c", f'exec "$0" -c "$1" > {out}', sys.executable, LEAVES_A_CHILD]
+        ["sh", "-c", f'exec "$0" -c "$1" > {out}', sys.executable, script]
     )
     cleanup += [guard.pid, head]
     assert wait_until(lambda: out.exists() and out.read_text().strip() != "")
-    left_behind = int(out.read_text())
-    cleanup.append(left_behind)
+    child = int(out.read_text())
+    cleanup.append(child)
+    return guard, lifeline, head, child
+
+
+def test_what_the_head_leaves_in_its_process_group_is_stopped_too(
+    cleanup: list[int], tmp_path: Path
+) -> None:
+    guard, lifeline, head, left_behind = start_head_with_a_child(LEAVES_A_CHILD, tmp_path, cleanup)
     assert wait_until(lambda: os.getpgid(left_behind) == head)
     os.close(lifeline)  # sovtui goes
     guard.wait(timeout=30)
@@ -108,14 +118,7 @@ def test_a_head_that_will_not_stop_is_killed_with_its_processes(
     cleanup: list[int], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("SOVTUI_HEAD_STOP_TIMEOUT", "1")
-    out = tmp_path / "child.pid"
-    guard, lifeline, head = start_guard(
-        ["sh", "-c", f'exec "$0" -c "$1" > {out}', sys.executable, IGNORES_SIGTERM]
-    )
-    cleanup += [guard.pid, head]
-    assert wait_until(lambda: out.exists() and out.read_text().strip() != "")
-    beside = int(out.read_text())
-    cleanup.append(beside)
+    guard, lifeline, head, beside = start_head_with_a_child(IGNORES_SIGTERM, tmp_path, cleanup)
     assert os.getpgid(beside) == guard.pid
     guard.send_signal(signal.SIGTERM)  # what sovtui's stop does
     guard.wait(timeout=30)
