@@ -19,7 +19,8 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -91,12 +92,20 @@ def save(folder: Path, name: str, response: httpx.Response) -> None:
     print(f"recorded {record['path']} -> {name} ({response.status_code})")
 
 
-def record(url: str, token: str, folder: Path) -> None:
+@contextmanager
+def driver_ready(url: str, token: str, folder: Path) -> Iterator[httpx.Client]:
+    """A client of the head at `url` once the explorer driver (submitted here) is ready, with
+    `folder` made for what it records. identity: the bodies are saved as Ray sends them."""
     folder.mkdir(parents=True, exist_ok=True)
     headers = {"Authorization": f"Bearer {token}", "Accept-Encoding": "identity"}
     with httpx.Client(base_url=url, timeout=30, headers=headers) as http:
         submit_driver(url, token)
         wait_ready(http)
+        yield http
+
+
+def record(url: str, token: str, folder: Path) -> None:
+    with driver_ready(url, token, folder) as http:
         node_id = http.get("/api/v0/nodes").json()["data"]["result"]["result"][0]["node_id"]
         actors = http.get("/api/v0/actors", params={"limit": 100}).json()["data"]["result"]
         by_class = {a["class_name"]: a["actor_id"] for a in actors["result"]}

@@ -16,16 +16,13 @@ import json
 import sys
 from pathlib import Path
 
-import httpx
-
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from tests.recording.record_explorer_responses import (
     SUBMISSION_ID,
+    driver_ready,
     record_on_new_head,
     save,
-    submit_driver,
-    wait_ready,
 )
 
 Params = list[tuple[str, str | int | float | bool | None]]
@@ -39,11 +36,7 @@ def where(*filters: tuple[str, str, str]) -> Params:
 
 
 def record(url: str, token: str, folder: Path) -> None:
-    folder.mkdir(parents=True, exist_ok=True)
-    headers = {"Authorization": f"Bearer {token}", "Accept-Encoding": "identity"}
-    with httpx.Client(base_url=url, timeout=30, headers=headers) as http:
-        submit_driver(url, token)
-        wait_ready(http)
+    with driver_ready(url, token, folder) as http:
         job = http.get(f"/api/jobs/{SUBMISSION_ID}").json()
         job_id = job["job_id"]
         mine = where(("job_id", "=", job_id))
