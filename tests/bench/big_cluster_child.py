@@ -25,6 +25,7 @@ from sovtui.settings.model import Settings
 from sovtui.tui.app import SovtuiApp
 from sovtui.tui.services import Services
 from sovtui.tui.widgets.virtual_table import VirtualTable
+from tests.bench.stall_watch import StallWatch
 from tests.support.app_factory import make_app
 from tests.support.recorded_ray import RAY_260, RecordedRay, replicated_summary
 from tests.support.waiting import wait_for
@@ -91,18 +92,10 @@ async def main(nodes: int, polls: int, mode: str = "same") -> dict[str, object]:
     recorded.override["/nodes"] = answer
     app = make_app(settings=Settings(interval=3600), recorded=recorded, app_class=Measured)
     assert isinstance(app, Measured)
-    worst_stall = 0.0
+    watcher = StallWatch()
     async with app.run_test(size=(160, 50)) as pilot:
-
-        async def watch_loop() -> None:
-            nonlocal worst_stall
-            while True:
-                before = time.perf_counter()
-                await asyncio.sleep(0.005)
-                worst_stall = max(worst_stall, time.perf_counter() - before - 0.005)
-
         await wait_for(pilot, lambda: app.poll_times, 120)  # first poll: builds the 1000 rows
-        watcher = asyncio.create_task(watch_loop())
+        watcher.start()
         for _ in range(polls):
             count = len(app.poll_times)
             app.poll_now()
@@ -111,13 +104,13 @@ async def main(nodes: int, polls: int, mode: str = "same") -> dict[str, object]:
                 return len(app.poll_times) > count
 
             await wait_for(pilot, polled, 120)
-        watcher.cancel()
+        watcher.stop()
         rows = app.screen.query_one("#nodes").row_count  # type: ignore[attr-defined]
     return {
         "nodes": rows,
         "first_poll_s": app.poll_times[0],
         "poll_s": sorted(app.poll_times[1:])[len(app.poll_times[1:]) // 2],
-        "worst_stall_s": worst_stall,
+        "worst_stall_s": watcher.worst,
         "rss_mb": psutil.Process().memory_info().rss / 2**20,
     }
 

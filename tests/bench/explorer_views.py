@@ -32,6 +32,7 @@ import httpx
 import psutil
 from textual.strip import Strip
 
+from tests.bench.stall_watch import StallWatch
 from tests.support.recorded_state import (
     AS_RECORDED,
     ID_FIELDS,
@@ -227,7 +228,7 @@ async def measure_view(name: str, limit: int, polls: int) -> dict[str, Any]:
             self.table.refresh()  # a quiet poll redraws no line: its frame still counts
 
     app = make_app(settings=Settings(interval=3600), recorded=recorded)
-    worst_stall = 0.0
+    watcher = StallWatch()
     async with app.run_test(size=(160, 50)) as pilot:
         # Warm the fake cluster's answers (building them is not the client's cost).
         await view.fetch(StateApi(app.services.connection.client))
@@ -240,14 +241,7 @@ async def measure_view(name: str, limit: int, polls: int) -> dict[str, Any]:
         gc.freeze()
         rss_before = psutil.Process().memory_info().rss / 2**20
 
-        async def watch_loop() -> None:
-            nonlocal worst_stall
-            while True:
-                before = time.perf_counter()
-                await asyncio.sleep(0.005)
-                worst_stall = max(worst_stall, time.perf_counter() - before - 0.005)
-
-        watcher = asyncio.create_task(watch_loop())
+        watcher.start()
         await asyncio.sleep(0.05)
         screen = Measured(app.services, dataclasses.replace(view, fetch=timed_fetch))
         pushed = time.perf_counter()
@@ -273,7 +267,7 @@ async def measure_view(name: str, limit: int, polls: int) -> dict[str, Any]:
             await wait_for(pilot, complete, 300, what="every row in the table")
             requests.append(len(recorded.requests) - asked)
             sent.append(big.sent_bytes - bytes_before)
-        watcher.cancel()
+        watcher.stop()
         shown = screen.table.row_count
     return {
         "view": name,
@@ -285,7 +279,7 @@ async def measure_view(name: str, limit: int, polls: int) -> dict[str, Any]:
         "open_ms": opened[0] * 1000,
         "fetch_parse_ms": phases[0][0] * 1000,
         "table_ms": phases[0][1] * 1000,
-        "worst_stall_ms": worst_stall * 1000,
+        "worst_stall_ms": watcher.worst * 1000,
         "requests": max(requests),
         "bytes": max(sent),
         "rss_mb": psutil.Process().memory_info().rss / 2**20,

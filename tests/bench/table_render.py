@@ -21,6 +21,8 @@ import sys
 import time
 from typing import Any
 
+from tests.bench.stall_watch import StallWatch
+
 CASES = (("tasks", 500), ("tasks", 10_000), ("nodes", 1000), ("nodes", 5000))
 
 
@@ -84,7 +86,7 @@ async def measure(kind: str, table_kind: str, count: int) -> dict[str, float]:
                 yield NodeTable(id="table")
 
     app = Bench()
-    stall = 0.0
+    watcher = StallWatch()
     times: list[float] = []
     async with app.run_test(size=(160, 50)) as pilot:
         table: Any = app.query_one("#table")
@@ -94,14 +96,7 @@ async def measure(kind: str, table_kind: str, count: int) -> dict[str, float]:
                 table.add_column(title, key=title)
         await pilot.pause()
 
-        async def watch_loop() -> None:
-            nonlocal stall
-            while True:
-                before = time.perf_counter()
-                await asyncio.sleep(0.005)
-                stall = max(stall, time.perf_counter() - before - 0.005)
-
-        watcher = asyncio.create_task(watch_loop())
+        watcher.start()
         for batch in items:
             done: list[float] = []
             started = time.perf_counter()
@@ -130,14 +125,14 @@ async def measure(kind: str, table_kind: str, count: int) -> dict[str, float]:
                     await asyncio.sleep(0.001)
             times.append(done[0])
             await asyncio.sleep(0.05)
-        watcher.cancel()
+        watcher.stop()
         shown = table.row_count
     assert shown == count, (shown, count)
     return {
         "first_ms": times[0] * 1000,
         "same_ms": times[1] * 1000,
         "changed_ms": times[2] * 1000 if len(times) > 2 else -1.0,
-        "stall_ms": stall * 1000,
+        "stall_ms": watcher.worst * 1000,
     }
 
 
