@@ -17,6 +17,15 @@ from tests.support.recorded_state import explorer_ray
 from tests.support.waiting import settle, wait_for, wait_for_poll
 
 
+def explorer_app() -> Any:
+    """The app on the recorded explorer head, clock frozen; an hour between polls: one poll."""
+    return make_app(
+        settings=Settings(interval=3600, history_points=10),
+        recorded=explorer_ray(),
+        monotonic=frozen_monotonic,
+    )
+
+
 def opened(view: str) -> Any:
     async def run_before(pilot: Pilot[None]) -> None:
         await wait_for_poll(pilot)
@@ -36,12 +45,7 @@ def opened(view: str) -> Any:
 @pytest.mark.parametrize("view", ["actors", "tasks", "pg", "objects", "workers", "events", "serve"])
 @pytest.mark.parametrize("size", [(80, 24), (120, 40)])
 def test_explorer_view(snap_compare: Any, view: str, size: tuple[int, int]) -> None:
-    app = make_app(
-        settings=Settings(interval=3600, history_points=10),
-        recorded=explorer_ray(),
-        monotonic=frozen_monotonic,
-    )
-    assert snap_compare(app, terminal_size=size, run_before=opened(view))
+    assert snap_compare(explorer_app(), terminal_size=size, run_before=opened(view))
 
 
 def detail_of(command: str) -> Any:
@@ -65,9 +69,4 @@ def detail_of(command: str) -> Any:
 )
 @pytest.mark.parametrize("size", [(80, 24), (120, 40)])
 def test_explorer_detail(snap_compare: Any, command: str, size: tuple[int, int]) -> None:
-    app = make_app(
-        settings=Settings(interval=3600, history_points=10),
-        recorded=explorer_ray(),
-        monotonic=frozen_monotonic,
-    )
-    assert snap_compare(app, terminal_size=size, run_before=detail_of(command))
+    assert snap_compare(explorer_app(), terminal_size=size, run_before=detail_of(command))
