@@ -381,19 +381,27 @@ async def test_job_screen_drills_down_to_actors_tasks_and_their_logs(
         assert functions.count("fail") == 3
         assert "fail: FAILED 3" in str(job.query_one("#job-task-summary").render())
 
-        await pilot.press("a")
+        async def stderr_of(
+            table: ResourceTable, key: str, what: str, field: str, value: str
+        ) -> LogViewScreen:
+            """`a` to the table, enter on `key`: its detail, whose `field` says `value`, then
+            `e`: its stderr."""
+            await pilot.press("a")
+            table.move_cursor(row=list(table.shown_items).index(key))
+            await pilot.press("enter")
+            await wait_in_app(pilot, lambda: isinstance(app.screen, DetailScreen), 30)
+            detail = app.screen
+            assert isinstance(detail, DetailScreen)
+            await wait_in_app(pilot, lambda: detail.fields, 30, what=f"the {what}'s detail")
+            assert dict(detail.fields)[field] == value
+            await pilot.press("e")
+            await wait_in_app(pilot, lambda: isinstance(app.screen, LogViewScreen), 30)
+            viewer = app.screen
+            assert isinstance(viewer, LogViewScreen)
+            return viewer
+
         crasher = next(key for key, a in actors.shown_items.items() if a.class_name == "Crasher")
-        actors.move_cursor(row=list(actors.shown_items).index(crasher))
-        await pilot.press("enter")
-        await wait_in_app(pilot, lambda: isinstance(app.screen, DetailScreen), 30)
-        detail = app.screen
-        assert isinstance(detail, DetailScreen)
-        await wait_in_app(pilot, lambda: detail.fields, 30, what="the Crasher's detail")
-        assert dict(detail.fields)["death cause"] == "CREATION_TASK_ERROR"
-        await pilot.press("e")
-        await wait_in_app(pilot, lambda: isinstance(app.screen, LogViewScreen), 30)
-        viewer = app.screen
-        assert isinstance(viewer, LogViewScreen)
+        viewer = await stderr_of(actors, crasher, "Crasher", "death cause", "CREATION_TASK_ERROR")
         await wait_in_app(
             pilot,
             lambda: any("constructor failed on purpose" in line for _, line in viewer.lines),
@@ -411,19 +419,11 @@ async def test_job_screen_drills_down_to_actors_tasks_and_their_logs(
         await pilot.press("escape", "escape")
         await wait_in_app(pilot, lambda: app.screen is job, 30)
 
-        await pilot.press("a")  # the failed tasks: a `fail` one
+        # `a` again: the failed tasks, a `fail` one
         task_id = next(t.task_id for t in failed.items if t.func_or_class_name == "fail")
-        failed.move_cursor(row=list(failed.shown_items).index(task_id))
-        await pilot.press("enter")
-        await wait_in_app(pilot, lambda: isinstance(app.screen, DetailScreen), 30)
-        task = app.screen
-        assert isinstance(task, DetailScreen)
-        await wait_in_app(pilot, lambda: task.fields, 30, what="the task's detail")
-        assert dict(task.fields)["error type"] == "TASK_EXECUTION_EXCEPTION"
-        await pilot.press("e")
-        await wait_in_app(pilot, lambda: isinstance(app.screen, LogViewScreen), 30)
-        task_log = app.screen
-        assert isinstance(task_log, LogViewScreen)
+        task_log = await stderr_of(
+            failed, task_id, "task", "error type", "TASK_EXECUTION_EXCEPTION"
+        )
         await wait_in_app(
             pilot,
             lambda: task_log.pane.border_subtitle,
