@@ -515,23 +515,17 @@ def parse_event_page(content: bytes, url: str, limit: int | None) -> EventPage:
     decoded in short calls (events_parse) and only the events kept are built, straight from
     the decoded dicts, so a thread running this never holds the GIL for long; an event kept
     that does not read plainly sends the whole body through the models."""
-    if len(content) > SLICE_BYTES and limit is not None:
-        # Most polls: only the newest few hundred of up to 10,000 events are decoded.
+    if len(content) > SLICE_BYTES:
         with gc_paused():
-            found = newest_by_pattern(content, limit)
+            # Most polls: only the newest few hundred of up to 10,000 events are decoded.
+            found = None if limit is None else newest_by_pattern(content, limit)
+            if found is None:
+                groups = event_groups(content)
+                if groups is not None:
+                    found = newest(groups, limit), sum(len(raws) for raws in groups.values())
             try:
                 if found is not None:
                     kept, total = found
-                    return EventPage([plain_event(raw, job) for job, raw in kept], total)
-            except (TypeError, ValueError):
-                pass  # the readings below decide, or say what is wrong
-    if len(content) > SLICE_BYTES:
-        with gc_paused():
-            groups = event_groups(content)
-            try:
-                if groups is not None:
-                    kept = newest(groups, limit)
-                    total = sum(len(raws) for raws in groups.values())
                     return EventPage([plain_event(raw, job) for job, raw in kept], total)
             except (TypeError, ValueError):
                 pass  # the whole parse below reads it, or says what is wrong
