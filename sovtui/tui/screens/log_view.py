@@ -57,22 +57,24 @@ class LogSource:
         return self.task_id is None
 
     @property
+    def stream(self) -> str:
+        return "stderr" if self.suffix == "err" else "stdout"
+
+    @property
     def label(self) -> str:
-        std = "stderr" if self.suffix == "err" else "stdout"
         if self.actor_id:
-            return f"actor {self.actor_id[:12]} {std}"
+            return f"actor {self.actor_id[:12]} {self.stream}"
         if self.task_id:
-            return f"task {self.task_id[:12]} {std}"
+            return f"task {self.task_id[:12]} {self.stream}"
         return self.filename or "log"
 
     @property
     def where(self) -> str:
         if self.filename:
             return f"{self.filename} on {self.node_id}"
-        std = "stderr" if self.suffix == "err" else "stdout"
         if self.actor_id:
-            return f"{std} of actor {self.actor_id}"
-        return f"{std} of task {self.task_id}"
+            return f"{self.stream} of actor {self.actor_id}"
+        return f"{self.stream} of task {self.task_id}"
 
     def params(self) -> dict[str, str]:
         """The log's name in `/api/v0/logs/*` terms."""
