@@ -99,10 +99,6 @@ class LiveTable(RemeasuringDataTable):
 class NodeTable(VirtualTable):
     BORDER_TITLE = "Nodes"
 
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self._shown_title: str | None = None
-
     def on_mount(self) -> None:
         for column in COLUMNS:
             self.add_column(column, key=column)
@@ -118,12 +114,7 @@ class NodeTable(VirtualTable):
 
         alive = sum(1 for node in nodes if node.alive)
         title = f"Nodes ({alive} alive / {len(nodes)})"
-        self.show_rows(build, len(nodes), lambda _rows: self._show_title(title))
-
-    def _show_title(self, title: str) -> None:
-        if title != self._shown_title:  # setting it repaints the whole table, even when unchanged
-            self._shown_title = title
-            self.border_title = title
+        self.show_rows(build, len(nodes), lambda _rows: self.show_title(title))
 
 
 def replace_rows(table: LiveTable, rows: Sequence[tuple[str, Sequence[Any]]]) -> None:

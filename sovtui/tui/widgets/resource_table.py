@@ -35,7 +35,6 @@ class ResourceTable(VirtualTable):
         self.sort_column: int | None = None
         self.sort_reverse = False
         self.shown_items: dict[str, Any] = {}
-        self._shown_title: str | None = None
 
     def on_mount(self) -> None:
         for index, column in enumerate(self.view.columns):
@@ -119,10 +118,7 @@ class ResourceTable(VirtualTable):
 
     def _shown(self, rows: Rows) -> None:
         self.shown_items = rows.extra
-        title = self.title_text(len(rows.keys))
-        if title != self._shown_title:  # setting it repaints the table, even when unchanged
-            self._shown_title = title
-            self.border_title = title
+        self.show_title(self.title_text(len(rows.keys)))
 
     def title_text(self, shown: int) -> str:
         title = self.view.title

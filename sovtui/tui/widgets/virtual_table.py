@@ -180,8 +180,15 @@ class VirtualTable(ScrollView, can_focus=True):
         self._building = False  # a build runs in a thread
         self.row_cache: RowCache = {}  # the rows shown, for the next build to reuse
         self._waiting: Job | None = None  # the latest show_rows that came meanwhile
+        self._shown_title: str | None = None
 
     # -- content --------------------------------------------------------------------------
+
+    def show_title(self, title: str) -> None:
+        """Set the border title; setting it repaints the whole table, even when unchanged."""
+        if title != self._shown_title:
+            self._shown_title = title
+            self.border_title = title
 
     def add_column(self, label: str | Text, key: str) -> None:
         text = Text(label) if isinstance(label, str) else label
