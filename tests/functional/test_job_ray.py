@@ -5,9 +5,12 @@ answered them filtered by that id; any other request is answered 404."""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
 from typing import cast
 
 import httpx
+import pytest
 from textual.pilot import Pilot
 
 from sovtui.settings.model import Settings
@@ -16,8 +19,9 @@ from sovtui.tui.screens.job import JobScreen
 from sovtui.tui.screens.log_view import LogViewScreen
 from sovtui.tui.screens.resources import DetailScreen
 from sovtui.tui.widgets.resource_table import ResourceTable
+from tests.functional.test_hostile_text import HOSTILE, assert_clean, frame
 from tests.support.app_factory import make_app
-from tests.support.recorded_job_drilldown import RecordedJobDrilldown
+from tests.support.recorded_job_drilldown import JOB_DRILLDOWN, RecordedJobDrilldown
 from tests.support.recorded_state import explorer_ray
 from tests.support.terminal_writes import osc52
 from tests.support.waiting import settle, wait_for, wait_for_poll
@@ -161,3 +165,48 @@ async def test_no_ray_job_id_no_actors_pane() -> None:
         assert not job.query_one("#job-ray").display
         assert job.check_action("ray_focus", ()) is False
         assert "/api/v0/actors" not in recorded.requests
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+async def test_hostile_actor_and_task_text_never_reaches_the_terminal(
+    size: tuple[int, int],
+) -> None:
+    """The drill-down shows cluster text (actor classes and names, function names, error
+    types, the summary's lines): escape sequences and markup in it stay data."""
+
+    def hostile(name: str, fields: tuple[str, ...]) -> Callable[[httpx.Request], httpx.Response]:
+        body = json.loads((JOB_DRILLDOWN / f"{name}.body").read_bytes())
+        for row in body["data"]["result"]["result"]:
+            for key in fields:
+                row[key] = f"{row[key]}{HOSTILE}"
+        content = json.dumps(body).encode()
+        return lambda _request: httpx.Response(
+            200, content=content, headers={"content-type": "application/json"}
+        )
+
+    summary = json.loads((JOB_DRILLDOWN / "tasks_summary_job.body").read_bytes())
+    functions = summary["data"]["result"]["result"]["node_id_to_summary"]["cluster"]["summary"]
+    for name in list(functions):
+        functions[f"{name}{HOSTILE}"] = functions.pop(name)
+    summary_body = json.dumps(summary).encode()
+
+    recorded = RecordedJobDrilldown()
+    recorded.override["/api/v0/actors"] = hostile("actors_job_detail", ("class_name", "name"))
+    recorded.override["/api/v0/tasks"] = hostile(
+        "tasks_failed_job", ("func_or_class_name", "error_type")
+    )
+    recorded.override["/api/v0/tasks/summarize"] = lambda _request: httpx.Response(
+        200, content=summary_body, headers={"content-type": "application/json"}
+    )
+    app = make_app(settings=Settings(interval=3600), recorded=recorded)
+    async with app.run_test(size=size) as pilot:
+        job = await open_job(pilot, recorded)
+        failed = job.query_one("#job-failed", ResourceTable)
+        await wait_for(pilot, lambda: failed.items, what="the failed tasks")
+        await settle(pilot)
+        assert "[/x]" in str(job.query_one("#job-task-summary").render())
+        assert_clean(frame(app))
+        await pilot.press("a")  # the actors focused: their rows drawn with the cursor
+        await settle(pilot)
+        assert_clean(frame(app))
+        assert app.is_running and app.crash is None
