@@ -54,6 +54,25 @@ def hangup_signals(on_signal: Callable[[int], None]) -> Iterator[None]:
             signal.signal(number, action)
 
 
+JOB_CONTROL_SIGNALS = (signal.SIGTSTP, signal.SIGCONT)
+
+
+@contextlib.contextmanager
+def job_control_restored() -> Iterator[None]:
+    """SIGTSTP and SIGCONT as they were before the block, once it ends.
+
+    Textual's LinuxDriver sets handlers for both and never puts the old ones back. After the
+    app, while the embedded head stops, a SIGCONT (a closed terminal sends SIGHUP and SIGCONT;
+    `fg` after Ctrl-Z) would re-enter the app's terminal mode with an input thread that nothing
+    stops any more: sovtui would hang on exit, forever."""
+    previous = {number: signal.getsignal(number) for number in JOB_CONTROL_SIGNALS}
+    try:
+        yield
+    finally:
+        for number, action in previous.items():
+            signal.signal(number, action)
+
+
 def quietly(write: Callable[[], None]) -> None:
     """After a hang-up the terminal is gone and writing to it fails (EIO): clean-up goes on."""
     with contextlib.suppress(OSError, ValueError):

@@ -20,7 +20,7 @@ from sovtui.cli.common import (
     connection_target,
     settings_from_args,
 )
-from sovtui.cli.hangup import Hangup, hangup_signals, quietly
+from sovtui.cli.hangup import Hangup, hangup_signals, job_control_restored, quietly
 from sovtui.cluster.connect import Connection, open_connection
 from sovtui.cluster.embedded_head import EmbeddedHeadError
 from sovtui.support.crash_report import crash_line
@@ -60,7 +60,8 @@ def run_app(app: SovtuiApp, **options: Any) -> None:
     """Run the TUI; a failure on the way out once it was asked to exit (q, a signal) is kept as
     its crash, like one while it ran, instead of unwinding past the head's clean-up report."""
     try:
-        app.run(**options)
+        with job_control_restored():
+            app.run(**options)
     except Exception as error:
         if not app.closing:
             raise
@@ -90,7 +91,7 @@ def run_replay(args: argparse.Namespace, name: str) -> int:
     app = make_replay_app(replay, settings, ascii_only=bool(getattr(args, "ascii", False)))
     ending = _Ending()
     ending.app = app
-    with hangup_signals(ending.on_signal), contextlib.suppress(Hangup):
+    with hangup_signals(ending.on_signal), contextlib.suppress(Hangup), job_control_restored():
         app.run()  # a Hangup before its loop ran: nothing to clean up in a replay
     if app.crash is not None:
         print(crash_line(app.crash, app.crash_report), file=sys.stderr, flush=True)

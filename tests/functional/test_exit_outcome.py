@@ -4,6 +4,7 @@ way), and still says what failed and where its traceback is."""
 
 from __future__ import annotations
 
+import asyncio
 import signal
 
 import pytest
@@ -57,3 +58,24 @@ async def test_a_crash_while_running_exits_1_even_after_a_signal(
     assert app.crash is not None and not app.crash_while_closing
     assert _outcome(app, sigterm()) == 1
     assert "unexpected error: RuntimeError: running failed" in capsys.readouterr().err
+
+
+def test_the_terminal_drivers_job_control_handlers_end_with_the_app() -> None:
+    """Textual's LinuxDriver sets SIGTSTP and SIGCONT handlers and leaves them behind: a SIGCONT
+    after the app (the one a closed terminal sends with its SIGHUP, while the head stops) would
+    start its terminal mode again, with an input thread nothing stops: sovtui hung on exit."""
+    from textual.drivers.linux_driver import LinuxDriver
+
+    class WithTerminalDriver(SovtuiApp):
+        def run(self, *args: object, **kwargs: object) -> None:
+            async def on_a_terminal() -> None:
+                LinuxDriver(self)  # what App.run makes on a terminal; it sets the handlers
+
+            asyncio.run(on_a_terminal())
+
+    before = {number: signal.getsignal(number) for number in (signal.SIGTSTP, signal.SIGCONT)}
+    app = make_app(app_class=WithTerminalDriver)
+    assert isinstance(app, WithTerminalDriver)
+    run_app(app)
+    after = {number: signal.getsignal(number) for number in (signal.SIGTSTP, signal.SIGCONT)}
+    assert after == before
