@@ -19,6 +19,7 @@ and keeps (cluster.ssh.tunnel); nothing is probed or started locally then. `--vi
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -32,7 +33,8 @@ from sovtui.cluster.kept_heads import reachable_kept_head
 from sovtui.cluster.ray_address import RayAddressError, derive_dashboard
 from sovtui.ray_api.auth import TokenLookup, explicit_token, find_token
 from sovtui.ray_api.client import MIB, DashboardClient, normalise_address
-from sovtui.ray_api.errors import DashboardUnreachable
+from sovtui.ray_api.errors import DashboardError, DashboardUnreachable
+from sovtui.ray_api.jobs import JOBS_STOP_WAIT_S, stop_running_jobs
 from sovtui.settings.model import Settings
 
 if TYPE_CHECKING:
@@ -126,6 +128,8 @@ class Connection:
         }
 
     async def close(self, keep_head: bool = False) -> None:
+        if self.head is not None and not keep_head:
+            await self._stop_head_jobs()
         await self.client.aclose()
         if self.tunnel is not None:
             await asyncio.to_thread(self.tunnel.close)
@@ -134,6 +138,12 @@ class Connection:
                 self.head.keep()  # else its guard stops it when this process ends
             else:
                 self.head.stop()
+
+    async def _stop_head_jobs(self) -> None:
+        """The jobs of the head about to stop end first (their drivers would outlive it). A
+        head that does not answer is stopped all the same."""
+        with contextlib.suppress(DashboardError, TimeoutError):
+            await asyncio.wait_for(stop_running_jobs(self.client), JOBS_STOP_WAIT_S + 4)
 
 
 def recorded_compose_connection(settings: Settings) -> Connection | None:

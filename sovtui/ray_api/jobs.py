@@ -5,6 +5,7 @@ stop, delete, status, full logs. Live log tailing is in `logs.py`, code shipping
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import secrets
 import time
 from collections.abc import Awaitable, Callable
@@ -15,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import TypeAdapter, ValidationError
 
 from sovtui.ray_api.client import LOG_MAX_BYTES, DashboardClient
-from sovtui.ray_api.errors import DashboardBadResponse, DashboardRejected, rejected
+from sovtui.ray_api.errors import DashboardBadResponse, DashboardError, DashboardRejected, rejected
 from sovtui.ray_api.models import JobDetails
 
 if TYPE_CHECKING:
@@ -77,6 +78,32 @@ class Submitted:
     submission_id: str
     job_id: str | None
     attempts: int
+
+
+# Ray's job supervisor sends SIGTERM, then SIGKILL 3 s later (RAY_JOB_STOP_WAIT_TIME_S).
+JOBS_STOP_WAIT_S = 8.0
+
+
+async def stop_running_jobs(
+    client: DashboardClient, *, wait_s: float = JOBS_STOP_WAIT_S, sleep: Sleep = asyncio.sleep
+) -> list[str]:
+    """Ask Ray to stop every job not yet ended, and wait (at most `wait_s`) until they have:
+    the submission ids asked. Before a head that sovtui started is stopped: Ray starts each
+    job's driver in a session of its own, outside the head's process group, so a driver whose
+    supervisor is killed with the head would go on running, orphaned."""
+    api = JobsApi(client)
+    running = [job.submission_id for job in await client.jobs() if not job.is_terminal]
+    asked = [job_id for job_id in running if job_id]
+    for job_id in asked:
+        with contextlib.suppress(DashboardError):
+            await api.stop(job_id)
+    deadline = time.monotonic() + wait_s
+    while asked and time.monotonic() < deadline:
+        jobs = {job.submission_id: job for job in await client.jobs()}
+        if all(job_id not in jobs or jobs[job_id].is_terminal for job_id in asked):
+            break
+        await sleep(0.25)
+    return asked
 
 
 class JobsApi:

@@ -5,8 +5,11 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import signal
+import sys
 import threading
 import time
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,11 +18,13 @@ from sovtui.cli import main
 from sovtui.cluster.connect import MODE_EMBEDDED, Connection, open_connection
 from sovtui.cluster.embedded_head import EmbeddedHead, start_embedded_head
 from sovtui.cluster.ports import free_port
+from sovtui.ray_api.jobs import JobsApi, JobSpec
 from sovtui.settings.model import EmbeddedHeadSettings, Settings
 from sovtui.tui.widgets.connection_banner import ConnectionBanner
 from sovtui.tui.widgets.jobs_table import JobsTable
 from sovtui.tui.widgets.node_table import NodeTable
 from tests.support.app_factory import AppFactory
+from tests.support.head_processes import alive
 from tests.support.ray_cli import ray_job_submit
 from tests.support.waiting import wait_for
 
@@ -132,3 +137,37 @@ def test_embedded_mode_starts_and_stops_its_own_head() -> None:
     assert asyncio.run(look()) == 1
     assert not head.running()
     assert not head.temp_dir.exists()
+
+
+def test_a_job_still_running_ends_with_the_head(tmp_path: Path) -> None:
+    """Ray starts a job's driver in a session of its own, out of the head's process group:
+    stopping the head alone left it running, orphaned. sovtui stops the head's jobs first."""
+    settings = Settings(
+        default_address=f"http://127.0.0.1:{free_port()}", embedded=EmbeddedHeadSettings(num_cpus=1)
+    )
+    connection = open_connection(settings)
+    assert connection.head is not None
+    pid_file = tmp_path / "driver.pid"
+    entrypoint = (
+        f'{sys.executable} -c "import os, time; '
+        f"open('{pid_file}', 'w').write(str(os.getpid())); time.sleep(600)\""
+    )
+
+    async def run_then_close() -> int:
+        jobs = JobsApi(connection.client)
+        submitted = await jobs.submit(JobSpec(entrypoint), "sovtui-outlives-its-head")
+        deadline = time.monotonic() + 90
+        while not (pid_file.exists() and pid_file.read_text()) and time.monotonic() < deadline:
+            await asyncio.sleep(0.5)
+        assert pid_file.exists(), (await jobs.job(submitted.submission_id)).status
+        driver = int(pid_file.read_text())
+        assert alive(driver)
+        await connection.close()
+        return driver
+
+    driver = asyncio.run(run_then_close())
+    try:
+        assert not alive(driver), "the job's driver outlived the head"
+    finally:
+        if alive(driver):
+            os.kill(driver, signal.SIGKILL)
