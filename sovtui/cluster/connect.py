@@ -33,7 +33,7 @@ from sovtui.cluster.kept_heads import reachable_kept_head
 from sovtui.cluster.ray_address import RayAddressError, derive_dashboard
 from sovtui.ray_api.auth import TokenLookup, explicit_token, find_token
 from sovtui.ray_api.client import MIB, DashboardClient, normalise_address
-from sovtui.ray_api.errors import DashboardError, DashboardUnreachable
+from sovtui.ray_api.errors import DashboardUnreachable
 from sovtui.ray_api.jobs import JOBS_STOP_WAIT_S, stop_running_jobs
 from sovtui.settings.model import Settings
 
@@ -140,10 +140,14 @@ class Connection:
                 self.head.stop()
 
     async def _stop_head_jobs(self) -> None:
-        """The jobs of the head about to stop end first (their drivers would outlive it). A
-        head that does not answer is stopped all the same."""
-        with contextlib.suppress(DashboardError, TimeoutError):
-            await asyncio.wait_for(stop_running_jobs(self.client), JOBS_STOP_WAIT_S + 4)
+        """The jobs of the head about to stop end first (their drivers would outlive it). Its
+        own client: the app's may be closed by now, and belonged to the app's event loop.
+        Nothing here may keep the head from stopping: any failure only skips this step."""
+        client = DashboardClient(self.client.address, self.client.token)
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(stop_running_jobs(client), JOBS_STOP_WAIT_S + 4)
+        with contextlib.suppress(Exception):
+            await client.aclose()
 
 
 def recorded_compose_connection(settings: Settings) -> Connection | None:

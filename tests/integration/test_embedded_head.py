@@ -162,6 +162,7 @@ def test_a_job_still_running_ends_with_the_head(tmp_path: Path) -> None:
         assert pid_file.exists(), (await jobs.job(submitted.submission_id)).status
         driver = int(pid_file.read_text())
         assert alive(driver)
+        await connection.client.aclose()  # as the app leaves it: its client closed already
         await connection.close()
         return driver
 
